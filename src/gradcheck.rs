@@ -1,0 +1,52 @@
+//! Numerical gradients: the check that an analytic gradient is right (Part 2.4 of the series).
+//!
+//! The derivative of the loss along one parameter is estimated with a central difference,
+//! `(L(θ + h) - L(θ - h)) / 2h`, whose error shrinks like `h²`. Comparing it with
+//! [`crate::gradient`] shows that the trainer steps along the true gradient of binary
+//! cross-entropy with a sigmoid, and along *half* the gradient of the mean squared error.
+
+use ndarray::{Array1, ArrayRef1, ArrayRef2};
+
+use crate::activation::Activation;
+use crate::error::ShapeError;
+use crate::loss::Loss;
+use crate::model::predict;
+
+/// The loss of the model `activation(X·w + b)` on the data set `(x, y)`.
+pub fn loss_at(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    loss: Loss,
+    activation: Activation,
+) -> Result<f64, ShapeError> {
+    loss.compute(&predict(x, w, b, activation)?, y)
+}
+
+/// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b`, with step `h`.
+///
+/// `h = 1e-6` balances the truncation error (about `h²`) against rounding (about `ε/h`).
+pub fn numerical_gradient(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    loss: Loss,
+    activation: Activation,
+    h: f64,
+) -> Result<(Array1<f64>, f64), ShapeError> {
+    let mut shifted = w.to_owned();
+    let mut grad_w = Array1::zeros(w.len());
+    for j in 0..w.len() {
+        shifted[j] = w[j] + h;
+        let up = loss_at(x, y, &shifted, b, loss, activation)?;
+        shifted[j] = w[j] - h;
+        let down = loss_at(x, y, &shifted, b, loss, activation)?;
+        shifted[j] = w[j];
+        grad_w[j] = (up - down) / (2.0 * h);
+    }
+    let up = loss_at(x, y, w, b + h, loss, activation)?;
+    let down = loss_at(x, y, w, b - h, loss, activation)?;
+    Ok((grad_w, (up - down) / (2.0 * h)))
+}

@@ -1,0 +1,41 @@
+//! # neural_network
+//!
+//! The companion crate of the book *Mini-batch gradient descent, by running it*: the Rust
+//! counterpart of the blog series' growing `neural_network.py`. Where the Python reads
+//! `from neural_network import gradient_descent`, Rust reads
+//! `use neural_network::gradient_descent;`.
+//!
+//! The numeric core (these modules) knows nothing of files, charts or command lines:
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`normalize`](mod@normalize) | [`normalize`], [`Normalization`] |
+//! | [`linalg`] | [`matrix_multiply`] |
+//! | [`activation`] | [`sigmoid`], [`Activation`] |
+//! | [`loss`] | [`mse_loss`], [`binary_cross_entropy`], [`Loss`] |
+//! | [`model`] | [`predict`], [`gradient`] |
+//! | [`train`] | [`gradient_descent`], [`Settings`], [`Shuffle`] |
+//! | [`error`] | [`ShapeError`], [`TrainError`] |
+//! | [`gradcheck`] | [`gradcheck::numerical_gradient`] |
+//!
+//! [`report`] formats results as text for the programs; it prints nothing itself.
+//!
+//! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the blog's.
+
+pub mod activation;
+pub mod error;
+pub mod gradcheck;
+pub mod linalg;
+pub mod loss;
+pub mod model;
+pub mod normalize;
+pub mod report;
+pub mod train;
+
+pub use activation::{Activation, sigmoid, sigmoid_scalar};
+pub use error::{ShapeError, TrainError};
+pub use linalg::matrix_multiply;
+pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
+pub use model::{gradient, predict};
+pub use normalize::{Normalization, normalize};
+pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, gradient_descent};

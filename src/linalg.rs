@@ -1,0 +1,31 @@
+//! Matrix multiplication with its shapes checked before any arithmetic is done.
+
+use ndarray::{Array2, ArrayRef2};
+
+use crate::error::ShapeError;
+
+/// Multiplies an `(m, n)` matrix by an `(n, p)` matrix, giving an `(m, p)` matrix.
+///
+/// NumPy's `np.matmul` raises on mismatched shapes and ndarray's `dot` panics; here a
+/// mismatch is a [`ShapeError`] that names both shapes.
+///
+/// ```
+/// use ndarray::array;
+/// use neural_network::matrix_multiply;
+///
+/// let xw = matrix_multiply(&array![[1.0, 2.0], [3.0, 4.0]], &array![[1.0], [1.0]])?;
+/// assert_eq!(xw, array![[3.0], [7.0]]);
+/// # Ok::<(), neural_network::ShapeError>(())
+/// ```
+pub fn matrix_multiply(x: &ArrayRef2<f64>, w: &ArrayRef2<f64>) -> Result<Array2<f64>, ShapeError> {
+    let ((left_rows, left_cols), (right_rows, right_cols)) = (x.dim(), w.dim());
+    if left_cols != right_rows {
+        return Err(ShapeError::Multiply {
+            left_rows,
+            left_cols,
+            right_rows,
+            right_cols,
+        });
+    }
+    Ok(x.dot(w))
+}

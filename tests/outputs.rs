@@ -1,0 +1,40 @@
+//! Every program output the book shows is a file in `book/outputs/`, written by running the
+//! program. This test runs each program again and fails when its output has changed, so the
+//! book cannot drift from the code.
+//!
+//! After an intended change, regenerate the files with
+//! `UPDATE_OUTPUTS=1 cargo test --test outputs` and review the diff.
+
+mod common;
+
+use std::path::Path;
+
+/// (file in `book/outputs/`, program, arguments)
+const OUTPUTS: &[(&str, &str, &[&str])] = &[
+    ("exercise_1.txt", env!("CARGO_BIN_EXE_exercise_1"), &[]),
+    ("exercise_2.txt", env!("CARGO_BIN_EXE_exercise_2"), &[]),
+    ("exercise_3.txt", env!("CARGO_BIN_EXE_exercise_3"), &[]),
+    ("exercise_4.txt", env!("CARGO_BIN_EXE_exercise_4"), &[]),
+];
+
+#[test]
+fn committed_outputs_match_what_the_programs_print_now() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/outputs");
+    let update = std::env::var_os("UPDATE_OUTPUTS").is_some();
+    let mut stale = Vec::new();
+    for (file, program, args) in OUTPUTS {
+        let now = common::run(program, args);
+        let path = dir.join(file);
+        if update {
+            std::fs::write(&path, &now)
+                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(now.as_str()) {
+            stale.push(file.to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "these outputs differ from what the programs print now: {stale:?}\n\
+         regenerate them with `UPDATE_OUTPUTS=1 cargo test --test outputs` and review the diff"
+    );
+}

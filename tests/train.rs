@@ -1,0 +1,263 @@
+//! The trainer's behaviour: gradients checked numerically, and the equivalences that must
+//! hold between batch sizes, orders and seeds.
+
+use ndarray::{Array1, Array2, array};
+use neural_network::gradcheck::numerical_gradient;
+use neural_network::{
+    Activation, Loss, Settings, Shuffle, Trained, binary_cross_entropy, gradient, gradient_descent,
+    matrix_multiply, mse_loss, normalize, predict, sigmoid,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A small random regression or classification problem, the same for a given seed.
+fn problem(
+    seed: u64,
+    rows: usize,
+    features: usize,
+    labels: bool,
+) -> (Array2<f64>, Array1<f64>, Array1<f64>, f64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_simple_fn((rows, features), || rng.random_range(-2.0..2.0));
+    let y = Array1::from_shape_simple_fn(rows, || {
+        let v: f64 = rng.random();
+        if labels { v.round() } else { 3.0 * v - 1.0 }
+    });
+    let w = Array1::from_shape_simple_fn(features, || rng.random_range(-0.5..0.5));
+    (x, y, w, rng.random_range(-0.5..0.5))
+}
+
+fn train(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>, b: f64, settings: Settings) -> Trained {
+    gradient_descent(x, y, w, b, &settings, |_| {}).expect("valid training run")
+}
+
+fn assert_close(a: &Trained, b: &Trained, tolerance: f64) {
+    for (p, q) in a.w.iter().zip(&b.w) {
+        assert!((p - q).abs() <= tolerance, "weights differ: {p} vs {q}");
+    }
+    assert!(
+        (a.b - b.b).abs() <= tolerance,
+        "biases differ: {} vs {}",
+        a.b,
+        b.b
+    );
+    assert_eq!(a.loss_history.len(), b.loss_history.len());
+    for (p, q) in a.loss_history.iter().zip(&b.loss_history) {
+        assert!((p - q).abs() <= tolerance, "losses differ: {p} vs {q}");
+    }
+}
+
+// ANCHOR: bce_gradient_check
+#[test]
+fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
+    let (x, y, w, b) = problem(1, 40, 5, true);
+    let (analytic_w, analytic_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+    let (numeric_w, numeric_b) = numerical_gradient(
+        &x,
+        &y,
+        &w,
+        b,
+        Loss::BinaryCrossEntropy,
+        Activation::Sigmoid,
+        1e-6,
+    )
+    .unwrap();
+    for (a, n) in analytic_w.iter().zip(&numeric_w) {
+        assert!((a - n).abs() < 1e-8, "dL/dw: analytic {a}, numerical {n}");
+    }
+    assert!((analytic_b - numeric_b).abs() < 1e-8);
+}
+// ANCHOR_END: bce_gradient_check
+
+// ANCHOR: mse_gradient_check
+#[test]
+fn mse_update_is_the_gradient_of_half_the_mse() {
+    let (x, y, w, b) = problem(2, 40, 5, false);
+    let (analytic_w, analytic_b) = gradient(&x, &y, &w, b, Activation::Identity).unwrap();
+    let (numeric_w, numeric_b) =
+        numerical_gradient(&x, &y, &w, b, Loss::Mse, Activation::Identity, 1e-6).unwrap();
+    for (a, n) in analytic_w.iter().zip(&numeric_w) {
+        assert!(
+            (a - n / 2.0).abs() < 1e-8,
+            "dL/dw: analytic {a}, half the numerical {}",
+            n / 2.0
+        );
+        assert!(
+            a.abs() > 1e-3,
+            "a zero gradient would make this check vacuous"
+        );
+    }
+    assert!((analytic_b - numeric_b / 2.0).abs() < 1e-8);
+}
+// ANCHOR_END: mse_gradient_check
+
+#[test]
+fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
+    let (x, y, w0, b0) = problem(3, 30, 4, true);
+    let lr = 0.3;
+    let (mut w, mut b) = (w0.clone(), b0);
+    let mut history = Vec::new();
+    for _ in 0..6 {
+        let (grad_w, grad_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+        w = &w - &(lr * &grad_w);
+        b -= lr * grad_b;
+        let loss =
+            binary_cross_entropy(&predict(&x, &w, b, Activation::Sigmoid).unwrap(), &y).unwrap();
+        history.push(loss);
+    }
+    let by_hand = Trained {
+        w,
+        b,
+        loss_history: history,
+    };
+    for batch_size in [30, 31, 1000] {
+        let settings = Settings::new(lr, 6, batch_size, Loss::BinaryCrossEntropy)
+            .activation(Activation::Sigmoid);
+        assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
+    }
+}
+
+#[test]
+fn batch_size_one_in_order_is_a_plain_per_sample_loop() {
+    let (x, y, w0, b0) = problem(4, 25, 3, false);
+    let lr = 0.01;
+    let (mut w, mut b) = (w0.clone(), b0);
+    let mut history = Vec::new();
+    for _ in 0..4 {
+        for (row, &target) in x.rows().into_iter().zip(&y) {
+            let error = row.dot(&w) + b - target;
+            w = &w - &(lr * error * &row);
+            b -= lr * error;
+        }
+        history.push(mse_loss(&(x.dot(&w) + b), &y).unwrap());
+    }
+    let by_hand = Trained {
+        w,
+        b,
+        loss_history: history,
+    };
+    let settings = Settings::new(lr, 4, 1, Loss::Mse).shuffle(Shuffle::Off);
+    assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
+}
+
+#[test]
+fn the_last_batch_is_divided_by_its_own_size() {
+    // Five samples in batches of two: the third batch holds one sample, and its step is
+    // that sample's full error, not half of it.
+    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0]];
+    let y = array![1.0, 1.0, 1.0, 1.0, 1.0];
+    let (lr, mut w, mut b) = (0.05, 0.0, 0.0);
+    for batch in [0..2, 2..4, 4..5] {
+        let m = batch.len() as f64;
+        let errors: Vec<f64> = batch.clone().map(|i| x[[i, 0]] * w + b - y[i]).collect();
+        let grad_w: f64 = batch
+            .clone()
+            .zip(&errors)
+            .map(|(i, e)| x[[i, 0]] * e)
+            .sum::<f64>()
+            / m;
+        w -= lr * grad_w;
+        b -= lr * errors.iter().sum::<f64>() / m;
+    }
+    let settings = Settings::new(lr, 1, 2, Loss::Mse).shuffle(Shuffle::Off);
+    let trained = train(&x, &y, &array![0.0], 0.0, settings);
+    assert!((trained.w[0] - w).abs() < 1e-15 && (trained.b - b).abs() < 1e-15);
+}
+
+#[test]
+fn the_same_seed_gives_identical_results() {
+    let (x, y, w, b) = problem(5, 50, 6, true);
+    let settings = Settings::new(0.1, 5, 8, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid)
+        .shuffle(Shuffle::Seeded(9));
+    assert_eq!(
+        train(&x, &y, &w, b, settings),
+        train(&x, &y, &w, b, settings)
+    );
+}
+
+#[test]
+fn different_seeds_visit_the_samples_in_different_orders() {
+    let (x, y, w, b) = problem(6, 50, 6, true);
+    let settings =
+        Settings::new(0.1, 3, 4, Loss::BinaryCrossEntropy).activation(Activation::Sigmoid);
+    let runs: Vec<Trained> = (0..4)
+        .map(|seed| train(&x, &y, &w, b, settings.shuffle(Shuffle::Seeded(seed))))
+        .collect();
+    for (i, a) in runs.iter().enumerate() {
+        for c in &runs[i + 1..] {
+            assert_ne!(a.w, c.w, "two seeds gave the same weights");
+        }
+    }
+    let unshuffled = train(&x, &y, &w, b, settings.shuffle(Shuffle::Off));
+    assert!(runs.iter().all(|r| r.w != unshuffled.w));
+}
+
+#[test]
+fn the_observer_sees_every_epoch_and_the_returned_history() {
+    let (x, y, w, b) = problem(7, 20, 2, false);
+    let settings = Settings::new(0.01, 7, 3, Loss::Mse);
+    let mut seen = Vec::new();
+    let trained = gradient_descent(&x, &y, &w, b, &settings, |e| {
+        seen.push((e.epoch, e.num_epochs, e.loss))
+    })
+    .unwrap();
+    let expected: Vec<_> = trained
+        .loss_history
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i + 1, 7, l))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn logistic_regression_separates_separable_data() {
+    let x = normalize(&array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]]);
+    let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+    let settings =
+        Settings::new(0.5, 200, 2, Loss::BinaryCrossEntropy).activation(Activation::Sigmoid);
+    let trained = train(&x, &y, &array![0.0], 0.0, settings);
+    let p = predict(&x, &trained.w, trained.b, Activation::Sigmoid).unwrap();
+    assert_eq!(p.mapv(|v| if v > 0.5 { 1.0 } else { 0.0 }), y);
+    assert!(trained.loss_history.windows(2).all(|w| w[1] <= w[0]));
+}
+
+#[test]
+fn epoch_lines_read_like_the_blog() {
+    let e = neural_network::EpochEnd {
+        epoch: 3,
+        num_epochs: 5,
+        loss: 0.037678699,
+    };
+    assert_eq!(e.to_string(), "Epoch 3/5, Loss: 0.0377");
+}
+
+#[test]
+fn helpers_match_their_definitions() {
+    let x = array![[1.0, 2.0], [3.0, 5.0]];
+    let z = normalize(&x);
+    let mean = z.mean().unwrap();
+    let std = (z.mapv(|v| (v - mean).powi(2)).sum() / 4.0).sqrt();
+    assert!(mean.abs() < 1e-15 && (std - 1.0).abs() < 1e-15);
+    assert_eq!(
+        normalize(&array![3.0, 3.0]),
+        array![0.0, 0.0],
+        "zero spread: only the mean is removed"
+    );
+    assert_eq!(
+        matrix_multiply(&x, &array![[1.0], [-1.0]]).unwrap(),
+        array![[-1.0], [-2.0]]
+    );
+    let s = sigmoid(&array![-800.0, -1.0, 0.0, 1.0, 800.0]);
+    assert!(s.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+    assert!(
+        (s[1] + s[3] - 1.0).abs() < 1e-15 && (s[3] - 1.0 / (1.0 + (-1.0f64).exp())).abs() < 1e-16
+    );
+    assert_eq!(mse_loss(&array![1.0, 2.0], &array![1.0, 4.0]).unwrap(), 2.0);
+    let bce = binary_cross_entropy(&array![1.0, 0.0], &array![0.0, 1.0]).unwrap();
+    assert!(
+        (bce + (1e-15f64).ln()).abs() < 1e-9,
+        "a confident mistake costs -ln(1e-15), not infinity"
+    );
+}
