@@ -23,10 +23,14 @@
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the blog's.
 
 pub mod activation;
+pub mod cli;
+pub mod data;
 pub mod error;
+pub mod files;
 pub mod gradcheck;
 pub mod linalg;
 pub mod loss;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod report;

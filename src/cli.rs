@@ -1,0 +1,56 @@
+//! Pieces shared by the command-line programs: argument parsers and error reporting.
+//! The numeric core does not use this module.
+
+use std::process::ExitCode;
+
+/// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
+pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
+    let (a, b) = text.split_once(',').ok_or_else(|| {
+        format!("expected two labels separated by a comma, like 0,1, got {text:?}")
+    })?;
+    let label = |s: &str| {
+        s.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("{s:?} is not a class label (a whole number from 0 to 255)"))
+    };
+    let classes = (label(a)?, label(b)?);
+    if classes.0 == classes.1 {
+        return Err(format!(
+            "the two classes must differ, got {} twice",
+            classes.0
+        ));
+    }
+    Ok(classes)
+}
+
+/// Parses a learning rate: a finite number greater than 0.
+pub fn parse_learning_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(lr) if lr.is_finite() && lr > 0.0 => Ok(lr),
+        Ok(lr) => Err(format!(
+            "the learning rate must be a finite number greater than 0, got {lr}"
+        )),
+        Err(_) => Err(format!("{text:?} is not a number")),
+    }
+}
+
+/// Parses a count that must be at least 1 (batch size, epochs, limit).
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1, got 0".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// Runs a program's body and turns an error into one line on standard error and exit
+/// code 1, so that no error reaches the user as a panic or a debug dump.
+pub fn exit_with(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
