@@ -28,7 +28,7 @@ pub fn parse_learning_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(lr) if lr.is_finite() && lr > 0.0 => Ok(lr),
         Ok(lr) => Err(format!(
-            "the learning rate must be a finite number greater than 0, got {lr}"
+            "the learning rate must be a finite number greater than 0, got {lr:?}"
         )),
         Err(_) => Err(format!("{text:?} is not a number")),
     }

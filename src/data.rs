@@ -149,21 +149,16 @@ pub struct Idx {
 pub fn parse_idx(bytes: &[u8], magic: u32) -> Result<Idx, IdxError> {
     let ndims = (magic & 0xff) as usize;
     let needed = 4 + 4 * ndims;
-    if bytes.len() < needed {
-        return Err(IdxError::ShortHeader {
-            found: bytes.len(),
-            needed,
-        });
-    }
-    let word = |i: usize| {
-        u32::from_be_bytes([
-            bytes[4 * i],
-            bytes[4 * i + 1],
-            bytes[4 * i + 2],
-            bytes[4 * i + 3],
-        ])
+    let short = || IdxError::ShortHeader {
+        found: bytes.len(),
+        needed,
     };
-    let found = word(0);
+    let word = |i: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(
+            bytes.get(4 * i..4 * i + 4)?.try_into().ok()?,
+        ))
+    };
+    let found = word(0).ok_or_else(short)?;
     if found != magic {
         let kind = if magic == IMAGES_MAGIC {
             "images"
@@ -176,7 +171,10 @@ pub fn parse_idx(bytes: &[u8], magic: u32) -> Result<Idx, IdxError> {
             kind,
         });
     }
-    let raw: Vec<u32> = (1..=ndims).map(word).collect();
+    if bytes.len() < needed {
+        return Err(short());
+    }
+    let raw: Vec<u32> = (1..=ndims).filter_map(word).collect();
     let expected = raw
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))

@@ -36,7 +36,7 @@ pub enum TrainError {
     #[error("the batch size is 0: use a batch size of at least 1")]
     ZeroBatchSize,
     /// The learning rate is not a finite number greater than zero.
-    #[error("the learning rate must be a finite number greater than 0, got {0}")]
+    #[error("the learning rate must be a finite number greater than 0, got {0:?}")]
     InvalidLearningRate(f64),
     /// Zero epochs would return the initial parameters untouched.
     #[error("the number of epochs is 0: train for at least 1 epoch")]
@@ -68,7 +68,7 @@ pub enum TrainError {
     /// The loss stopped being a finite number: the steps are too large for the data.
     #[error(
         "training diverged: the loss became {loss} at epoch {epoch}; try a smaller learning rate \
-         (this run used {lr}) or normalize the inputs"
+         (this run used {lr:?}) or normalize the inputs"
     )]
     Diverged { epoch: usize, loss: f64, lr: f64 },
 }

@@ -59,15 +59,15 @@ impl Confusion {
 /// A two-by-two table, true classes down, predicted classes across.
 impl fmt::Display for Confusion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:>12}{:>12}{:>12}", "", "predicted 0", "predicted 1")?;
+        writeln!(f, "{:>8}{:>13}{:>13}", "", "predicted 0", "predicted 1")?;
         writeln!(
             f,
-            "{:>12}{:>12}{:>12}",
+            "{:>8}{:>13}{:>13}",
             "true 0", self.true_negatives, self.false_positives
         )?;
         write!(
             f,
-            "{:>12}{:>12}{:>12}",
+            "{:>8}{:>13}{:>13}",
             "true 1", self.false_negatives, self.true_positives
         )
     }

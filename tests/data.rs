@@ -1,0 +1,260 @@
+//! The bundled data and the IDX loader: real files, checked to the byte, and every bad file
+//! turned into an error that names it.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use neural_network::data::{
+    DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx, read_maybe_gzipped,
+};
+use sha2::{Digest, Sha256};
+
+fn bundled() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
+}
+
+#[test]
+fn bundled_files_match_their_checksums() {
+    let sums = fs::read_to_string(bundled().join("SHA256SUMS")).unwrap();
+    let mut checked = 0;
+    for line in sums.lines().filter(|l| !l.starts_with('#')) {
+        let (hash, name) = line.split_once("  ").unwrap();
+        let content = read_maybe_gzipped(&bundled().join(format!("{name}.gz"))).unwrap();
+        let found: String = Sha256::digest(&content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(found, hash, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+#[test]
+fn bundled_data_holds_every_zero_and_one_of_mnist() {
+    let data = IdxDataSet::load(bundled()).unwrap();
+    assert_eq!(
+        (data.train.len(), data.train.count(0), data.train.count(1)),
+        (12_665, 5_923, 6_742)
+    );
+    assert_eq!(
+        (data.test.len(), data.test.count(0), data.test.count(1)),
+        (2_115, 980, 1_135)
+    );
+    assert_eq!((data.train.rows, data.train.cols), (28, 28));
+    let train = data.train.binary((0, 1), None, Part::Train).unwrap();
+    assert_eq!(train.x.dim(), (12_665, 784));
+    assert_eq!(train.positives(), 6_742);
+    assert!(train.x.iter().all(|&p| (0.0..=255.0).contains(&p)));
+    let swapped = data.train.binary((1, 0), Some(10), Part::Train).unwrap();
+    assert_eq!(
+        swapped.y,
+        train.y.slice(ndarray::s![..10]).mapv(|t| 1.0 - t),
+        "the second class is target 1"
+    );
+}
+
+/// A directory with four small, valid IDX files (gzipped or raw), for breaking one at a time.
+fn small_set(dir: &Path, gzip: bool) {
+    let write = |name: &str, bytes: Vec<u8>| {
+        if gzip {
+            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+            e.write_all(&bytes).unwrap();
+            fs::write(dir.join(format!("{name}.gz")), e.finish().unwrap()).unwrap();
+        } else {
+            fs::write(dir.join(name), bytes).unwrap();
+        }
+    };
+    let labels = [3u8, 5, 3, 7, 5];
+    let pixels: Vec<u8> = (0..5 * 4).map(|i| (i * 13 % 256) as u8).collect();
+    for (images, label_file) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
+        write(images, encode_idx(IMAGES_MAGIC, &[5, 2, 2], &pixels));
+        write(label_file, encode_idx(LABELS_MAGIC, &[5], &labels));
+    }
+}
+
+#[test]
+fn raw_and_gzipped_files_read_the_same() {
+    let (raw, gz) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    small_set(raw.path(), false);
+    small_set(gz.path(), true);
+    let (a, b) = (
+        IdxDataSet::load(raw.path()).unwrap(),
+        IdxDataSet::load(gz.path()).unwrap(),
+    );
+    assert_eq!(a.train.pixels, b.train.pixels);
+    let task = a.train.binary((3, 5), None, Part::Train).unwrap();
+    assert_eq!(task.y.to_vec(), vec![0.0, 1.0, 0.0, 1.0]);
+    assert_eq!(
+        task.x.row(1).to_vec(),
+        vec![52.0, 65.0, 78.0, 91.0],
+        "image 1's pixels, in order"
+    );
+}
+
+fn load_error(dir: &Path) -> (DataError, String) {
+    let e = IdxDataSet::load(dir).expect_err("the directory is broken");
+    let message = e.to_string();
+    (e, message)
+}
+
+#[test]
+fn missing_directory_and_missing_file() {
+    let (e, message) = load_error(Path::new("/no/such/directory"));
+    assert!(
+        matches!(e, DataError::MissingDir(_)) && message.contains("/no/such/directory"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path(), true);
+    fs::remove_file(dir.path().join(format!("{TEST_LABELS}.gz"))).unwrap();
+    let (e, message) = load_error(dir.path());
+    assert!(
+        matches!(e, DataError::MissingFile { .. }) && message.contains(TEST_LABELS),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrong_magic_number_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path(), false);
+    // A label file where an image file should be.
+    fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES)).unwrap();
+    let (e, message) = load_error(dir.path());
+    assert!(
+        matches!(
+            e,
+            DataError::Format {
+                source: IdxError::Magic { .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        message.contains(TRAIN_IMAGES) && message.contains("wrong magic number 0x00000801"),
+        "{message}"
+    );
+}
+
+#[test]
+fn truncated_files_raw_and_gzipped() {
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path(), false);
+    let path = dir.path().join(TEST_IMAGES);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    let (_, message) = load_error(dir.path());
+    assert!(
+        message.contains(TEST_IMAGES) && message.contains("truncated"),
+        "{message}"
+    );
+
+    let gz = tempfile::tempdir().unwrap();
+    small_set(gz.path(), true);
+    let path = gz.path().join(format!("{TRAIN_LABELS}.gz"));
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let (e, message) = load_error(gz.path());
+    assert!(
+        matches!(e, DataError::Read { .. }) && message.contains(TRAIN_LABELS),
+        "{message}"
+    );
+}
+
+#[test]
+fn image_and_label_counts_that_disagree() {
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path(), false);
+    fs::write(
+        dir.path().join(TRAIN_LABELS),
+        encode_idx(LABELS_MAGIC, &[4], &[3, 5, 3, 7]),
+    )
+    .unwrap();
+    let (e, message) = load_error(dir.path());
+    assert!(
+        matches!(
+            e,
+            DataError::CountMismatch {
+                image_count: 5,
+                label_count: 4,
+                ..
+            }
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn task_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path(), true);
+    let data = IdxDataSet::load(dir.path()).unwrap();
+    let e = data.test.binary((3, 9), None, Part::Test).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("class 9 has no samples in the test set"),
+        "{e}"
+    );
+    assert!(matches!(
+        data.train.binary((5, 5), None, Part::Train),
+        Err(DataError::SameClasses(5))
+    ));
+    assert!(matches!(
+        data.train.binary((3, 5), Some(0), Part::Train),
+        Err(DataError::ZeroLimit)
+    ));
+    assert_eq!(
+        data.train
+            .binary((3, 5), Some(3), Part::Train)
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn parse_idx_checks_every_length() {
+    let good = encode_idx(IMAGES_MAGIC, &[2, 3, 1], &[1, 2, 3, 4, 5, 6]);
+    assert_eq!(parse_idx(&good, IMAGES_MAGIC).unwrap().dims, vec![2, 3, 1]);
+    assert!(matches!(
+        parse_idx(&good[..10], IMAGES_MAGIC),
+        Err(IdxError::ShortHeader {
+            found: 10,
+            needed: 16
+        })
+    ));
+    let mut long = good.clone();
+    long.push(0);
+    assert!(
+        parse_idx(&long, IMAGES_MAGIC)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than its header says")
+    );
+    let huge = encode_idx(IMAGES_MAGIC, &[u32::MAX as usize; 3], &[]);
+    assert!(
+        parse_idx(&huge, IMAGES_MAGIC).is_err(),
+        "a header promising exabytes is an error, not an allocation"
+    );
+    assert!(matches!(
+        parse_idx(&[], LABELS_MAGIC),
+        Err(IdxError::ShortHeader { .. })
+    ));
+}
+
+#[test]
+fn train_test_split_is_seeded_and_complete() {
+    let data = IdxDataSet::load(bundled()).unwrap();
+    let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
+    let (train, test) = all.train_test_split(0.2, 42);
+    assert_eq!((train.len(), test.len()), (800, 200));
+    assert_eq!(all.train_test_split(0.2, 42), (train.clone(), test.clone()));
+    assert_ne!(all.train_test_split(0.2, 7).1, test);
+    assert_eq!(train.positives() + test.positives(), all.positives());
+}

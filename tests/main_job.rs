@@ -1,0 +1,256 @@
+//! The main program, `cargo run --release`, as a user meets it: real MNIST, its flags, and a
+//! clear one-line error with a non-zero exit (and no output file) for every bad input.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use neural_network::data::{
+    IMAGES_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
+};
+
+fn train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .output()
+        .expect("the program starts")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The value after `prefix` on the line that starts with it.
+fn value_after(text: &str, prefix: &str) -> f64 {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no {prefix:?} in:\n{text}"));
+    line.trim().parse().unwrap()
+}
+
+#[test]
+fn default_run_reaches_the_accuracy_the_readme_states() {
+    let output = train(&[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("Data: "),
+        "what data was used comes first:\n{text}"
+    );
+    assert!(text.contains("Training set: 12665 images") && text.contains("Test set: 2115 images"));
+    assert_eq!(text.lines().filter(|l| l.starts_with("Epoch ")).count(), 10);
+    assert!(value_after(&text, "Test accuracy:") >= 0.995, "{text}");
+    assert!(text.contains("predicted 0") && text.contains("true 1"));
+    assert!(
+        output.stderr.is_empty(),
+        "no progress bar when output is not a terminal"
+    );
+}
+
+#[test]
+fn flags_change_the_run() {
+    let text = stdout(&train(&[
+        "--limit",
+        "300",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "7",
+        "--lr",
+        "0.05",
+        "--no-shuffle",
+    ]));
+    assert!(
+        text.contains("Training set: 300 images") && text.contains("Test set: 300 images"),
+        "{text}"
+    );
+    assert!(
+        text.contains("batch size 7, learning rate 0.05, 2 epochs, not shuffled"),
+        "{text}"
+    );
+    assert!(text.contains("Epoch 2/2,") && !text.contains("Epoch 3/"));
+
+    let blog = stdout(&train(&["--blog"]));
+    assert!(
+        blog.contains("Training set: 800 images") && blog.contains("Test set: 200 images"),
+        "{blog}"
+    );
+    assert!(value_after(&blog, "Test accuracy:") >= 0.95);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run_and_another_seed_another() {
+    let a = stdout(&train(&["--limit", "500", "--seed", "3"]));
+    assert_eq!(a, stdout(&train(&["--limit", "500", "--seed", "3"])));
+    assert_ne!(a, stdout(&train(&["--limit", "500", "--seed", "4"])));
+}
+
+#[test]
+fn any_directory_of_idx_files_works_and_weights_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    // Raw (not gzipped) files with labels 3 and 8 and 4×4 images.
+    let labels: Vec<u8> = (0..40).map(|i| if i % 2 == 0 { 3 } else { 8 }).collect();
+    let pixels: Vec<u8> = (0..40 * 16)
+        .map(|i| {
+            if (i / 16) % 2 == 0 {
+                (i % 7) as u8
+            } else {
+                200
+            }
+        })
+        .collect();
+    for (images, label_file) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
+        fs::write(
+            dir.path().join(images),
+            encode_idx(IMAGES_MAGIC, &[40, 4, 4], &pixels),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join(label_file),
+            encode_idx(0x801, &[40], &labels),
+        )
+        .unwrap();
+    }
+    let weights = dir.path().join("weights.json");
+    let data_dir = dir.path().to_str().unwrap();
+    let output = train(&[
+        "--data-dir",
+        data_dir,
+        "--classes",
+        "3,8",
+        "--save-weights",
+        weights.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("4×4 pixels (20 of digit 3, 20 of digit 8)"),
+        "{text}"
+    );
+    assert_eq!(value_after(&text, "Test accuracy:"), 1.0);
+    let json = fs::read_to_string(&weights).unwrap();
+    assert!(
+        json.contains("\"classes\": [3, 8]") && json.matches(',').count() >= 16,
+        "{json}"
+    );
+}
+
+/// Runs with `args` plus `--save-weights`, and checks the one-line error, the exit code,
+/// that nothing panicked and that no output file was left behind.
+fn assert_refused(args: &[&str], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.json");
+    let mut all = args.to_vec();
+    all.extend(["--save-weights", weights.to_str().unwrap()]);
+    let output = train(&all);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} should fail");
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: expected {expected:?} in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?} panicked:\n{stderr}");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "{args:?} left a file behind"
+    );
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    assert_refused(&["--classes", "3,3"], "the two classes must differ");
+    assert_refused(&["--classes", "0"], "--classes");
+    assert_refused(&["--batch-size", "0"], "--batch-size");
+    for lr in ["0", "-1", "nan", "inf"] {
+        assert_refused(
+            &["--lr", lr],
+            "learning rate must be a finite number greater than 0",
+        );
+    }
+    assert_refused(&["--epochs", "0"], "--epochs");
+    assert_refused(&["--limit", "0"], "--limit");
+    assert_refused(
+        &["--classes", "2,3"],
+        "class 2 has no samples in the training set",
+    );
+    assert_refused(&["--blog", "--epochs", "3"], "--epochs");
+}
+
+#[test]
+fn bad_data_is_refused_with_the_file_named() {
+    assert_refused(
+        &["--data-dir", "/no/such/dir"],
+        "data directory /no/such/dir does not exist",
+    );
+    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
+    let copy = |dir: &Path| {
+        for entry in fs::read_dir(bundled).unwrap() {
+            let path = entry.unwrap().path();
+            fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    fs::remove_file(dir.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    assert_refused(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        "no file t10k-labels-idx1-ubyte",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    let images = dir.path().join("train-images-idx3-ubyte.gz");
+    let bytes = fs::read(&images).unwrap();
+    fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
+    assert_refused(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        "train-images-idx3-ubyte.gz: cannot read",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    fs::rename(
+        dir.path().join("t10k-labels-idx1-ubyte.gz"),
+        dir.path().join("t10k-images-idx3-ubyte.gz"),
+    )
+    .unwrap();
+    fs::copy(
+        bundled.join("train-labels-idx1-ubyte.gz"),
+        dir.path().join("t10k-labels-idx1-ubyte.gz"),
+    )
+    .unwrap();
+    assert_refused(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        "wrong magic number",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    fs::copy(
+        bundled.join("train-labels-idx1-ubyte.gz"),
+        dir.path().join("t10k-labels-idx1-ubyte.gz"),
+    )
+    .unwrap();
+    assert_refused(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        "holds 2115 images but",
+    );
+}
+
+#[test]
+fn a_diverging_run_reports_the_epoch() {
+    assert_refused(
+        &["--lr", "1e308", "--limit", "200"],
+        "training diverged: the loss became NaN at epoch 1",
+    );
+}
