@@ -257,12 +257,23 @@ impl LabelledImages {
     ) -> Result<Self, DataError> {
         let (images_path, images) = read_idx(dir, images_name, IMAGES_MAGIC)?;
         let (labels_path, labels) = read_idx(dir, labels_name, LABELS_MAGIC)?;
-        if images.dims[0] != labels.dims[0] {
+        Self::pair(images_path, images, labels_path, labels)
+    }
+
+    /// Pairs parsed image and label files (of [`IMAGES_MAGIC`] and [`LABELS_MAGIC`]),
+    /// checking that they hold the same number of samples.
+    pub fn pair(
+        images_path: PathBuf,
+        images: Idx,
+        labels_path: PathBuf,
+        labels: Idx,
+    ) -> Result<Self, DataError> {
+        if images.dims.len() != 3 || labels.dims.len() != 1 || images.dims[0] != labels.dims[0] {
             return Err(DataError::CountMismatch {
                 images: images_path,
-                image_count: images.dims[0],
+                image_count: images.dims.first().copied().unwrap_or(0),
                 labels: labels_path,
-                label_count: labels.dims[0],
+                label_count: labels.dims.first().copied().unwrap_or(0),
             });
         }
         Ok(Self {
@@ -363,14 +374,17 @@ pub fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
         path: path.to_path_buf(),
         source,
     };
-    let raw = fs::read(path).map_err(read_error)?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(raw);
+    gunzip_if_gzipped(fs::read(path).map_err(read_error)?).map_err(read_error)
+}
+
+/// `bytes` decompressed if they start with the gzip magic bytes `1f 8b`, else unchanged:
+/// the same directory may hold raw and compressed IDX files.
+pub fn gunzip_if_gzipped(bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
     }
     let mut content = Vec::new();
-    MultiGzDecoder::new(raw.as_slice())
-        .read_to_end(&mut content)
-        .map_err(read_error)?;
+    MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut content)?;
     Ok(content)
 }
 
