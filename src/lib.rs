@@ -19,6 +19,7 @@
 //! | [`gradcheck`] | [`gradcheck::numerical_gradient`] |
 //!
 //! [`report`] formats results as text for the programs; it prints nothing itself.
+//! [`plot`] draws the book's charts as SVG files.
 //!
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the blog's.
 
@@ -29,6 +30,7 @@ pub mod linalg;
 pub mod loss;
 pub mod model;
 pub mod normalize;
+pub mod plot;
 pub mod report;
 pub mod train;
 
