@@ -34,6 +34,7 @@ pub mod plot;
 pub mod report;
 pub mod train;
 
+// ANCHOR: reexports
 pub use activation::{Activation, sigmoid, sigmoid_scalar};
 pub use error::{ShapeError, TrainError};
 pub use linalg::matrix_multiply;
@@ -41,3 +42,4 @@ pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
 pub use model::{gradient, predict};
 pub use normalize::{Normalization, normalize};
 pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, gradient_descent};
+// ANCHOR_END: reexports
