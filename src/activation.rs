@@ -4,6 +4,7 @@ use std::fmt;
 
 use ndarray::{Array, ArrayRef, Dimension};
 
+// ANCHOR: sigmoid_scalar
 /// The sigmoid `1 / (1 + e^(-z))` of one number, in a form that never overflows.
 ///
 /// The textbook form computes `e^(-z)`, which overflows to infinity for `z` below about
@@ -17,7 +18,9 @@ pub fn sigmoid_scalar(z: f64) -> f64 {
         e / (1.0 + e)
     }
 }
+// ANCHOR_END: sigmoid_scalar
 
+// ANCHOR: sigmoid
 /// The sigmoid of every element of `z`: values in `[0, 1]`, read as probabilities.
 ///
 /// ```
@@ -30,7 +33,9 @@ pub fn sigmoid_scalar(z: f64) -> f64 {
 pub fn sigmoid<D: Dimension>(z: &ArrayRef<f64, D>) -> Array<f64, D> {
     z.mapv(sigmoid_scalar)
 }
+// ANCHOR_END: sigmoid
 
+// ANCHOR: activation
 /// The activation a model applies to its linear output.
 ///
 /// The blog passes a Python function (`lambda x: x` by default); an enum lets the trainer
@@ -58,6 +63,7 @@ impl Activation {
         z.mapv(|v| self.apply_scalar(v))
     }
 }
+// ANCHOR_END: activation
 
 impl fmt::Display for Activation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

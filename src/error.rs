@@ -29,6 +29,7 @@ pub enum ShapeError {
     Empty,
 }
 
+// ANCHOR: train_error
 /// Everything that can stop [`crate::gradient_descent`] before or during training.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TrainError {
@@ -72,3 +73,4 @@ pub enum TrainError {
     )]
     Diverged { epoch: usize, loss: f64, lr: f64 },
 }
+// ANCHOR_END: train_error

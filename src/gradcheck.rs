@@ -12,6 +12,7 @@ use crate::error::ShapeError;
 use crate::loss::Loss;
 use crate::model::predict;
 
+// ANCHOR: loss_at
 /// The loss of the model `activation(X·w + b)` on the data set `(x, y)`.
 pub fn loss_at(
     x: &ArrayRef2<f64>,
@@ -23,7 +24,9 @@ pub fn loss_at(
 ) -> Result<f64, ShapeError> {
     loss.compute(&predict(x, w, b, activation)?, y)
 }
+// ANCHOR_END: loss_at
 
+// ANCHOR: numerical_gradient
 /// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b`, with step `h`.
 ///
 /// `h = 1e-6` balances the truncation error (about `h²`) against rounding (about `ε/h`).
@@ -50,3 +53,4 @@ pub fn numerical_gradient(
     let down = loss_at(x, y, w, b - h, loss, activation)?;
     Ok((grad_w, (up - down) / (2.0 * h)))
 }
+// ANCHOR_END: numerical_gradient

@@ -19,6 +19,7 @@
 //! | [`gradcheck`] | [`gradcheck::numerical_gradient`] |
 //!
 //! [`report`] formats results as text for the programs; it prints nothing itself.
+//! [`plot`] draws the book's charts as SVG files.
 //!
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the blog's.
 
@@ -33,9 +34,11 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod plot;
 pub mod report;
 pub mod train;
 
+// ANCHOR: reexports
 pub use activation::{Activation, sigmoid, sigmoid_scalar};
 pub use error::{ShapeError, TrainError};
 pub use linalg::matrix_multiply;
@@ -43,3 +46,4 @@ pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
 pub use model::{gradient, predict};
 pub use normalize::{Normalization, normalize};
 pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, gradient_descent};
+// ANCHOR_END: reexports

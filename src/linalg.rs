@@ -4,6 +4,7 @@ use ndarray::{Array2, ArrayRef2};
 
 use crate::error::ShapeError;
 
+// ANCHOR: matrix_multiply
 /// Multiplies an `(m, n)` matrix by an `(n, p)` matrix, giving an `(m, p)` matrix.
 ///
 /// NumPy's `np.matmul` raises on mismatched shapes and ndarray's `dot` panics; here a
@@ -29,3 +30,4 @@ pub fn matrix_multiply(x: &ArrayRef2<f64>, w: &ArrayRef2<f64>) -> Result<Array2<
     }
     Ok(x.dot(w))
 }
+// ANCHOR_END: matrix_multiply

@@ -6,6 +6,7 @@ use ndarray::{ArrayRef1, Zip};
 
 use crate::error::ShapeError;
 
+// ANCHOR: loss
 /// Added inside the logarithms of [`binary_cross_entropy`] so that a prediction of exactly 0
 /// or 1 costs a large finite amount instead of infinity. The blog uses the same value, so
 /// our losses equal its losses.
@@ -53,6 +54,7 @@ impl Loss {
         Ok(total / targets.len() as f64)
     }
 }
+// ANCHOR_END: loss
 
 impl fmt::Display for Loss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,6 +65,7 @@ impl fmt::Display for Loss {
     }
 }
 
+// ANCHOR: mse_loss
 /// Mean squared error: `mean((y_pred - y)²)`.
 ///
 /// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / m` is the gradient
@@ -81,7 +84,9 @@ impl fmt::Display for Loss {
 pub fn mse_loss(y_pred: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, ShapeError> {
     Loss::Mse.compute(y_pred, y)
 }
+// ANCHOR_END: mse_loss
 
+// ANCHOR: binary_cross_entropy
 /// Binary cross-entropy: `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with `ε =` [`BCE_EPSILON`].
 ///
 /// `a` are predicted probabilities (after a sigmoid) and `y` labels in {0, 1}. With a
@@ -98,3 +103,4 @@ pub fn mse_loss(y_pred: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, Shap
 pub fn binary_cross_entropy(a: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, ShapeError> {
     Loss::BinaryCrossEntropy.compute(a, y)
 }
+// ANCHOR_END: binary_cross_entropy

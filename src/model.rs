@@ -10,6 +10,7 @@ use crate::activation::Activation;
 use crate::error::ShapeError;
 use crate::loss::Loss;
 
+// ANCHOR: forward
 /// The prediction for one sample: `activation(row·w + b)`. Shapes are the caller's duty.
 #[inline]
 pub(crate) fn forward(
@@ -20,7 +21,9 @@ pub(crate) fn forward(
 ) -> f64 {
     activation.apply_scalar(row.dot(w) + b)
 }
+// ANCHOR_END: forward
 
+// ANCHOR: accumulate_gradient
 /// Adds `Σ errorᵢ · xᵢ` over the given rows into `grad_w` and returns `Σ errorᵢ`, where
 /// `errorᵢ = prediction(xᵢ) - yᵢ`.
 ///
@@ -45,7 +48,9 @@ pub(crate) fn accumulate_gradient(
     }
     error_sum
 }
+// ANCHOR_END: accumulate_gradient
 
+// ANCHOR: mean_loss
 /// The mean loss over every sample, in one pass over `X` with no allocation.
 /// Shapes are the caller's duty.
 pub(crate) fn mean_loss(
@@ -61,6 +66,7 @@ pub(crate) fn mean_loss(
     });
     total / y.len() as f64
 }
+// ANCHOR_END: mean_loss
 
 /// Checks that `X` (one sample per row) can be multiplied by the weight vector `w`.
 fn check_features(x: &ArrayRef2<f64>, w: &ArrayRef1<f64>) -> Result<(), ShapeError> {
@@ -99,6 +105,7 @@ pub fn predict(
         .collect())
 }
 
+// ANCHOR: gradient
 /// The gradient the trainer steps along, over the whole data set:
 /// `(Xᵀ(prediction - y) / n, mean(prediction - y))`.
 ///
@@ -127,3 +134,4 @@ pub fn gradient(
     grad_w.mapv_inplace(|g| g / n);
     Ok((grad_w, error_sum / n))
 }
+// ANCHOR_END: gradient

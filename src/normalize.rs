@@ -7,6 +7,7 @@
 
 use ndarray::{Array, ArrayRef, Dimension};
 
+// ANCHOR: normalization
 /// The mean and (population) standard deviation of a data set, ready to apply to any array.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normalization {
@@ -49,7 +50,9 @@ impl Normalization {
         }
     }
 }
+// ANCHOR_END: normalization
 
+// ANCHOR: normalize
 /// Normalizes `x` with its own global mean and standard deviation.
 ///
 /// ```
@@ -62,3 +65,4 @@ impl Normalization {
 pub fn normalize<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
     Normalization::of(x).apply(x)
 }
+// ANCHOR_END: normalize

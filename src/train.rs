@@ -16,6 +16,7 @@ use crate::model::{accumulate_gradient, mean_loss};
 /// that two readers who run the same command see the same numbers.
 pub const DEFAULT_SEED: u64 = 42;
 
+// ANCHOR: shuffle
 /// The order in which an epoch visits the samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shuffle {
@@ -25,7 +26,9 @@ pub enum Shuffle {
     /// The rows in the order given, every epoch (the blog's Exercise 4).
     Off,
 }
+// ANCHOR_END: shuffle
 
+// ANCHOR: settings
 /// The settings of a training run, in the order of the blog's `gradient_descent` arguments.
 ///
 /// [`Settings::new`] takes the four that have no sensible default; the activation defaults
@@ -47,6 +50,7 @@ pub struct Settings {
     /// How each epoch orders the samples.
     pub shuffle: Shuffle,
 }
+// ANCHOR_END: settings
 
 impl Settings {
     /// Settings with identity activation and seeded shuffling.
@@ -122,6 +126,7 @@ impl fmt::Display for EpochEnd {
     }
 }
 
+// ANCHOR: gradient_descent
 /// Trains `activation(X·w + b)` by mini-batch gradient descent and returns the final
 /// parameters with the loss history.
 ///
@@ -223,7 +228,9 @@ pub fn gradient_descent(
     }
     Ok(Trained { w, b, loss_history })
 }
+// ANCHOR_END: gradient_descent
 
+// ANCHOR: fresh_permutation
 /// Overwrites `order` with a new uniformly random permutation of `0..order.len()`, the
 /// counterpart of NumPy's `np.random.permutation(n)`.
 fn fresh_permutation(order: &mut [usize], rng: &mut ChaCha8Rng) {
@@ -232,6 +239,7 @@ fn fresh_permutation(order: &mut [usize], rng: &mut ChaCha8Rng) {
     }
     order.shuffle(rng);
 }
+// ANCHOR_END: fresh_permutation
 
 /// Checks the data and initial parameters against each other before any arithmetic.
 fn validate_data(

@@ -15,6 +15,16 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
     ("exercise_2.txt", env!("CARGO_BIN_EXE_exercise_2"), &[]),
     ("exercise_3.txt", env!("CARGO_BIN_EXE_exercise_3"), &[]),
     ("exercise_4.txt", env!("CARGO_BIN_EXE_exercise_4"), &[]),
+    // The numbers behind the charts; the charts themselves are checked by tests/charts.rs,
+    // so here they are drawn into a scratch folder.
+    (
+        "charts.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &[
+            "--out-dir",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts"),
+        ],
+    ),
 ];
 
 #[test]

@@ -1,0 +1,54 @@
+//! The book's charts are drawn by `cargo run --bin charts` and committed in `book/charts/`.
+//! Drawing is deterministic (seeded training, SVG text with no font measuring), so this
+//! test draws every chart again into a scratch folder and fails when a committed file is
+//! missing or differs: the book cannot show a chart the code no longer produces.
+//!
+//! After an intended change, run `cargo run --bin charts` from the repository's root and
+//! look at the new charts before committing them.
+
+mod common;
+
+use std::path::Path;
+
+/// Every chart the `charts` program writes.
+const CHARTS: &[&str] = &["batch_sizes.svg"];
+
+#[test]
+fn committed_charts_match_what_the_charts_program_draws_now() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("charts-test");
+    let _ = std::fs::remove_dir_all(&scratch);
+    common::run(
+        env!("CARGO_BIN_EXE_charts"),
+        &["--out-dir", scratch.to_str().expect("a UTF-8 path")],
+    );
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/charts");
+    let mut stale = Vec::new();
+    for chart in CHARTS {
+        let now = std::fs::read(scratch.join(chart))
+            .unwrap_or_else(|e| panic!("the charts program did not write {chart}: {e}"));
+        if std::fs::read(committed.join(chart)).ok() != Some(now) {
+            stale.push(*chart);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "these charts in book/charts/ differ from what `cargo run --bin charts` draws now: \
+         {stale:?}\nredraw them with `cargo run --bin charts` and look at them before committing"
+    );
+    let drawn: Vec<String> = std::fs::read_dir(&scratch)
+        .expect("the scratch folder exists")
+        .map(|entry| {
+            entry
+                .expect("a readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for file in &drawn {
+        assert!(
+            CHARTS.contains(&file.as_str()),
+            "the charts program wrote {file}, which this test does not check: add it to CHARTS"
+        );
+    }
+}
