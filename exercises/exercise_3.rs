@@ -16,6 +16,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    neural_network::cli::end_quietly_on_broken_pipe();
     let args = Args::parse();
     // ANCHOR: solution
     let x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];

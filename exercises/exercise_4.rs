@@ -19,6 +19,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    neural_network::cli::end_quietly_on_broken_pipe();
     let args = Args::parse();
     // ANCHOR: solution
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];

@@ -3,6 +3,21 @@
 
 use std::process::ExitCode;
 
+/// Lets the program end quietly when the reader of its output goes away, as in
+/// `cargo run --release | head -3`, like every Unix command-line tool.
+///
+/// Rust ignores `SIGPIPE`, so after the reader has gone `println!` fails and panics with
+/// "failed printing to stdout". Restoring the default action ends the process at that
+/// point instead, without a message. Call it first in `main`.
+pub fn end_quietly_on_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting the disposition of SIGPIPE to its default before any other thread
+    // exists has no preconditions; `signal` only fails for invalid signal numbers.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
 pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
     let (a, b) = text.split_once(',').ok_or_else(|| {

@@ -64,24 +64,28 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    neural_network::cli::end_quietly_on_broken_pipe();
     exit_with(run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let dir = args
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+    // The bundled data is found wherever the program is started from; it is named by its
+    // path in the repository, so that the output is the same in every checkout.
+    let (dir, shown) = match &args.data_dir {
+        Some(dir) => (dir.clone(), dir.display().to_string()),
+        None => (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+            "data/ (bundled)".to_string(),
+        ),
+    };
     let (train, test, normalization) = if args.blog {
         blog_split(&dir, &args)?
     } else {
         file_split(&dir, &args)?
     };
     println!(
-        "Data: {} (normalized with mean {:.4} and standard deviation {:.4})",
-        dir.display(),
-        normalization.mean,
-        normalization.std
+        "Data: {shown} (normalized with mean {:.4} and standard deviation {:.4})",
+        normalization.mean, normalization.std
     );
     describe("Training set", &train);
     describe("Test set", &test);

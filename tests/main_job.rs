@@ -254,3 +254,41 @@ fn a_diverging_run_reports_the_epoch() {
         "training diverged: the loss became NaN at epoch 1",
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_program_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--epochs", "50"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("Data: "));
+    // The pipe's reading end is closed here, as `| head -1` would.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
+    // tests/reference/mnist_no_shuffle.txt comes from `python3 tools/reference_mnist.py
+    // --no-shuffle`: the blog's algorithm in NumPy on the same data and settings.
+    let reference = include_str!("reference/mnist_no_shuffle.txt");
+    let ours = stdout(&train(&["--no-shuffle"]));
+    let ours: Vec<&str> = ours
+        .lines()
+        .filter(|l| {
+            l.starts_with("Epoch ")
+                || l.starts_with("Test loss:")
+                || l.starts_with("Test accuracy:")
+        })
+        .collect();
+    assert_eq!(ours, reference.lines().collect::<Vec<_>>());
+}

@@ -15,6 +15,13 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
     ("exercise_2.txt", env!("CARGO_BIN_EXE_exercise_2"), &[]),
     ("exercise_3.txt", env!("CARGO_BIN_EXE_exercise_3"), &[]),
     ("exercise_4.txt", env!("CARGO_BIN_EXE_exercise_4"), &[]),
+    ("train.txt", env!("CARGO_BIN_EXE_train"), &[]),
+    ("train_blog.txt", env!("CARGO_BIN_EXE_train"), &["--blog"]),
+    (
+        "train_unshuffled.txt",
+        env!("CARGO_BIN_EXE_train"),
+        &["--no-shuffle"],
+    ),
     // The numbers behind the charts; the charts themselves are checked by tests/charts.rs,
     // so here they are drawn into a scratch folder.
     (

@@ -2,7 +2,7 @@
 """The blog's NumPy algorithm on the bundled MNIST 0-vs-1 data, to compare with `cargo run --release`.
 
 Usage:
-    python3 tools/reference_mnist.py --no-shuffle     # deterministic: must equal our run
+    python3 tools/reference_mnist.py --no-shuffle > tests/reference/mnist_no_shuffle.txt
     python3 tools/reference_mnist.py --seeds 5        # shuffled: compare the spread
 
 It reads `data/` (gzip IDX), keeps digits 0 and 1, normalizes both sets with the training

@@ -21,6 +21,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    neural_network::cli::end_quietly_on_broken_pipe();
     let args = Args::parse();
     std::fs::create_dir_all(&args.out_dir)?;
     batch_sizes(&args.out_dir)?;

@@ -39,6 +39,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    neural_network::cli::end_quietly_on_broken_pipe();
     exit_with(run(Args::parse()))
 }
 
