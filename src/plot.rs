@@ -4,12 +4,13 @@
 //! drawing needs no system fonts or libraries, and the same data always gives the same
 //! file byte for byte (the test `tests/charts.rs` relies on that).
 //!
-//! Every chart goes through one private path: it is drawn into a string by a closure that
-//! receives the drawing area, then written to its file by [`write_svg`]. A new kind of
-//! chart (a log-scaled axis, an image of weights) is one more public function that builds
-//! its own coordinate system inside such a closure and reuses [`PlotError`], the palette and
-//! the file handling.
+//! Two kinds of chart cover the book: [`lines`] (several labelled curves, each axis linear
+//! or logarithmic; [`loss_per_epoch`] is its most common use) and [`pictures`] (small
+//! images side by side, such as digits and the weights a model learned). Both check their
+//! data first, draw into a string, and write the file atomically, so a failure leaves no
+//! half-written chart behind.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -17,11 +18,14 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use thiserror::Error;
 
-/// The size of every chart, in pixels: wide enough for a book page, readable when scaled down.
+use crate::files::write_atomically;
+
+/// The size of every line chart, in pixels: wide enough for a book page, readable when
+/// scaled down.
 pub const SIZE: (u32, u32) = (800, 480);
 
-/// Line colours, one per run in order: the Okabe–Ito palette, which stays distinguishable
-/// for the common forms of colour blindness.
+/// Line colours, one per curve in order: the Okabe–Ito palette, which stays
+/// distinguishable for the common forms of colour blindness.
 const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
@@ -32,39 +36,104 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 0, 0),
 ];
 
-/// One labelled line of a chart: the loss after each epoch of one training run.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Run<'a> {
-    /// What the legend calls this run, e.g. `batch size 4`.
+/// One labelled curve: points `(x, y)` joined in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// What the legend calls this curve, e.g. `batch size 4`.
+    pub label: String,
+    /// The points, in the order they are joined.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Line {
+    /// The loss after each epoch as a curve over epochs 1, 2, …
+    pub fn per_epoch(label: impl Into<String>, losses: &[f64]) -> Self {
+        let points = losses
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| ((i + 1) as f64, l))
+            .collect();
+        Self {
+            label: label.into(),
+            points,
+        }
+    }
+}
+
+/// How an axis maps values to positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Equal steps in value are equal steps on the axis; a y axis starts at 0.
+    Linear,
+    /// Equal *ratios* are equal steps, so a loss falling from 50 to 5 and one falling
+    /// from 0.05 to 0.005 look alike. Every value must be greater than 0.
+    Log,
+}
+
+/// An axis: its name and its scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Axis<'a> {
+    /// The name written along the axis.
     pub label: &'a str,
-    /// The loss after epoch 1, 2, …, as in [`crate::Trained::loss_history`].
-    pub losses: &'a [f64],
+    /// Linear or logarithmic.
+    pub scale: Scale,
+}
+
+/// How a picture's values become colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shading {
+    /// Ink on paper: the smallest value white, the largest black (an MNIST digit).
+    Ink,
+    /// Negative values blue, zero white, positive values red, with the same intensity for
+    /// the same magnitude (weights, whose sign is what matters).
+    Diverging,
+}
+
+/// A small image for [`pictures`]: `rows × cols` values, row-major, with a caption.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// The caption above the image.
+    pub label: String,
+    /// Rows of pixels.
+    pub rows: usize,
+    /// Columns of pixels.
+    pub cols: usize,
+    /// One value per pixel, row by row.
+    pub values: Vec<f64>,
+    /// How values become colours.
+    pub shading: Shading,
 }
 
 /// Why a chart could not be drawn or saved.
 #[derive(Debug, Error)]
 pub enum PlotError {
     /// There is nothing to draw.
-    #[error("a chart needs at least one run, got none")]
-    NoRuns,
-    /// A run without a single value has no line to draw.
-    #[error("the run {label:?} has no values: record at least one epoch")]
-    EmptyRun { label: String },
+    #[error("a chart needs at least one curve or picture, got none")]
+    Nothing,
+    /// A curve without points, or a picture without pixels.
+    #[error("{label:?} has no values to draw")]
+    Empty { label: String },
     /// NaN or infinity cannot be placed on an axis.
-    #[error("the run {label:?} has {value} at epoch {epoch}: only finite values can be drawn")]
+    #[error("{label:?} has {value} at point {index}: only finite values can be drawn")]
     NonFinite {
         label: String,
-        epoch: usize,
+        index: usize,
         value: f64,
     },
     /// A log axis has no place for 0 or a negative number.
-    #[error(
-        "the run {label:?} has {value} at epoch {epoch}: a log scale can only show values above 0"
-    )]
+    #[error("{label:?} has {value} at point {index}: a log scale can only show values above 0")]
     NotPositive {
         label: String,
-        epoch: usize,
+        index: usize,
         value: f64,
+    },
+    /// A picture whose number of values is not rows × columns.
+    #[error("the picture {label:?} has {values} values, but {rows}×{cols} pixels need {}", rows * cols)]
+    PictureShape {
+        label: String,
+        rows: usize,
+        cols: usize,
+        values: usize,
     },
     /// plotters reported an error while drawing (its message is kept as text).
     #[error("plotters could not draw the chart: {0}")]
@@ -83,143 +152,190 @@ fn draw_error(error: impl std::fmt::Display) -> PlotError {
     PlotError::Draw(error.to_string())
 }
 
-/// Draws one chart of [`SIZE`] into an SVG string with `draw`, then writes it to `path`.
+/// Draws one chart of `size` into an SVG string with `draw`, then writes it to `path`.
 fn write_svg(
     path: &Path,
+    size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), PlotError>,
 ) -> Result<(), PlotError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
         draw(&root)?;
         root.present().map_err(draw_error)?;
     }
-    std::fs::write(path, svg).map_err(|source| PlotError::Write {
+    write_atomically(path, svg.as_bytes()).map_err(|source| PlotError::Write {
         path: path.to_path_buf(),
         source,
     })
 }
 
-/// Checks that every run has at least one value, only finite ones, and on a log scale only
-/// positive ones.
-fn check_runs(runs: &[Run<'_>], scale: Scale) -> Result<(), PlotError> {
-    if runs.is_empty() {
-        return Err(PlotError::NoRuns);
-    }
-    for run in runs {
-        if run.losses.is_empty() {
-            return Err(PlotError::EmptyRun {
-                label: run.label.to_string(),
-            });
-        }
-        if let Some(i) = run.losses.iter().position(|v| !v.is_finite()) {
+/// Checks that `values` of the curve or picture `label` can be drawn on `scale`.
+fn check_values(
+    label: &str,
+    values: impl Iterator<Item = f64>,
+    scale: Scale,
+) -> Result<(), PlotError> {
+    let mut count = 0;
+    for (index, value) in values.enumerate() {
+        count += 1;
+        let label = label.to_string();
+        if !value.is_finite() {
             return Err(PlotError::NonFinite {
-                label: run.label.to_string(),
-                epoch: i + 1,
-                value: run.losses[i],
+                label,
+                index,
+                value,
             });
         }
-        let not_positive = run.losses.iter().position(|&v| v <= 0.0);
-        if let (Scale::Log, Some(i)) = (scale, not_positive) {
+        if scale == Scale::Log && value <= 0.0 {
             return Err(PlotError::NotPositive {
-                label: run.label.to_string(),
-                epoch: i + 1,
-                value: run.losses[i],
+                label,
+                index,
+                value,
             });
         }
+    }
+    if count == 0 {
+        return Err(PlotError::Empty {
+            label: label.to_string(),
+        });
     }
     Ok(())
 }
 
-/// How the loss axis maps values to heights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
-    /// Equal steps in value are equal steps in height; the axis starts at 0.
-    Linear,
-    /// Equal *ratios* are equal steps in height, so a loss falling from 50 to 5 and one
-    /// falling from 0.05 to 0.005 look alike. Every value must be greater than 0.
-    Log,
+/// The smallest and largest of `values` (which are not empty).
+fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
-/// Draws the loss after each epoch of several runs as lines, with a legend, and saves the
-/// chart as an SVG file at `path` (its folder must exist).
-///
-/// The x axis counts epochs from 1 to the longest run. With [`Scale::Linear`] the y axis
-/// goes from 0 to a little above the largest loss; with [`Scale::Log`] it spans the
-/// smallest to the largest loss with a little room on both sides.
+/// The span an axis shows for data from `lo` to `hi`: on a linear y axis from 0 (or the
+/// data's start on x), with a little room; on a log axis, half a step of ×1.5 beyond both ends.
+fn span(lo: f64, hi: f64, scale: Scale, from_zero: bool) -> Range<f64> {
+    match scale {
+        Scale::Log => lo / 1.5..hi * 1.5,
+        Scale::Linear => {
+            let start = if from_zero { lo.min(0.0) } else { lo };
+            let end = if hi > start {
+                hi + 0.05 * (hi - start)
+            } else {
+                start + 1.0
+            };
+            start..end
+        }
+    }
+}
+
+/// Draws labelled curves with a legend and saves the chart as an SVG file at `path` (its
+/// folder must exist).
 ///
 /// # Errors
 ///
-/// [`PlotError::NoRuns`], [`PlotError::EmptyRun`], [`PlotError::NonFinite`] or (on a log
-/// scale) [`PlotError::NotPositive`] for data that cannot be drawn, [`PlotError::Draw`] if
+/// [`PlotError::Nothing`], [`PlotError::Empty`], [`PlotError::NonFinite`] or (on a log
+/// axis) [`PlotError::NotPositive`] for data that cannot be drawn, [`PlotError::Draw`] if
 /// plotters fails, and [`PlotError::Write`] if the file cannot be written.
-pub fn loss_per_epoch(
+pub fn lines(
     path: &Path,
     title: &str,
-    scale: Scale,
-    runs: &[Run<'_>],
+    x: Axis<'_>,
+    y: Axis<'_>,
+    curves: &[Line],
 ) -> Result<(), PlotError> {
-    check_runs(runs, scale)?;
-    let epochs = runs
-        .iter()
-        .map(|r| r.losses.len())
-        .max()
-        .unwrap_or(1)
-        .max(2);
-    let values = || runs.iter().flat_map(|r| r.losses.iter().copied());
-    let highest = values().fold(f64::MIN, f64::max);
-    let lowest = values().fold(f64::MAX, f64::min);
-    write_svg(path, |root| {
+    if curves.is_empty() {
+        return Err(PlotError::Nothing);
+    }
+    for curve in curves {
+        check_values(&curve.label, curve.points.iter().map(|p| p.0), x.scale)?;
+        check_values(&curve.label, curve.points.iter().map(|p| p.1), y.scale)?;
+    }
+    let (x_lo, x_hi) = extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)));
+    let (y_lo, y_hi) = extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)));
+    let (xs, ys) = (
+        span(x_lo, x_hi, x.scale, false),
+        span(y_lo, y_hi, y.scale, true),
+    );
+    write_svg(path, SIZE, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
-            .caption(title, ("sans-serif", 24))
+            .caption(title, ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(72);
-        match scale {
-            Scale::Linear => {
-                let top = if highest > 0.0 { highest * 1.05 } else { 1.0 };
-                draw_lines(&mut builder, 1..epochs, 0.0..top, "loss", runs)
+        let names = (x.label, y.label);
+        match (x.scale, y.scale) {
+            (Scale::Linear, Scale::Linear) => draw_curves(&mut builder, xs, ys, names, curves),
+            (Scale::Linear, Scale::Log) => {
+                draw_curves(&mut builder, xs, ys.log_scale(), names, curves)
             }
-            Scale::Log => {
-                let range = (lowest / 1.5..highest * 1.5).log_scale();
-                draw_lines(&mut builder, 1..epochs, range, "loss (log scale)", runs)
+            (Scale::Log, Scale::Linear) => {
+                draw_curves(&mut builder, xs.log_scale(), ys, names, curves)
+            }
+            (Scale::Log, Scale::Log) => {
+                draw_curves(&mut builder, xs.log_scale(), ys.log_scale(), names, curves)
             }
         }
     })
 }
 
-/// Draws the mesh, one line per run and the legend, on whatever y coordinate `y` is
-/// (a linear range, a log range), with `y_desc` as the y axis' name.
-fn draw_lines<Y>(
+/// The loss after each epoch of several runs, as [`lines`] over epochs 1, 2, … with the
+/// loss axis on `scale`.
+pub fn loss_per_epoch(
+    path: &Path,
+    title: &str,
+    scale: Scale,
+    curves: &[Line],
+) -> Result<(), PlotError> {
+    let x = Axis {
+        label: "epoch",
+        scale: Scale::Linear,
+    };
+    let y = Axis {
+        label: if scale == Scale::Log {
+            "loss (log scale)"
+        } else {
+            "loss"
+        },
+        scale,
+    };
+    lines(path, title, x, y, curves)
+}
+
+/// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
+/// are (linear or log ranges); `names` are the axes' labels.
+fn draw_curves<X, Y>(
     builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
-    x: std::ops::Range<usize>,
+    x: X,
     y: Y,
-    y_desc: &str,
-    runs: &[Run<'_>],
+    names: (&str, &str),
+    curves: &[Line],
 ) -> Result<(), PlotError>
 where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
     chart
         .configure_mesh()
-        .x_desc("epoch")
-        .y_desc(y_desc)
+        .x_desc(names.0)
+        .y_desc(names.1)
+        .x_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(&|v| short_number(*v))
         .axis_desc_style(("sans-serif", 18))
         .label_style(("sans-serif", 15))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(draw_error)?;
-    for (i, run) in runs.iter().enumerate() {
+    for (i, curve) in curves.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        let points = run.losses.iter().enumerate().map(|(e, &l)| (e + 1, l));
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(3)))
+            .draw_series(LineSeries::new(
+                curve.points.iter().copied(),
+                colour.stroke_width(3),
+            ))
             .map_err(draw_error)?
-            .label(run.label)
+            .label(curve.label.as_str())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
             });
@@ -234,52 +350,154 @@ where
         .map_err(draw_error)
 }
 
+/// A tick label: whole numbers without a decimal point, others with as few digits as
+/// show them (`0.001`, `2.5`, `1e-5`).
+fn short_number(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e6 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e-3 {
+        let text = format!("{v:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
+/// The pixel size of one picture cell in [`pictures`].
+const CELL: u32 = 200;
+
+/// Draws small images side by side, each with its caption, and saves them as an SVG file
+/// at `path` (its folder must exist).
+///
+/// # Errors
+///
+/// [`PlotError::Nothing`], [`PlotError::Empty`], [`PlotError::PictureShape`] or
+/// [`PlotError::NonFinite`] for pictures that cannot be drawn, [`PlotError::Draw`] if
+/// plotters fails, and [`PlotError::Write`] if the file cannot be written.
+pub fn pictures(path: &Path, title: &str, pictures: &[Picture]) -> Result<(), PlotError> {
+    if pictures.is_empty() {
+        return Err(PlotError::Nothing);
+    }
+    for p in pictures {
+        if p.values.len() != p.rows * p.cols {
+            let (label, rows, cols, values) = (p.label.clone(), p.rows, p.cols, p.values.len());
+            return Err(PlotError::PictureShape {
+                label,
+                rows,
+                cols,
+                values,
+            });
+        }
+        check_values(&p.label, p.values.iter().copied(), Scale::Linear)?;
+    }
+    let size = (CELL * pictures.len() as u32, CELL + 60);
+    write_svg(path, size, |root| {
+        let root = root.titled(title, ("sans-serif", 20)).map_err(draw_error)?;
+        for (area, picture) in root.split_evenly((1, pictures.len())).iter().zip(pictures) {
+            draw_picture(area, picture)?;
+        }
+        Ok(())
+    })
+}
+
+/// Draws one picture as a grid of coloured squares filling `area` below its caption.
+fn draw_picture(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    picture: &Picture,
+) -> Result<(), PlotError> {
+    let area = area
+        .titled(&picture.label, ("sans-serif", 16))
+        .map_err(draw_error)?
+        .margin(4, 4, 8, 8);
+    let (width, height) = area.dim_in_pixel();
+    let side = (width / picture.cols as u32)
+        .min(height / picture.rows as u32)
+        .max(1) as i32;
+    let (lo, hi) = extent(picture.values.iter().copied());
+    let largest = lo.abs().max(hi.abs()).max(f64::MIN_POSITIVE);
+    for (i, &v) in picture.values.iter().enumerate() {
+        let (r, c) = ((i / picture.cols) as i32, (i % picture.cols) as i32);
+        let colour = match picture.shading {
+            Shading::Ink => {
+                let shade = if hi > lo {
+                    (255.0 * (1.0 - (v - lo) / (hi - lo))).round() as u8
+                } else {
+                    255
+                };
+                RGBColor(shade, shade, shade)
+            }
+            Shading::Diverging => {
+                let fade = (255.0 * (1.0 - v.abs() / largest)).round() as u8;
+                if v >= 0.0 {
+                    RGBColor(255, fade, fade)
+                } else {
+                    RGBColor(fade, fade, 255)
+                }
+            }
+        };
+        let corner = (c * side, r * side);
+        area.draw(&Rectangle::new(
+            [corner, (corner.0 + side, corner.1 + side)],
+            colour.filled(),
+        ))
+        .map_err(draw_error)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn draw(runs: &[Run<'_>]) -> Result<(), PlotError> {
+    fn draw(curves: &[Line]) -> Result<(), PlotError> {
         loss_per_epoch(
             Path::new("/nonexistent/never-written.svg"),
             "t",
             Scale::Log,
-            runs,
+            curves,
         )
     }
 
     #[test]
     fn bad_data_is_a_typed_error_before_anything_is_drawn() {
-        assert!(matches!(draw(&[]), Err(PlotError::NoRuns)));
-        let empty = Run {
-            label: "empty",
-            losses: &[],
-        };
-        assert!(matches!(draw(&[empty]), Err(PlotError::EmptyRun { .. })));
-        let nan = Run {
-            label: "nan",
-            losses: &[1.0, f64::NAN],
-        };
-        match draw(&[nan]) {
-            Err(PlotError::NonFinite { label, epoch, .. }) => {
-                assert_eq!((label.as_str(), epoch), ("nan", 2));
+        assert!(matches!(draw(&[]), Err(PlotError::Nothing)));
+        assert!(matches!(
+            draw(&[Line::per_epoch("empty", &[])]),
+            Err(PlotError::Empty { .. })
+        ));
+        match draw(&[Line::per_epoch("nan", &[1.0, f64::NAN])]) {
+            Err(PlotError::NonFinite { label, index, .. }) => {
+                assert_eq!((label.as_str(), index), ("nan", 1))
             }
             other => panic!("expected NonFinite, got {other:?}"),
         }
-        let zero = Run {
-            label: "zero",
-            losses: &[1.0, 0.0],
+        assert!(matches!(
+            draw(&[Line::per_epoch("zero", &[1.0, 0.0])]),
+            Err(PlotError::NotPositive { .. })
+        ));
+        let bad = Picture {
+            label: "w".into(),
+            rows: 2,
+            cols: 2,
+            values: vec![1.0; 3],
+            shading: Shading::Ink,
         };
-        assert!(matches!(draw(&[zero]), Err(PlotError::NotPositive { .. })));
+        let error = pictures(Path::new("/nonexistent/p.svg"), "t", &[bad]).unwrap_err();
+        assert!(error.to_string().contains("2×2 pixels need 4"), "{error}");
     }
 
     #[test]
     fn a_missing_folder_is_a_write_error_naming_the_path() {
-        let run = Run {
-            label: "one",
-            losses: &[3.0, 2.0, 1.0],
-        };
-        let error = draw(&[run]).unwrap_err();
+        let error = draw(&[Line::per_epoch("one", &[3.0, 2.0, 1.0])]).unwrap_err();
         assert!(matches!(error, PlotError::Write { .. }));
         assert!(error.to_string().contains("never-written.svg"));
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(short_number(5.0), "5");
+        assert_eq!(short_number(2.5), "2.5");
+        assert_eq!(short_number(0.001), "0.001");
+        assert_eq!(short_number(0.0001), "1e-4");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use ndarray::array;
-use neural_network::plot::{self, Run, Scale};
+use neural_network::plot::{self, Line, Scale};
 use neural_network::{DEFAULT_SEED, Loss, Settings, Shuffle, gradient_descent, report};
 
 /// Draws the book's charts as SVG files.
@@ -41,17 +41,20 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
         runs.push((format!("batch size {batch_size}"), trained.loss_history));
     }
     // ANCHOR_END: batch_sizes
-    let runs: Vec<Run<'_>> = runs
+    let curves: Vec<Line> = runs
         .iter()
-        .map(|(label, losses)| Run { label, losses })
+        .map(|(label, losses)| Line::per_epoch(label, losses))
         .collect();
     plot::loss_per_epoch(
         &out_dir.join("batch_sizes.svg"),
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
         Scale::Log,
-        &runs,
+        &curves,
     )?;
-    let columns: Vec<(&str, &[f64])> = runs.iter().map(|r| (r.label, r.losses)).collect();
+    let columns: Vec<(&str, &[f64])> = runs
+        .iter()
+        .map(|(label, losses)| (label.as_str(), losses.as_slice()))
+        .collect();
     println!("batch_sizes.svg, loss per epoch:");
     print!("{}", report::loss_table(&columns));
     Ok(())
