@@ -28,6 +28,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::normalize::Normalization;
+
 /// The standard file names of the four IDX files; each may also carry a `.gz` suffix.
 pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
 /// See [`TRAIN_IMAGES`].
@@ -386,6 +388,38 @@ pub fn gunzip_if_gzipped(bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
     let mut content = Vec::new();
     MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut content)?;
     Ok(content)
+}
+
+/// Two classes of an IDX directory as a ready-to-train binary task: the training and test
+/// sets, both normalized with the statistics of the training set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinaryTask {
+    /// The training images of the two classes, normalized.
+    pub train: Dataset,
+    /// The test images of the two classes, normalized with the training set's statistics.
+    pub test: Dataset,
+    /// The training set's mean and standard deviation, as applied to both sets.
+    pub normalization: Normalization,
+}
+
+impl BinaryTask {
+    /// Loads `dir`, keeps `classes` (the first `limit` images of each set, if given) and
+    /// normalizes both sets with the training set's statistics only: the test set stands
+    /// for data the model has never seen, so nothing may be learned from it, not even its
+    /// mean.
+    pub fn load(dir: &Path, classes: (u8, u8), limit: Option<usize>) -> Result<Self, DataError> {
+        let data = IdxDataSet::load(dir)?;
+        let mut train = data.train.binary(classes, limit, Part::Train)?;
+        let mut test = data.test.binary(classes, limit, Part::Test)?;
+        let normalization = Normalization::of(&train.x);
+        train.x = normalization.apply(&train.x);
+        test.x = normalization.apply(&test.x);
+        Ok(Self {
+            train,
+            test,
+            normalization,
+        })
+    }
 }
 
 /// A binary classification data set: inputs `x` (one sample per row) and targets `y` in {0, 1}.

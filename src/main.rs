@@ -14,7 +14,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
 use neural_network::cli::{exit_with, parse_classes, parse_learning_rate, parse_positive};
-use neural_network::data::{Dataset, IdxDataSet, Part};
+use neural_network::data::{BinaryTask, Dataset, IdxDataSet, Part};
 use neural_network::files::write_atomically;
 use neural_network::metrics::Confusion;
 use neural_network::{
@@ -138,13 +138,8 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// The training and test files of `dir`, normalized with the training set's statistics.
 fn file_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
-    let data = IdxDataSet::load(dir)?;
-    let mut train = data.train.binary(args.classes, args.limit, Part::Train)?;
-    let mut test = data.test.binary(args.classes, args.limit, Part::Test)?;
-    let normalization = Normalization::of(&train.x);
-    train.x = normalization.apply(&train.x);
-    test.x = normalization.apply(&test.x);
-    Ok((train, test, normalization))
+    let task = BinaryTask::load(dir, args.classes, args.limit)?;
+    Ok((task.train, task.test, task.normalization))
 }
 
 /// The blog's demo: its first 1,000 training images, normalized together, then split.

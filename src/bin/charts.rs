@@ -8,9 +8,14 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use ndarray::Array1;
 use ndarray::array;
-use neural_network::plot::{self, Line, Scale};
-use neural_network::{DEFAULT_SEED, Loss, Settings, Shuffle, gradient_descent, report};
+use neural_network::data::BinaryTask;
+use neural_network::metrics::Confusion;
+use neural_network::plot::{self, Line, Picture, Scale, Shading};
+use neural_network::{
+    Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained, gradient_descent, predict, report,
+};
 
 /// Draws the book's charts as SVG files.
 #[derive(Parser)]
@@ -25,6 +30,13 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.out_dir)?;
     batch_sizes(&args.out_dir)?;
+    let mnist = BinaryTask::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+        (0, 1),
+        None,
+    )?;
+    mnist_shuffling(&mnist, &args.out_dir)?;
+    mnist_weights(&mnist, &args.out_dir)?;
     Ok(())
 }
 
@@ -57,5 +69,119 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
         .collect();
     println!("batch_sizes.svg, loss per epoch:");
     print!("{}", report::loss_table(&columns));
+    Ok(())
+}
+
+/// The main program's model: logistic regression from zero weights, batch size 32,
+/// learning rate 0.1, 10 epochs.
+fn mnist_settings(shuffle: Shuffle) -> Settings {
+    Settings::new(0.1, 10, 32, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid)
+        .shuffle(shuffle)
+}
+
+/// Trains the main program's model on `x`, `y` and returns it with its test accuracy.
+fn train_mnist(
+    mnist: &BinaryTask,
+    x: &ndarray::Array2<f64>,
+    y: &Array1<f64>,
+    shuffle: Shuffle,
+) -> anyhow::Result<(Trained, f64)> {
+    let w_init = Array1::zeros(x.ncols());
+    let trained = gradient_descent(x, y, &w_init, 0.0, &mnist_settings(shuffle), |_| {})?;
+    let p = predict(&mnist.test.x, &trained.w, trained.b, Activation::Sigmoid)?;
+    let accuracy = Confusion::of(&p, &mnist.test.y)?.accuracy();
+    Ok((trained, accuracy))
+}
+
+/// `mnist_shuffling.svg`: the MNIST training set sorted by label (every 0, then every 1),
+/// trained with a fresh shuffle every epoch and in that order.
+fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+    // ANCHOR: sorted
+    let mut order: Vec<usize> = (0..mnist.train.len()).collect();
+    order.sort_by(|&i, &j| mnist.train.y[i].total_cmp(&mnist.train.y[j]));
+    let sorted = mnist.train.select(&order);
+    // ANCHOR_END: sorted
+    let mut runs = Vec::new();
+    println!("mnist_shuffling.svg, training set sorted by label:");
+    for (label, shuffle) in [
+        ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
+        ("in order: every 0, then every 1", Shuffle::Off),
+    ] {
+        let (trained, accuracy) = train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
+        println!("{label}: test accuracy {accuracy:.4}");
+        runs.push((label, trained.loss_history));
+    }
+    let curves: Vec<Line> = runs
+        .iter()
+        .map(|(label, losses)| Line::per_epoch(*label, losses))
+        .collect();
+    plot::loss_per_epoch(
+        &out_dir.join("mnist_shuffling.svg"),
+        "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
+        Scale::Log,
+        &curves,
+    )?;
+    let columns: Vec<(&str, &[f64])> = runs
+        .iter()
+        .map(|(label, losses)| (*label, losses.as_slice()))
+        .collect();
+    print!("{}", report::loss_table(&columns));
+    Ok(())
+}
+
+/// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
+/// the first two test images of each digit.
+fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+    let (trained, accuracy) = train_mnist(
+        mnist,
+        &mnist.train.x,
+        &mnist.train.y,
+        Shuffle::Seeded(DEFAULT_SEED),
+    )?;
+    let (rows, cols) = mnist.train.image_shape;
+    let mut pictures = vec![Picture {
+        label: "weights (red +, blue −)".to_string(),
+        rows,
+        cols,
+        values: trained.w.to_vec(),
+        shading: Shading::Diverging,
+    }];
+    for target in [0.0, 1.0] {
+        let digit = if target == 0.0 {
+            mnist.test.classes.0
+        } else {
+            mnist.test.classes.1
+        };
+        for (i, _) in mnist
+            .test
+            .y
+            .iter()
+            .enumerate()
+            .filter(|&(_, &t)| t == target)
+            .take(2)
+        {
+            pictures.push(Picture {
+                label: format!("test image {i}: a {digit}"),
+                rows,
+                cols,
+                values: mnist.test.x.row(i).to_vec(),
+                shading: Shading::Ink,
+            });
+        }
+    }
+    plot::pictures(
+        &out_dir.join("mnist_weights.svg"),
+        "What logistic regression learned on MNIST 0 vs 1",
+        &pictures,
+    )?;
+    let (lo, hi) = trained
+        .w
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
+    println!(
+        "mnist_weights.svg: weights from {lo:.4} to {hi:.4}, bias {:.4}, test accuracy {accuracy:.4}",
+        trained.b
+    );
     Ok(())
 }
