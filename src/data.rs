@@ -403,6 +403,7 @@ pub struct BinaryTask {
 }
 
 impl BinaryTask {
+    // ANCHOR: binary_task
     /// Loads `dir`, keeps `classes` (the first `limit` images of each set, if given) and
     /// normalizes both sets with the training set's statistics only: the test set stands
     /// for data the model has never seen, so nothing may be learned from it, not even its
@@ -420,6 +421,7 @@ impl BinaryTask {
             normalization,
         })
     }
+    // ANCHOR_END: binary_task
 }
 
 /// A binary classification data set: inputs `x` (one sample per row) and targets `y` in {0, 1}.

@@ -90,6 +90,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     describe("Training set", &train);
     describe("Test set", &test);
 
+    // ANCHOR: settings
     let shuffle = if args.no_shuffle {
         Shuffle::Off
     } else {
@@ -103,6 +104,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     )
     .activation(Activation::Sigmoid)
     .shuffle(shuffle);
+    // ANCHOR_END: settings
     println!(
         "Training: logistic regression, batch size {}, learning rate {:?}, {} epochs, {}",
         settings.batch_size,
@@ -113,6 +115,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             Shuffle::Off => "not shuffled".to_string(),
         }
     );
+    // ANCHOR: evaluate
     let trained = train_with_progress(&train, &settings)?;
 
     let probabilities = predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
@@ -122,6 +125,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         binary_cross_entropy(&probabilities, &test.y)?
     );
     println!("Test accuracy: {:.4}", confusion.accuracy());
+    // ANCHOR_END: evaluate
     println!(
         "Confusion counts (rows: true class, columns: predicted class; 0 is digit {}, 1 is digit {}):",
         test.classes.0, test.classes.1
@@ -142,6 +146,7 @@ fn file_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Norm
     Ok((task.train, task.test, task.normalization))
 }
 
+// ANCHOR: blog_split
 /// The blog's demo: its first 1,000 training images, normalized together, then split.
 fn blog_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
     let data = IdxDataSet::load(dir)?;
@@ -151,6 +156,7 @@ fn blog_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Norm
     let (train, test) = all.train_test_split(0.2, args.seed);
     Ok((train, test, normalization))
 }
+// ANCHOR_END: blog_split
 
 fn describe(name: &str, set: &Dataset) {
     let (rows, cols) = set.image_shape;
@@ -175,11 +181,13 @@ fn train_with_progress(train: &Dataset, settings: &Settings) -> anyhow::Result<T
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} epoch {pos}/{len}, {elapsed} elapsed, about {eta} left",
     )?);
+    // ANCHOR: train
     let w_init = Array1::zeros(train.x.ncols());
     let trained = gradient_descent(&train.x, &train.y, &w_init, 0.0, settings, |epoch| {
         bar.suspend(|| println!("{epoch}"));
         bar.inc(1);
     });
+    // ANCHOR_END: train
     bar.finish_and_clear();
     Ok(trained?)
 }

@@ -11,7 +11,11 @@ mod common;
 use std::path::Path;
 
 /// Every chart the `charts` program writes.
-const CHARTS: &[&str] = &["batch_sizes.svg", "mnist_shuffling.svg", "mnist_weights.svg"];
+const CHARTS: &[&str] = &[
+    "batch_sizes.svg",
+    "mnist_shuffling.svg",
+    "mnist_weights.svg",
+];
 
 #[test]
 fn committed_charts_match_what_the_charts_program_draws_now() {

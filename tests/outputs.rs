@@ -9,6 +9,9 @@ mod common;
 
 use std::path::Path;
 
+/// Where charts drawn only for their printed numbers go.
+const SCRATCH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts");
+
 /// (file in `book/outputs/`, program, arguments)
 const OUTPUTS: &[(&str, &str, &[&str])] = &[
     ("exercise_1.txt", env!("CARGO_BIN_EXE_exercise_1"), &[]),
@@ -25,12 +28,19 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
     // The numbers behind the charts; the charts themselves are checked by tests/charts.rs,
     // so here they are drawn into a scratch folder.
     (
-        "charts.txt",
+        "charts_batch_sizes.txt",
         env!("CARGO_BIN_EXE_charts"),
-        &[
-            "--out-dir",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts"),
-        ],
+        &["--only", "batch-sizes", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_mnist_shuffling.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "mnist-shuffling", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_mnist_weights.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "mnist-weights", "--out-dir", SCRATCH],
     ),
 ];
 

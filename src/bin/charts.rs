@@ -23,20 +23,43 @@ struct Args {
     /// Folder to write the charts into (created if missing).
     #[arg(long, default_value = "book/charts")]
     out_dir: PathBuf,
+    /// Draw only this chart (default: all of them).
+    #[arg(long, value_enum)]
+    only: Option<Chart>,
+}
+
+/// The charts this program draws, one SVG file each.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Chart {
+    /// batch_sizes.svg
+    BatchSizes,
+    /// mnist_shuffling.svg
+    MnistShuffling,
+    /// mnist_weights.svg
+    MnistWeights,
 }
 
 fn main() -> anyhow::Result<()> {
     neural_network::cli::end_quietly_on_broken_pipe();
     let args = Args::parse();
     std::fs::create_dir_all(&args.out_dir)?;
-    batch_sizes(&args.out_dir)?;
-    let mnist = BinaryTask::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
-        (0, 1),
-        None,
-    )?;
-    mnist_shuffling(&mnist, &args.out_dir)?;
-    mnist_weights(&mnist, &args.out_dir)?;
+    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
+    if wanted(Chart::BatchSizes) {
+        batch_sizes(&args.out_dir)?;
+    }
+    let mnist = || {
+        BinaryTask::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+            (0, 1),
+            None,
+        )
+    };
+    if wanted(Chart::MnistShuffling) {
+        mnist_shuffling(&mnist()?, &args.out_dir)?;
+    }
+    if wanted(Chart::MnistWeights) {
+        mnist_weights(&mnist()?, &args.out_dir)?;
+    }
     Ok(())
 }
 
@@ -180,8 +203,9 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         .iter()
         .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
     println!(
-        "mnist_weights.svg: weights from {lo:.4} to {hi:.4}, bias {:.4}, test accuracy {accuracy:.4}",
-        trained.b
+        "mnist_weights.svg: weights from {lo:.4} to {hi:.4}, corner pixel's weight {:.4}, bias {:.4}, \
+         test accuracy {accuracy:.4}",
+        trained.w[0], trained.b
     );
     Ok(())
 }
