@@ -6,21 +6,13 @@
 //!
 //! Run it with `cargo run --bin exercise_4` (add `-- --seed 7` for other batches).
 
-use clap::Parser;
 use ndarray::array;
-use neural_network::{DEFAULT_SEED, Loss, Settings, Shuffle, gradient_descent, report};
-
-/// Exercise 4: y = 2x trained shuffled and not shuffled (batch size 2, lr 0.01, 5 epochs).
-#[derive(Parser)]
-struct Args {
-    /// Seed of the generator that shuffles the samples in the shuffled run.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
-}
+use neural_network::{Loss, Settings, Shuffle, gradient_descent, report};
 
 fn main() -> anyhow::Result<()> {
-    neural_network::cli::end_quietly_on_broken_pipe();
-    let args = Args::parse();
+    let seed = neural_network::cli::start_exercise(
+        "Exercise 4: y = 2x trained shuffled and not shuffled (batch size 2, lr 0.01, 5 epochs)",
+    );
     // ANCHOR: solution
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
@@ -29,10 +21,7 @@ fn main() -> anyhow::Result<()> {
 
     let mut histories = Vec::new();
     for (title, shuffle) in [
-        (
-            format!("Shuffled (seed {}):", args.seed),
-            Shuffle::Seeded(args.seed),
-        ),
+        (format!("Shuffled (seed {seed}):"), Shuffle::Seeded(seed)),
         ("Not shuffled:".to_string(), Shuffle::Off),
     ] {
         println!("{title}");

@@ -3,6 +3,10 @@
 
 use std::process::ExitCode;
 
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+use crate::train::DEFAULT_SEED;
+
 /// Lets the program end quietly when the reader of its output goes away, as in
 /// `cargo run --release | head -3`, like every Unix command-line tool.
 ///
@@ -68,4 +72,21 @@ pub fn exit_with(result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The one flag every exercise takes.
+#[derive(Parser)]
+struct ExerciseArgs {
+    /// Seed of the generator that shuffles the samples each epoch.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+}
+
+/// Starts an exercise program: ends it quietly on a closed pipe, reads its only flag,
+/// `--seed N` (default [`DEFAULT_SEED`]), and returns the seed. `about` is what `--help`
+/// says the program does. Bad flags print clap's usage message and exit with code 2.
+pub fn start_exercise(about: &'static str) -> u64 {
+    end_quietly_on_broken_pipe();
+    let matches = ExerciseArgs::command().about(about).get_matches();
+    ExerciseArgs::from_arg_matches(&matches).map_or_else(|e| e.exit(), |args| args.seed)
 }
