@@ -14,15 +14,20 @@
 //! | [`activation`] | [`sigmoid`], [`Activation`] |
 //! | [`loss`] | [`mse_loss`], [`binary_cross_entropy`], [`Loss`] |
 //! | [`model`] | [`predict`], [`gradient`] |
-//! | [`train`] | [`gradient_descent`], [`Settings`], [`Shuffle`] |
+//! | [`train`] | [`gradient_descent`], [`Settings`], [`Shuffle`], [`Trainer`] |
 //! | [`error`] | [`ShapeError`], [`TrainError`] |
 //! | [`gradcheck`] | [`gradcheck::numerical_gradient`] |
+//!
+//! [`blog`] holds the blog's epoch transcribed literally, the baseline of the benchmarks.
+//!
+//! [`timing`] defines the workload that the benchmarks and the `epoch_times` program time.
 //!
 //! [`report`] formats results as text for the programs; it prints nothing itself.
 //!
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the blog's.
 
 pub mod activation;
+pub mod blog;
 pub mod cli;
 pub mod data;
 pub mod error;
@@ -34,6 +39,7 @@ pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod report;
+pub mod timing;
 pub mod train;
 
 pub use activation::{Activation, sigmoid, sigmoid_scalar};
@@ -42,4 +48,4 @@ pub use linalg::matrix_multiply;
 pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
 pub use model::{gradient, predict};
 pub use normalize::{Normalization, normalize};
-pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, gradient_descent};
+pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, Trainer, gradient_descent};

@@ -48,6 +48,17 @@ impl Normalization {
             x.mapv(|v| (v - mean) / std)
         }
     }
+
+    /// [`Normalization::apply`] without a second array: overwrites `x` with the same
+    /// values. A large data set then needs its memory once, not twice.
+    pub fn apply_in_place<D: Dimension>(&self, x: &mut ArrayRef<f64, D>) {
+        let Self { mean, std } = *self;
+        if std == 0.0 {
+            x.mapv_inplace(|v| v - mean);
+        } else {
+            x.mapv_inplace(|v| (v - mean) / std);
+        }
+    }
 }
 
 /// Normalizes `x` with its own global mean and standard deviation.

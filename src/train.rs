@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, Zip};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2, Zip};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -167,61 +167,159 @@ pub fn gradient_descent(
     settings: &Settings,
     mut on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
-    settings.validate()?;
-    validate_data(x, y, w, b)?;
-    let Settings {
-        lr,
-        num_epochs,
-        batch_size,
-        loss_fn,
-        activation_fn,
-        shuffle,
-    } = *settings;
+    let mut trainer = Trainer::new(x, y, w, b, settings)?;
+    let mut loss_history = Vec::with_capacity(settings.num_epochs);
+    for _ in 0..settings.num_epochs {
+        let end = trainer.epoch()?;
+        loss_history.push(end.loss);
+        on_epoch(&end);
+    }
+    let (w, b) = trainer.into_parameters();
+    Ok(Trained { w, b, loss_history })
+}
 
-    let n = x.nrows();
-    let mut w = w.to_owned();
-    let mut b = b;
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = match shuffle {
-        Shuffle::Seeded(seed) => Some(ChaCha8Rng::seed_from_u64(seed)),
-        Shuffle::Off => None,
-    };
-    let mut grad_w = Array1::zeros(w.len());
-    let mut loss_history = Vec::with_capacity(num_epochs);
+/// A training run that advances one epoch at a time: the loop body of
+/// [`gradient_descent`], and the unit the benchmarks (`cargo bench`) and the
+/// `epoch_times` program time.
+///
+/// It owns the parameters and everything an epoch reuses (the visiting order, the
+/// shuffling generator, the gradient buffer), so [`Trainer::epoch`] allocates nothing.
+///
+/// ```
+/// use ndarray::array;
+/// use neural_network::{Loss, Settings, Trainer};
+///
+/// let (x, y) = (array![[1.0], [2.0]], array![2.0, 4.0]);
+/// let settings = Settings::new(0.05, 3, 1, Loss::Mse);
+/// let mut trainer = Trainer::new(&x, &y, &array![0.0], 0.0, &settings)?;
+/// let first = trainer.epoch()?;
+/// let second = trainer.epoch()?;
+/// assert!(second.loss < first.loss);
+/// # Ok::<(), neural_network::TrainError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Trainer<'a> {
+    x: ArrayView2<'a, f64>,
+    y: ArrayView1<'a, f64>,
+    settings: Settings,
+    w: Array1<f64>,
+    b: f64,
+    /// The row numbers in the order the current (or last) epoch visits them.
+    order: Vec<usize>,
+    /// `None` for [`Shuffle::Off`].
+    rng: Option<ChaCha8Rng>,
+    /// The summed gradient of the current batch, reused from batch to batch.
+    grad_w: Array1<f64>,
+    /// Epochs finished so far.
+    epochs_done: usize,
+}
 
-    for epoch in 1..=num_epochs {
-        if let Some(rng) = rng.as_mut() {
-            fresh_permutation(&mut order, rng);
+impl<'a> Trainer<'a> {
+    /// Checks the settings and the data, as [`gradient_descent`] does, and sets up a run
+    /// that starts from the parameters `w` and `b`.
+    ///
+    /// # Errors
+    ///
+    /// The same [`TrainError`]s as [`gradient_descent`] returns before it trains.
+    pub fn new(
+        x: &'a ArrayRef2<f64>,
+        y: &'a ArrayRef1<f64>,
+        w: &ArrayRef1<f64>,
+        b: f64,
+        settings: &Settings,
+    ) -> Result<Self, TrainError> {
+        settings.validate()?;
+        validate_data(x, y, w, b)?;
+        Ok(Self {
+            x: x.view(),
+            y: y.view(),
+            settings: *settings,
+            w: w.to_owned(),
+            b,
+            order: (0..x.nrows()).collect(),
+            rng: match settings.shuffle {
+                Shuffle::Seeded(seed) => Some(ChaCha8Rng::seed_from_u64(seed)),
+                Shuffle::Off => None,
+            },
+            grad_w: Array1::zeros(w.len()),
+            epochs_done: 0,
+        })
+    }
+
+    /// Runs one epoch: orders the samples, takes one step per batch, then measures the
+    /// loss on the whole data set.
+    ///
+    /// `settings.num_epochs` only numbers the result ([`EpochEnd::num_epochs`]): a trainer
+    /// runs as many epochs as it is asked to, which is what a benchmark needs.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::Diverged`] if the loss is no longer a finite number.
+    pub fn epoch(&mut self) -> Result<EpochEnd, TrainError> {
+        let Settings {
+            lr,
+            batch_size,
+            loss_fn,
+            activation_fn,
+            ..
+        } = self.settings;
+        let (x, y) = (&self.x, &self.y);
+        if let Some(rng) = self.rng.as_mut() {
+            fresh_permutation(&mut self.order, rng);
         }
-        for batch in order.chunks(batch_size) {
+        for batch in self.order.chunks(batch_size) {
             let m = batch.len() as f64;
-            grad_w.fill(0.0);
+            self.grad_w.fill(0.0);
             let error_sum = accumulate_gradient(
                 x,
                 y,
                 batch.iter().copied(),
-                &w,
-                b,
+                &self.w,
+                self.b,
                 activation_fn,
-                &mut grad_w,
+                &mut self.grad_w,
             );
-            Zip::from(&mut w)
-                .and(&grad_w)
+            Zip::from(&mut self.w)
+                .and(&self.grad_w)
                 .for_each(|w, &g| *w -= lr * (g / m));
-            b -= lr * (error_sum / m);
+            self.b -= lr * (error_sum / m);
         }
-        let loss = mean_loss(x, y, &w, b, loss_fn, activation_fn);
+        self.epochs_done += 1;
+        let loss = mean_loss(x, y, &self.w, self.b, loss_fn, activation_fn);
         if !loss.is_finite() {
-            return Err(TrainError::Diverged { epoch, loss, lr });
+            return Err(TrainError::Diverged {
+                epoch: self.epochs_done,
+                loss,
+                lr,
+            });
         }
-        loss_history.push(loss);
-        on_epoch(&EpochEnd {
-            epoch,
-            num_epochs,
+        Ok(EpochEnd {
+            epoch: self.epochs_done,
+            num_epochs: self.settings.num_epochs,
             loss,
-        });
+        })
     }
-    Ok(Trained { w, b, loss_history })
+
+    /// The current weights.
+    pub fn weights(&self) -> &Array1<f64> {
+        &self.w
+    }
+
+    /// The current bias.
+    pub fn bias(&self) -> f64 {
+        self.b
+    }
+
+    /// The order in which the last epoch visited the rows (before the first epoch: the
+    /// rows in the order given).
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// The final weights and bias.
+    pub fn into_parameters(self) -> (Array1<f64>, f64) {
+        (self.w, self.b)
+    }
 }
 
 /// Overwrites `order` with a new uniformly random permutation of `0..order.len()`, the
