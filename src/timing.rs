@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayRef2};
 
 use crate::activation::Activation;
 use crate::data::{DataError, IdxDataSet, Part};
@@ -90,4 +90,45 @@ pub fn median(times: &[f64]) -> f64 {
         n if n % 2 == 1 => sorted[n / 2],
         n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
+}
+
+/// Reads every element of `x` twice and returns their sum (twice the sum of `x`): the
+/// least work an epoch as the blog defines it can do, one pass over the data to train and
+/// one for the end-of-epoch loss. Its time is the *memory-bandwidth floor* of an epoch.
+///
+/// The sum is spread over eight independent accumulators. A single running sum would make
+/// every addition wait for the previous one (about 4 cycles each), three times slower
+/// than memory; eight lanes that never wait on each other let the loads run at the speed
+/// of memory, which is what the floor is meant to measure.
+///
+/// # Panics
+///
+/// If `x` is not in standard (row-major, contiguous) layout, as loaded data always is.
+pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
+    let data = x.as_slice().expect("a data set in standard layout");
+    sum_of(data) + sum_of(data)
+}
+
+/// The sum of `data` in eight independent lanes (see [`read_twice`]).
+fn sum_of(data: &[f64]) -> f64 {
+    let mut lanes = [0.0; 8];
+    let chunks = data.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
+/// Times [`read_twice`] `repeats` times and returns the seconds of each.
+pub fn time_floor(x: &ArrayRef2<f64>, repeats: usize) -> Vec<f64> {
+    (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(read_twice(std::hint::black_box(x)));
+            start.elapsed().as_secs_f64()
+        })
+        .collect()
 }

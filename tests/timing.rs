@@ -43,3 +43,53 @@ fn batch_sizes_and_medians() {
     assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
     assert!(median(&[]).is_nan());
 }
+
+#[test]
+fn the_floor_reads_every_element_twice() {
+    let x = ndarray::Array2::from_shape_fn((3, 7), |(i, j)| (i * 7 + j) as f64);
+    assert_eq!(timing::read_twice(&x), 2.0 * x.sum());
+    assert_eq!(timing::time_floor(&x, 3).len(), 3);
+}
+
+#[test]
+fn epoch_times_prints_one_json_line_per_measurement() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_epoch_times"))
+        .args(["--data-dir", data.to_str().expect("a UTF-8 path")])
+        .args([
+            "--epochs",
+            "1",
+            "--batch-sizes",
+            "1024,full",
+            "--floor-repeats",
+            "2",
+        ])
+        .output()
+        .expect("epoch_times runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("{\"what\": \"floor\", \"rows\": 12665, \"bytes\": 79434880,"));
+    assert!(lines[1].starts_with("{\"what\": \"epoch\", \"batch_size\": \"1024\","));
+    assert!(lines[2].starts_with("{\"what\": \"epoch\", \"batch_size\": \"full\","));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.ends_with('}') && l.contains("\"median\": "))
+    );
+}
+
+#[test]
+fn epoch_times_rejects_a_batch_size_of_zero() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_epoch_times"))
+        .args(["--batch-sizes", "0"])
+        .output()
+        .expect("epoch_times runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
