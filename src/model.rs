@@ -4,6 +4,8 @@
 //! The functions here work on the rows of `X` where they are, so the trainer never copies
 //! the data set: a mini-batch is just a list of row numbers.
 
+use std::ops::Range;
+
 use ndarray::{Array1, ArrayRef1, ArrayRef2, Zip};
 
 use crate::activation::Activation;
@@ -21,29 +23,98 @@ pub(crate) fn forward(
     activation.apply_scalar(row.dot(w) + b)
 }
 
-/// Adds `Σ errorᵢ · xᵢ` over the given rows into `grad_w` and returns `Σ errorᵢ`, where
-/// `errorᵢ = prediction(xᵢ) - yᵢ`.
+/// How many positions ahead in the visiting order the trainer prefetches: far enough that
+/// a row has arrived by the time it is needed, near enough that it is still in cache.
+/// Measured on MNIST: 1 to 8 rows ahead all do as well; 2 leaves a margin both ways.
+const PREFETCH_AHEAD: usize = 2;
+
+/// Asks the processor to start loading row `i` of `x` into its cache, without waiting.
+///
+/// Rows visited in a random order defeat the hardware prefetcher, which only follows
+/// streams of consecutive addresses: each 6 KB row of MNIST would then arrive one cache
+/// miss at a time while the processor waits. Asked for a few rows ahead, its 98 cache
+/// lines travel while the current row is computed. A prefetch is only a hint: it reads
+/// nothing into a register, cannot fault, and changes no result. Elsewhere than on
+/// x86-64 it does nothing.
+#[inline]
+fn prefetch_row(x: &ArrayRef2<f64>, i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(values) = x.row(i).to_slice() {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // One prefetch per 64-byte cache line, 8 values.
+        for line in values.chunks(8) {
+            // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor has, and
+            // only hints at an address: it never dereferences it.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        }
+    }
+}
+
+/// Prefetches the row that the visit will reach `PREFETCH_AHEAD` positions after
+/// position `k` of `order`, if there is one.
+#[inline]
+fn prefetch_ahead(x: &ArrayRef2<f64>, order: &[usize], k: usize) {
+    if let Some(&i) = order.get(k + PREFETCH_AHEAD) {
+        prefetch_row(x, i);
+    }
+}
+
+/// Adds `Σ errorᵢ · xᵢ` over the rows `order[batch]` into `grad_w` and returns `Σ errorᵢ`,
+/// where `errorᵢ = prediction(xᵢ) - yᵢ`.
 ///
 /// Each row is read once: its error is computed and, while the row is still in cache,
 /// added into the gradient. That fuses the blog's forward pass and backward pass, which is
-/// valid because `w` and `b` do not change within a batch. Shapes are the caller's duty.
+/// valid because `w` and `b` do not change within a batch. The rows that come next in
+/// `order`, even past the batch, are prefetched meanwhile. Shapes are the caller's duty.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn accumulate_gradient(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,
-    rows: impl IntoIterator<Item = usize>,
+    order: &[usize],
+    batch: Range<usize>,
     w: &ArrayRef1<f64>,
     b: f64,
     activation: Activation,
     grad_w: &mut Array1<f64>,
 ) -> f64 {
     let mut error_sum = 0.0;
-    for i in rows {
+    for k in batch {
+        prefetch_ahead(x, order, k);
+        let i = order[k];
         let row = x.row(i);
         let error = forward(&row, w, b, activation) - y[i];
         grad_w.scaled_add(error, &row);
         error_sum += error;
     }
     error_sum
+}
+
+/// Mini-batch gradient descent with batches of one sample, visiting the rows in `order`:
+/// for each, `w ← w - lr·(error·x)` and `b ← b - lr·error`.
+///
+/// This is the general step with `m = 1`, without the gradient buffer. The general step
+/// fills the buffer with zeros, adds `error·x` into it, then subtracts `lr·(gradient / m)`:
+/// three passes over the weights for every sample, where one suffices. The arithmetic is
+/// the same operation for operation (`0 + error·x` is `error·x`, and dividing by 1 is
+/// exact), so the results are bit for bit those of the general step.
+pub(crate) fn step_per_sample(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    order: &[usize],
+    w: &mut Array1<f64>,
+    b: &mut f64,
+    lr: f64,
+    activation: Activation,
+) {
+    for (k, &i) in order.iter().enumerate() {
+        prefetch_ahead(x, order, k);
+        let row = x.row(i);
+        let error = forward(&row, w, *b, activation) - y[i];
+        Zip::from(&mut *w)
+            .and(&row)
+            .for_each(|w, &x| *w -= lr * (error * x));
+        *b -= lr * error;
+    }
 }
 
 /// The mean loss over every sample, in one pass over `X` with no allocation.
@@ -123,7 +194,17 @@ pub fn gradient(
     }
     let n = y.len() as f64;
     let mut grad_w = Array1::zeros(w.len());
-    let error_sum = accumulate_gradient(x, y, 0..y.len(), w, b, activation, &mut grad_w);
+    let natural_order: Vec<usize> = (0..y.len()).collect();
+    let error_sum = accumulate_gradient(
+        x,
+        y,
+        &natural_order,
+        0..y.len(),
+        w,
+        b,
+        activation,
+        &mut grad_w,
+    );
     grad_w.mapv_inplace(|g| g / n);
     Ok((grad_w, error_sum / n))
 }

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::activation::Activation;
 use crate::error::TrainError;
 use crate::loss::Loss;
-use crate::model::{accumulate_gradient, mean_loss};
+use crate::model::{accumulate_gradient, mean_loss, step_per_sample};
 
 /// The seed used when none is given: the programs of this crate all default to it, so
 /// that two readers who run the same command see the same numbers.
@@ -263,29 +263,40 @@ impl<'a> Trainer<'a> {
             activation_fn,
             ..
         } = self.settings;
-        let (x, y) = (&self.x, &self.y);
-        if let Some(rng) = self.rng.as_mut() {
-            fresh_permutation(&mut self.order, rng);
+        let Self {
+            x,
+            y,
+            w,
+            b,
+            order,
+            rng,
+            grad_w,
+            ..
+        } = self;
+        // A batch that holds every row has the same gradient in any order (up to
+        // rounding), and in their natural order the rows stream from memory at full speed:
+        // for a full batch no permutation is drawn.
+        let full_batch = batch_size >= order.len();
+        if let (Some(rng), false) = (rng.as_mut(), full_batch) {
+            fresh_permutation(order, rng);
         }
-        for batch in self.order.chunks(batch_size) {
-            let m = batch.len() as f64;
-            self.grad_w.fill(0.0);
-            let error_sum = accumulate_gradient(
-                x,
-                y,
-                batch.iter().copied(),
-                &self.w,
-                self.b,
-                activation_fn,
-                &mut self.grad_w,
-            );
-            Zip::from(&mut self.w)
-                .and(&self.grad_w)
-                .for_each(|w, &g| *w -= lr * (g / m));
-            self.b -= lr * (error_sum / m);
+        if batch_size == 1 {
+            step_per_sample(x, y, order, w, b, lr, activation_fn);
+        } else {
+            for start in (0..order.len()).step_by(batch_size) {
+                let batch = start..(start + batch_size).min(order.len());
+                let m = batch.len() as f64;
+                grad_w.fill(0.0);
+                let error_sum =
+                    accumulate_gradient(x, y, order, batch, w, *b, activation_fn, grad_w);
+                Zip::from(&mut *w)
+                    .and(&*grad_w)
+                    .for_each(|w, &g| *w -= lr * (g / m));
+                *b -= lr * (error_sum / m);
+            }
         }
+        let loss = mean_loss(x, y, w, *b, loss_fn, activation_fn);
         self.epochs_done += 1;
-        let loss = mean_loss(x, y, &self.w, self.b, loss_fn, activation_fn);
         if !loss.is_finite() {
             return Err(TrainError::Diverged {
                 epoch: self.epochs_done,
