@@ -133,6 +133,36 @@ pub(crate) fn mean_loss(
     total / y.len() as f64
 }
 
+/// [`mean_loss`] and, from the same predictions, the gradient sums at `(w, b)`: writes
+/// `Σ errorᵢ · xᵢ` into `grad_w` and returns `(mean loss, Σ errorᵢ)`.
+///
+/// With a full batch, the loss at the end of one epoch and the gradient of the next one
+/// need the same predictions, `activation(xᵢ·w + b)` for every row at the same `w` and
+/// `b`. One pass over `X` then serves both, where separate passes read the data set
+/// twice. Each sum is formed in the same order and with the same operations as
+/// [`mean_loss`] and [`accumulate_gradient`] in natural order form it, so the results are
+/// theirs bit for bit. Shapes are the caller's duty.
+pub(crate) fn loss_and_gradient(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    loss: Loss,
+    activation: Activation,
+    grad_w: &mut Array1<f64>,
+) -> (f64, f64) {
+    grad_w.fill(0.0);
+    let (mut total, mut error_sum) = (0.0, 0.0);
+    for (row, &target) in x.rows().into_iter().zip(y) {
+        let prediction = forward(&row, w, b, activation);
+        total += loss.per_sample(prediction, target);
+        let error = prediction - target;
+        grad_w.scaled_add(error, &row);
+        error_sum += error;
+    }
+    (total / y.len() as f64, error_sum)
+}
+
 /// Checks that `X` (one sample per row) can be multiplied by the weight vector `w`.
 fn check_features(x: &ArrayRef2<f64>, w: &ArrayRef1<f64>) -> Result<(), ShapeError> {
     if x.ncols() == w.len() {

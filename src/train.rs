@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::activation::Activation;
 use crate::error::TrainError;
 use crate::loss::Loss;
-use crate::model::{accumulate_gradient, mean_loss, step_per_sample};
+use crate::model::{accumulate_gradient, loss_and_gradient, mean_loss, step_per_sample};
 
 /// The seed used when none is given: the programs of this crate all default to it, so
 /// that two readers who run the same command see the same numbers.
@@ -210,6 +210,9 @@ pub struct Trainer<'a> {
     rng: Option<ChaCha8Rng>,
     /// The summed gradient of the current batch, reused from batch to batch.
     grad_w: Array1<f64>,
+    /// With a full batch, `Some(Σ error)` once `grad_w` holds the gradient sums at the
+    /// current parameters, computed by the previous epoch's loss pass.
+    gradient_ready: Option<f64>,
     /// Epochs finished so far.
     epochs_done: usize,
 }
@@ -242,6 +245,7 @@ impl<'a> Trainer<'a> {
                 Shuffle::Off => None,
             },
             grad_w: Array1::zeros(w.len()),
+            gradient_ready: None,
             epochs_done: 0,
         })
     }
@@ -271,31 +275,46 @@ impl<'a> Trainer<'a> {
             order,
             rng,
             grad_w,
+            gradient_ready,
             ..
         } = self;
-        // A batch that holds every row has the same gradient in any order (up to
-        // rounding), and in their natural order the rows stream from memory at full speed:
-        // for a full batch no permutation is drawn.
-        let full_batch = batch_size >= order.len();
-        if let (Some(rng), false) = (rng.as_mut(), full_batch) {
-            fresh_permutation(order, rng);
-        }
-        if batch_size == 1 {
-            step_per_sample(x, y, order, w, b, lr, activation_fn);
+        let n = order.len();
+        let loss = if batch_size >= n {
+            // A batch that holds every row has the same gradient in any order (up to
+            // rounding), and in their natural order the rows stream from memory at full
+            // speed: no permutation is drawn. The loss pass also computes the gradient
+            // that the next epoch steps along (see `loss_and_gradient`), so from the
+            // second epoch on, an epoch reads the data set once instead of twice.
+            let error_sum = match gradient_ready.take() {
+                Some(error_sum) => error_sum,
+                None => {
+                    grad_w.fill(0.0);
+                    accumulate_gradient(x, y, order, 0..n, w, *b, activation_fn, grad_w)
+                }
+            };
+            step(w, b, grad_w, error_sum, n, lr);
+            let (loss, next_error_sum) =
+                loss_and_gradient(x, y, w, *b, loss_fn, activation_fn, grad_w);
+            *gradient_ready = Some(next_error_sum);
+            loss
         } else {
-            for start in (0..order.len()).step_by(batch_size) {
-                let batch = start..(start + batch_size).min(order.len());
-                let m = batch.len() as f64;
-                grad_w.fill(0.0);
-                let error_sum =
-                    accumulate_gradient(x, y, order, batch, w, *b, activation_fn, grad_w);
-                Zip::from(&mut *w)
-                    .and(&*grad_w)
-                    .for_each(|w, &g| *w -= lr * (g / m));
-                *b -= lr * (error_sum / m);
+            if let Some(rng) = rng.as_mut() {
+                fresh_permutation(order, rng);
             }
-        }
-        let loss = mean_loss(x, y, w, *b, loss_fn, activation_fn);
+            if batch_size == 1 {
+                step_per_sample(x, y, order, w, b, lr, activation_fn);
+            } else {
+                for start in (0..n).step_by(batch_size) {
+                    let batch = start..(start + batch_size).min(n);
+                    let m = batch.len();
+                    grad_w.fill(0.0);
+                    let error_sum =
+                        accumulate_gradient(x, y, order, batch, w, *b, activation_fn, grad_w);
+                    step(w, b, grad_w, error_sum, m, lr);
+                }
+            }
+            mean_loss(x, y, w, *b, loss_fn, activation_fn)
+        };
         self.epochs_done += 1;
         if !loss.is_finite() {
             return Err(TrainError::Diverged {
@@ -331,6 +350,16 @@ impl<'a> Trainer<'a> {
     pub fn into_parameters(self) -> (Array1<f64>, f64) {
         (self.w, self.b)
     }
+}
+
+/// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ errorᵢ·xᵢ) / m`
+/// and `b ← b - lr · (Σ errorᵢ) / m`.
+fn step(w: &mut Array1<f64>, b: &mut f64, grad_w: &Array1<f64>, error_sum: f64, m: usize, lr: f64) {
+    let m = m as f64;
+    Zip::from(w)
+        .and(grad_w)
+        .for_each(|w, &g| *w -= lr * (g / m));
+    *b -= lr * (error_sum / m);
 }
 
 /// Overwrites `order` with a new uniformly random permutation of `0..order.len()`, the

@@ -291,7 +291,8 @@ fn a_batch_of_one_steps_exactly_as_the_general_rule_says() {
 }
 
 /// A full batch reads the rows in their natural order, whatever the shuffling setting:
-/// each epoch is then exactly one step along [`gradient`], which sums in that order.
+/// each epoch is then exactly one step along [`gradient`], which sums in that order, and
+/// the loss computed in the same pass as the next epoch's gradient is exactly the loss.
 #[test]
 fn a_full_batch_is_exactly_one_step_along_the_full_gradient() {
     let (x, y, w0, b0) = problem(9, 50, 6, true);
@@ -303,13 +304,15 @@ fn a_full_batch_is_exactly_one_step_along_the_full_gradient() {
         let mut trainer = Trainer::new(&x, &y, &w0, b0, &settings).unwrap();
         let (mut w, mut b) = (w0.clone(), b0);
         for _ in 0..4 {
-            trainer.epoch().unwrap();
+            let loss = trainer.epoch().unwrap().loss;
             assert_eq!(trainer.order(), (0..50).collect::<Vec<_>>());
             let (grad_w, grad_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
             w.zip_mut_with(&grad_w, |w, &g| *w -= lr * g);
             b -= lr * grad_b;
             assert_eq!(trainer.weights(), &w);
             assert_eq!(trainer.bias(), b);
+            let predictions = predict(&x, &w, b, Activation::Sigmoid).unwrap();
+            assert_eq!(loss, binary_cross_entropy(&predictions, &y).unwrap());
         }
     }
 }
