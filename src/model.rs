@@ -13,14 +13,72 @@ use crate::error::ShapeError;
 use crate::loss::Loss;
 
 /// The prediction for one sample: `activation(row·w + b)`. Shapes are the caller's duty.
-#[inline]
+#[inline(always)]
 pub(crate) fn forward(
     row: &ArrayRef1<f64>,
     w: &ArrayRef1<f64>,
     b: f64,
     activation: Activation,
 ) -> f64 {
-    activation.apply_scalar(row.dot(w) + b)
+    activation.apply_scalar(dot(row, w) + b)
+}
+
+// The two loops an epoch spends its time in, a dot product and `acc + a·x`: ndarray's
+// `dot` and `scaled_add`, written out on slices. ndarray's own are separate functions,
+// compiled once for the baseline processor; these can be inlined into the trainer's copy
+// compiled for AVX2 (see `train::steps_and_loss_avx2`). For a row that is not contiguous
+// they hand over to ndarray.
+
+/// `Σ xⱼ·wⱼ`, summed exactly as ndarray's `dot` sums contiguous vectors: eight running
+/// sums, one per lane, combined as `(p0 + p4) + (p1 + p5) + …`, then the leftover elements
+/// one at a time. Eight independent sums let the additions overlap instead of each
+/// waiting for the one before; summing in ndarray's order keeps our predictions equal to
+/// those of ndarray's `dot`, bit for bit.
+#[inline(always)]
+fn dot(x: &ArrayRef1<f64>, w: &ArrayRef1<f64>) -> f64 {
+    let (Some(x), Some(w)) = (x.as_slice(), w.as_slice()) else {
+        return x.dot(w);
+    };
+    let (x_chunks, w_chunks) = (x.chunks_exact(8), w.chunks_exact(8));
+    let (x_rest, w_rest) = (x_chunks.remainder(), w_chunks.remainder());
+    let mut p = [0.0; 8];
+    for (xs, ws) in x_chunks.zip(w_chunks) {
+        for lane in 0..8 {
+            p[lane] += xs[lane] * ws[lane];
+        }
+    }
+    let mut sum = 0.0;
+    for lane in 0..4 {
+        sum += p[lane] + p[lane + 4];
+    }
+    for (&x, &w) in x_rest.iter().zip(w_rest) {
+        sum += x * w;
+    }
+    sum
+}
+
+/// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
+#[inline(always)]
+fn add_scaled(acc: &mut Array1<f64>, a: f64, x: &ArrayRef1<f64>) {
+    if let (Some(acc), Some(x)) = (acc.as_slice_mut(), x.as_slice()) {
+        for (acc, &x) in acc.iter_mut().zip(x) {
+            *acc += a * x;
+        }
+        return;
+    }
+    acc.scaled_add(a, x);
+}
+
+/// `w ← w - lr·(error·x)`, element by element.
+#[inline(always)]
+fn step_along(w: &mut Array1<f64>, lr: f64, error: f64, x: &ArrayRef1<f64>) {
+    if let (Some(w), Some(x)) = (w.as_slice_mut(), x.as_slice()) {
+        for (w, &x) in w.iter_mut().zip(x) {
+            *w -= lr * (error * x);
+        }
+        return;
+    }
+    Zip::from(w).and(x).for_each(|w, &x| *w -= lr * (error * x));
 }
 
 /// How many positions ahead in the visiting order the trainer prefetches: far enough that
@@ -66,6 +124,7 @@ fn prefetch_ahead(x: &ArrayRef2<f64>, order: &[usize], k: usize) {
 /// added into the gradient. That fuses the blog's forward pass and backward pass, which is
 /// valid because `w` and `b` do not change within a batch. The rows that come next in
 /// `order`, even past the batch, are prefetched meanwhile. Shapes are the caller's duty.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn accumulate_gradient(
     x: &ArrayRef2<f64>,
@@ -83,7 +142,7 @@ pub(crate) fn accumulate_gradient(
         let i = order[k];
         let row = x.row(i);
         let error = forward(&row, w, b, activation) - y[i];
-        grad_w.scaled_add(error, &row);
+        add_scaled(grad_w, error, &row);
         error_sum += error;
     }
     error_sum
@@ -97,6 +156,7 @@ pub(crate) fn accumulate_gradient(
 /// three passes over the weights for every sample, where one suffices. The arithmetic is
 /// the same operation for operation (`0 + error·x` is `error·x`, and dividing by 1 is
 /// exact), so the results are bit for bit those of the general step.
+#[inline(always)]
 pub(crate) fn step_per_sample(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,
@@ -110,15 +170,14 @@ pub(crate) fn step_per_sample(
         prefetch_ahead(x, order, k);
         let row = x.row(i);
         let error = forward(&row, w, *b, activation) - y[i];
-        Zip::from(&mut *w)
-            .and(&row)
-            .for_each(|w, &x| *w -= lr * (error * x));
+        step_along(w, lr, error, &row);
         *b -= lr * error;
     }
 }
 
 /// The mean loss over every sample, in one pass over `X` with no allocation.
 /// Shapes are the caller's duty.
+#[inline(always)]
 pub(crate) fn mean_loss(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,
@@ -127,9 +186,10 @@ pub(crate) fn mean_loss(
     loss: Loss,
     activation: Activation,
 ) -> f64 {
-    let total = Zip::from(x.rows()).and(y).fold(0.0, |acc, row, &target| {
-        acc + loss.per_sample(forward(&row, w, b, activation), target)
-    });
+    let mut total = 0.0;
+    for (row, &target) in x.rows().into_iter().zip(y) {
+        total += loss.per_sample(forward(&row, w, b, activation), target);
+    }
     total / y.len() as f64
 }
 
@@ -142,6 +202,7 @@ pub(crate) fn mean_loss(
 /// twice. Each sum is formed in the same order and with the same operations as
 /// [`mean_loss`] and [`accumulate_gradient`] in natural order form it, so the results are
 /// theirs bit for bit. Shapes are the caller's duty.
+#[inline(always)]
 pub(crate) fn loss_and_gradient(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,
@@ -157,7 +218,7 @@ pub(crate) fn loss_and_gradient(
         let prediction = forward(&row, w, b, activation);
         total += loss.per_sample(prediction, target);
         let error = prediction - target;
-        grad_w.scaled_add(error, &row);
+        add_scaled(grad_w, error, &row);
         error_sum += error;
     }
     (total / y.len() as f64, error_sum)
@@ -237,4 +298,33 @@ pub fn gradient(
     );
     grad_w.mapv_inplace(|g| g / n);
     Ok((grad_w, error_sum / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array1;
+
+    use super::*;
+
+    #[test]
+    fn dot_sums_exactly_as_ndarray_does() {
+        for len in 0..40 {
+            let x = Array1::from_shape_fn(len, |j| ((j * 37 % 11) as f64 - 5.0) / 3.0);
+            let w = Array1::from_shape_fn(len, |j| 1.0 / (j as f64 + 0.7));
+            assert_eq!(dot(&x, &w).to_bits(), x.dot(&w).to_bits(), "length {len}");
+        }
+    }
+
+    #[test]
+    fn the_update_loops_are_ndarrays() {
+        let x = Array1::from_shape_fn(19, |j| (j as f64).sin());
+        let mut ours = Array1::from_shape_fn(19, |j| (j as f64).cos());
+        let mut theirs = ours.clone();
+        add_scaled(&mut ours, 0.3, &x);
+        theirs.scaled_add(0.3, &x);
+        assert_eq!(ours, theirs);
+        step_along(&mut ours, 0.1, 0.7, &x);
+        theirs.zip_mut_with(&x, |w, &x| *w -= 0.1 * (0.7 * x));
+        assert_eq!(ours, theirs);
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2, Zip};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -260,6 +260,34 @@ impl<'a> Trainer<'a> {
     ///
     /// [`TrainError::Diverged`] if the loss is no longer a finite number.
     pub fn epoch(&mut self) -> Result<EpochEnd, TrainError> {
+        #[cfg(target_arch = "x86_64")]
+        let loss = if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has just been found to support AVX2.
+            unsafe { steps_and_loss_avx2(self) }
+        } else {
+            self.steps_and_loss()
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let loss = self.steps_and_loss();
+        let lr = self.settings.lr;
+        self.epochs_done += 1;
+        if !loss.is_finite() {
+            return Err(TrainError::Diverged {
+                epoch: self.epochs_done,
+                loss,
+                lr,
+            });
+        }
+        Ok(EpochEnd {
+            epoch: self.epochs_done,
+            num_epochs: self.settings.num_epochs,
+            loss,
+        })
+    }
+
+    /// The arithmetic of [`Trainer::epoch`]: the steps of one epoch, then the loss.
+    #[inline(always)]
+    fn steps_and_loss(&mut self) -> f64 {
         let Settings {
             lr,
             batch_size,
@@ -279,7 +307,7 @@ impl<'a> Trainer<'a> {
             ..
         } = self;
         let n = order.len();
-        let loss = if batch_size >= n {
+        if batch_size >= n {
             // A batch that holds every row has the same gradient in any order (up to
             // rounding), and in their natural order the rows stream from memory at full
             // speed: no permutation is drawn. The loss pass also computes the gradient
@@ -314,20 +342,7 @@ impl<'a> Trainer<'a> {
                 }
             }
             mean_loss(x, y, w, *b, loss_fn, activation_fn)
-        };
-        self.epochs_done += 1;
-        if !loss.is_finite() {
-            return Err(TrainError::Diverged {
-                epoch: self.epochs_done,
-                loss,
-                lr,
-            });
         }
-        Ok(EpochEnd {
-            epoch: self.epochs_done,
-            num_epochs: self.settings.num_epochs,
-            loss,
-        })
     }
 
     /// The current weights.
@@ -352,13 +367,26 @@ impl<'a> Trainer<'a> {
     }
 }
 
+/// [`Trainer::steps_and_loss`] compiled for processors with AVX2, whose instructions
+/// work on four `f64` at a time where the baseline x86-64 ones (SSE2) work on two.
+///
+/// The results are the same bit for bit: no operation changes, only how many lanes run
+/// side by side. (AVX2 processors also have fused multiply-add, which rounds once where
+/// `a * b + c` rounds twice; the compiler never substitutes it on its own.)
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
+    trainer.steps_and_loss()
+}
+
 /// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ errorᵢ·xᵢ) / m`
 /// and `b ← b - lr · (Σ errorᵢ) / m`.
+#[inline(always)]
 fn step(w: &mut Array1<f64>, b: &mut f64, grad_w: &Array1<f64>, error_sum: f64, m: usize, lr: f64) {
     let m = m as f64;
-    Zip::from(w)
-        .and(grad_w)
-        .for_each(|w, &g| *w -= lr * (g / m));
+    for (w, &g) in w.iter_mut().zip(grad_w) {
+        *w -= lr * (g / m);
+    }
     *b -= lr * (error_sum / m);
 }
 
@@ -432,6 +460,8 @@ fn non_finite(what: &'static str, position: String, value: Option<&f64>) -> Trai
 
 #[cfg(test)]
 mod tests {
+    use ndarray::Array2;
+
     use super::*;
 
     fn permutation(seed: u64, n: usize) -> Vec<usize> {
@@ -451,6 +481,35 @@ mod tests {
     fn seeds_decide_the_permutation() {
         assert_eq!(permutation(1, 100), permutation(1, 100));
         assert_ne!(permutation(1, 100), permutation(2, 100));
+    }
+
+    /// The AVX2 copy of the arithmetic must give the baseline's results bit for bit.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_arithmetic_equals_the_baseline_one() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let x = Array2::from_shape_fn((67, 29), |(i, j)| {
+            ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
+        });
+        let y = Array1::from_shape_fn(67, |i| (i % 3 == 0) as u8 as f64);
+        let w = Array1::from_shape_fn(29, |j| (j as f64 - 14.0) / 100.0);
+        for batch_size in [1, 4, 67] {
+            let settings = Settings::new(0.05, 1, batch_size, Loss::BinaryCrossEntropy)
+                .activation(Activation::Sigmoid);
+            let mut baseline = Trainer::new(&x, &y, &w, 0.1, &settings).unwrap();
+            let mut avx2 = baseline.clone();
+            for _ in 0..3 {
+                let loss = baseline.steps_and_loss();
+                // SAFETY: AVX2 support was checked above.
+                assert_eq!(unsafe { steps_and_loss_avx2(&mut avx2) }, loss);
+                assert_eq!(
+                    (avx2.weights(), avx2.bias()),
+                    (baseline.weights(), baseline.bias())
+                );
+            }
+        }
     }
 
     #[test]

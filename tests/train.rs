@@ -316,3 +316,21 @@ fn a_full_batch_is_exactly_one_step_along_the_full_gradient() {
         }
     }
 }
+
+/// Rows that are not contiguous in memory (a column-major matrix) take ndarray's general
+/// path instead of the slice loops; the results agree up to rounding.
+#[test]
+fn a_column_major_data_set_trains_to_the_same_parameters() {
+    let (x, y, w0, b0) = problem(10, 40, 12, true);
+    let column_major = x.t().as_standard_layout().into_owned().reversed_axes();
+    assert!(column_major.row(0).as_slice().is_none() && column_major == x);
+    for batch_size in [1, 6, 40] {
+        let settings = Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
+            .activation(Activation::Sigmoid);
+        assert_close(
+            &train(&column_major, &y, &w0, b0, settings),
+            &train(&x, &y, &w0, b0, settings),
+            1e-12,
+        );
+    }
+}
