@@ -28,6 +28,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::memory;
+
 /// The standard file names of the four IDX files; each may also carry a `.gz` suffix.
 pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
 /// See [`TRAIN_IMAGES`].
@@ -321,11 +323,14 @@ impl LabelledImages {
             .filter(|&i| self.labels[i] == negative || self.labels[i] == positive)
             .take(limit.unwrap_or(usize::MAX))
             .collect();
-        let pixels = chosen
-            .iter()
-            .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
-            .map(|&p| f64::from(p))
-            .collect();
+        // A large data set goes into 2 MB pages, which shuffled epochs read faster.
+        let mut pixels = memory::with_capacity(chosen.len() * size);
+        pixels.extend(
+            chosen
+                .iter()
+                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+                .map(|&p| f64::from(p)),
+        );
         let x = Array2::from_shape_vec((chosen.len(), size), pixels)
             .expect("rows × pixels values were gathered");
         let y = chosen

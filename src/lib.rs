@@ -35,6 +35,7 @@ pub mod files;
 pub mod gradcheck;
 pub mod linalg;
 pub mod loss;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
