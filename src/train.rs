@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2, Zip};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -381,12 +381,11 @@ fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
 
 /// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ errorᵢ·xᵢ) / m`
 /// and `b ← b - lr · (Σ errorᵢ) / m`.
-#[inline(always)]
 fn step(w: &mut Array1<f64>, b: &mut f64, grad_w: &Array1<f64>, error_sum: f64, m: usize, lr: f64) {
     let m = m as f64;
-    for (w, &g) in w.iter_mut().zip(grad_w) {
-        *w -= lr * (g / m);
-    }
+    Zip::from(w)
+        .and(grad_w)
+        .for_each(|w, &g| *w -= lr * (g / m));
     *b -= lr * (error_sum / m);
 }
 
