@@ -1,7 +1,8 @@
 //! How long one epoch takes on MNIST 0 vs 1 (12,665 images × 784 pixels, `f64`), by
 //! batch size, and what the blog's way of shuffling costs.
 //!
-//! `cargo bench` runs both groups in about two minutes on two cores; `cargo bench -- epoch/`
+//! `cargo bench` builds and runs both groups in about two minutes from a clean build on two
+//! cores (a minute of measuring); `cargo bench -- epoch/`
 //! runs one group. An epoch is [`Trainer::epoch`]: shuffle, one step per batch, then the
 //! loss on the whole data set (as the blog's `gradient_descent` does at the end of every
 //! epoch). Throughput is in samples (images) per second.

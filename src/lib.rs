@@ -18,9 +18,10 @@
 //! | [`error`] | [`ShapeError`], [`TrainError`] |
 //! | [`gradcheck`] | [`gradcheck::numerical_gradient`] |
 //!
-//! [`blog`] holds the blog's epoch transcribed literally, the baseline of the benchmarks.
-//!
-//! [`timing`] defines the workload that the benchmarks and the `epoch_times` program time.
+//! Around the core: [`blog`] holds the blog's epoch transcribed literally, the baseline of
+//! the benchmarks; [`timing`] defines the workload that the benchmarks and the
+//! `epoch_times` program time; [`memory`] gives large data sets 2 MB pages where Linux
+//! allows; [`data`] reads MNIST-style files.
 //!
 //! [`report`] formats results as text for the programs; it prints nothing itself.
 //!
