@@ -2,15 +2,15 @@
 //! batch size, and what the blog's way of shuffling costs.
 //!
 //! `cargo bench` builds and runs both groups in about two minutes from a clean build on two
-//! cores (a minute of measuring); `cargo bench -- epoch/`
-//! runs one group. An epoch is [`Trainer::epoch`]: shuffle, one step per batch, then the
-//! loss on the whole data set (as the blog's `gradient_descent` does at the end of every
-//! epoch). Throughput is in samples (images) per second.
+//! cores, a minute of it measuring; `cargo bench -- epoch/` runs one group. An epoch is
+//! `Trainer::epoch`: shuffle, one step per batch, then the loss on the whole data set (as
+//! the blog's `gradient_descent` does at the end of every epoch). Throughput is in samples
+//! (images) per second. Criterion writes its report to `target/criterion/report/`.
 //!
 //! - `epoch/<batch size>`: the crate's trainer, for batch sizes 1, 8, 32, 128, 1024 and
 //!   the whole data set.
 //! - `shuffle/<way>/<batch size>`: the blog's epoch transcribed literally
-//!   ([`blog::epoch`]: a copy of the shuffled data set, whole-array operations), the copy
+//!   (`blog::epoch`: a copy of the shuffled data set, whole-array operations), the copy
 //!   alone, and the crate's trainer, on the same data.
 
 use std::path::Path;
