@@ -25,6 +25,7 @@ use ndarray::{Array1, ArrayRef1, ArrayRef2, Axis, s};
 
 use crate::train::Settings;
 
+// ANCHOR: blog_epoch
 /// One epoch of the blog's algorithm, visiting the rows in `order`, updating `w` and `b`
 /// in place and returning the loss on the whole data set at the end.
 ///
@@ -65,3 +66,4 @@ pub fn epoch(
         .compute(&predictions, y)
         .expect("predictions and targets have one entry per row")
 }
+// ANCHOR_END: blog_epoch

@@ -44,6 +44,7 @@ pub mod report;
 pub mod timing;
 pub mod train;
 
+// ANCHOR: reexports
 pub use activation::{Activation, sigmoid, sigmoid_scalar};
 pub use error::{ShapeError, TrainError};
 pub use linalg::matrix_multiply;
@@ -51,3 +52,4 @@ pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
 pub use model::{gradient, predict};
 pub use normalize::{Normalization, normalize};
 pub use train::{DEFAULT_SEED, EpochEnd, Settings, Shuffle, Trained, Trainer, gradient_descent};
+// ANCHOR_END: reexports

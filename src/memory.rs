@@ -8,6 +8,7 @@
 //! entries cover the whole data set. Measured on MNIST 0 vs 1: shuffled epochs take about
 //! a quarter less time (7.5 ms to 5.5 ms). Sequential reads gain little.
 
+// ANCHOR: with_capacity
 /// An empty vector with room for `capacity` values, whose memory Linux is asked to back
 /// with 2 MB pages ("transparent huge pages") when it is first written.
 ///
@@ -20,6 +21,7 @@ pub fn with_capacity(capacity: usize) -> Vec<f64> {
     advise_huge_pages(values.as_ptr() as usize, capacity * size_of::<f64>());
     values
 }
+// ANCHOR_END: with_capacity
 
 /// Asks for 2 MB pages for the 2 MB-aligned part of `len` bytes at `start`, which must be
 /// memory of this process's own allocations.

@@ -12,6 +12,7 @@ use crate::activation::Activation;
 use crate::error::ShapeError;
 use crate::loss::Loss;
 
+// ANCHOR: forward
 /// The prediction for one sample: `activation(row·w + b)`. Shapes are the caller's duty.
 #[inline(always)]
 pub(crate) fn forward(
@@ -22,6 +23,7 @@ pub(crate) fn forward(
 ) -> f64 {
     activation.apply_scalar(dot(row, w, &[]) + b)
 }
+// ANCHOR_END: forward
 
 // The two loops an epoch spends its time in, a dot product and `acc + a·x`: ndarray's
 // `dot` and `scaled_add`, written out on slices. ndarray's own are separate functions,
@@ -29,6 +31,7 @@ pub(crate) fn forward(
 // compiled for AVX2 (see `train::steps_and_loss_avx2`). For a row that is not contiguous
 // they hand over to ndarray.
 
+// ANCHOR: dot
 /// `Σ xⱼ·wⱼ`, summed exactly as ndarray's `dot` sums contiguous vectors: eight running
 /// sums, one per lane, combined as `(p0 + p4) + (p1 + p5) + …`, then the leftover elements
 /// one at a time. Eight independent sums let the additions overlap instead of each
@@ -63,6 +66,7 @@ fn dot(x: &ArrayRef1<f64>, w: &ArrayRef1<f64>, ahead: &[f64]) -> f64 {
     }
     sum
 }
+// ANCHOR_END: dot
 
 /// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
 #[inline(always)]
@@ -88,6 +92,7 @@ fn step_along(w: &mut Array1<f64>, lr: f64, error: f64, x: &ArrayRef1<f64>) {
     Zip::from(w).and(x).for_each(|w, &x| *w -= lr * (error * x));
 }
 
+// ANCHOR: prefetch
 /// How many positions ahead in the visiting order the trainer prefetches: far enough that
 /// a row has arrived by the time it is needed, near enough that it is still in cache.
 /// Measured on MNIST: 1 to 8 rows ahead all do about as well.
@@ -128,7 +133,9 @@ fn prefetch(value: &f64) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
 }
+// ANCHOR_END: prefetch
 
+// ANCHOR: accumulate_gradient
 /// Adds `Σ errorᵢ · xᵢ` over the rows `order[batch]` into `grad_w` and returns `Σ errorᵢ`,
 /// where `errorᵢ = prediction(xᵢ) - yᵢ`.
 ///
@@ -159,7 +166,9 @@ pub(crate) fn accumulate_gradient(
     }
     error_sum
 }
+// ANCHOR_END: accumulate_gradient
 
+// ANCHOR: step_per_sample
 /// Mini-batch gradient descent with batches of one sample, visiting the rows in `order`:
 /// for each, `w ← w - lr·(error·x)` and `b ← b - lr·error`.
 ///
@@ -186,7 +195,9 @@ pub(crate) fn step_per_sample(
         *b -= lr * error;
     }
 }
+// ANCHOR_END: step_per_sample
 
+// ANCHOR: mean_loss
 /// The mean loss over every sample, in one pass over `X` with no allocation.
 /// Shapes are the caller's duty.
 #[inline(always)]
@@ -204,7 +215,9 @@ pub(crate) fn mean_loss(
     }
     total / y.len() as f64
 }
+// ANCHOR_END: mean_loss
 
+// ANCHOR: loss_and_gradient
 /// [`mean_loss`] and, from the same predictions, the gradient sums at `(w, b)`: writes
 /// `Σ errorᵢ · xᵢ` into `grad_w` and returns `(mean loss, Σ errorᵢ)`.
 ///
@@ -235,6 +248,7 @@ pub(crate) fn loss_and_gradient(
     }
     (total / y.len() as f64, error_sum)
 }
+// ANCHOR_END: loss_and_gradient
 
 /// Checks that `X` (one sample per row) can be multiplied by the weight vector `w`.
 fn check_features(x: &ArrayRef2<f64>, w: &ArrayRef1<f64>) -> Result<(), ShapeError> {
@@ -273,6 +287,7 @@ pub fn predict(
         .collect())
 }
 
+// ANCHOR: gradient
 /// The gradient the trainer steps along, over the whole data set:
 /// `(Xᵀ(prediction - y) / n, mean(prediction - y))`.
 ///
@@ -311,6 +326,7 @@ pub fn gradient(
     grad_w.mapv_inplace(|g| g / n);
     Ok((grad_w, error_sum / n))
 }
+// ANCHOR_END: gradient
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 
 use ndarray::{Array, ArrayRef, Dimension};
 
+// ANCHOR: normalization
 /// The mean and (population) standard deviation of a data set, ready to apply to any array.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normalization {
@@ -15,6 +16,7 @@ pub struct Normalization {
     /// The population standard deviation of all elements (NumPy's `np.std`, `ddof = 0`).
     pub std: f64,
 }
+// ANCHOR_END: normalization
 
 impl Normalization {
     /// Measures the mean and standard deviation of all elements of `x`, in two passes
@@ -61,6 +63,7 @@ impl Normalization {
     }
 }
 
+// ANCHOR: normalize
 /// Normalizes `x` with its own global mean and standard deviation.
 ///
 /// ```
@@ -73,3 +76,4 @@ impl Normalization {
 pub fn normalize<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
     Normalization::of(x).apply(x)
 }
+// ANCHOR_END: normalize

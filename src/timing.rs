@@ -92,6 +92,7 @@ pub fn median(times: &[f64]) -> f64 {
     }
 }
 
+// ANCHOR: read_twice
 /// Reads every element of `x` twice and returns their sum (twice the sum of `x`): the
 /// least work an epoch as the blog defines it can do, one pass over the data to train and
 /// one for the end-of-epoch loss. Its time is the *memory-bandwidth floor* of an epoch.
@@ -113,6 +114,7 @@ pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
     }
     sum_of(data) + sum_of(data)
 }
+// ANCHOR_END: read_twice
 
 /// [`read_twice`] compiled for AVX2, as the trainer's arithmetic is where the processor
 /// has it: the floor must not be slowed by narrower instructions than the epochs use.

@@ -16,6 +16,7 @@ use crate::model::{accumulate_gradient, loss_and_gradient, mean_loss, step_per_s
 /// that two readers who run the same command see the same numbers.
 pub const DEFAULT_SEED: u64 = 42;
 
+// ANCHOR: shuffle
 /// The order in which an epoch visits the samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shuffle {
@@ -25,7 +26,9 @@ pub enum Shuffle {
     /// The rows in the order given, every epoch (the blog's Exercise 4).
     Off,
 }
+// ANCHOR_END: shuffle
 
+// ANCHOR: settings
 /// The settings of a training run, in the order of the blog's `gradient_descent` arguments.
 ///
 /// [`Settings::new`] takes the four that have no sensible default; the activation defaults
@@ -47,6 +50,7 @@ pub struct Settings {
     /// How each epoch orders the samples.
     pub shuffle: Shuffle,
 }
+// ANCHOR_END: settings
 
 impl Settings {
     /// Settings with identity activation and seeded shuffling.
@@ -122,6 +126,7 @@ impl fmt::Display for EpochEnd {
     }
 }
 
+// ANCHOR: gradient_descent
 /// Trains `activation(X·w + b)` by mini-batch gradient descent and returns the final
 /// parameters with the loss history.
 ///
@@ -178,7 +183,9 @@ pub fn gradient_descent(
     let (w, b) = trainer.into_parameters();
     Ok(Trained { w, b, loss_history })
 }
+// ANCHOR_END: gradient_descent
 
+// ANCHOR: trainer
 /// A training run that advances one epoch at a time: the loop body of
 /// [`gradient_descent`], and the unit the benchmarks (`cargo bench`) and the
 /// `epoch_times` program time.
@@ -242,6 +249,7 @@ pub struct Trainer<'a> {
     /// Epochs finished so far.
     epochs_done: usize,
 }
+// ANCHOR_END: trainer
 
 impl<'a> Trainer<'a> {
     /// Checks the settings and the data, as [`gradient_descent`] does, and sets up a run
@@ -276,6 +284,7 @@ impl<'a> Trainer<'a> {
         })
     }
 
+    // ANCHOR: epoch
     /// Runs one epoch: orders the samples, takes one step per batch, then measures the
     /// loss on the whole data set.
     ///
@@ -310,7 +319,9 @@ impl<'a> Trainer<'a> {
             loss,
         })
     }
+    // ANCHOR_END: epoch
 
+    // ANCHOR: steps_and_loss
     /// The arithmetic of [`Trainer::epoch`]: the steps of one epoch, then the loss, for a
     /// full batch, for batches of one sample, or for mini-batches.
     #[inline(always)]
@@ -371,6 +382,7 @@ impl<'a> Trainer<'a> {
             mean_loss(x, y, w, *b, loss_fn, activation_fn)
         }
     }
+    // ANCHOR_END: steps_and_loss
 
     /// The current weights.
     pub fn weights(&self) -> &Array1<f64> {
@@ -394,6 +406,7 @@ impl<'a> Trainer<'a> {
     }
 }
 
+// ANCHOR: steps_and_loss_avx2
 /// [`Trainer::steps_and_loss`] compiled for processors with AVX2, whose instructions
 /// work on four `f64` at a time where the baseline x86-64 ones (SSE2) work on two.
 ///
@@ -405,7 +418,9 @@ impl<'a> Trainer<'a> {
 fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
     trainer.steps_and_loss()
 }
+// ANCHOR_END: steps_and_loss_avx2
 
+// ANCHOR: step
 /// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ errorᵢ·xᵢ) / m`
 /// and `b ← b - lr · (Σ errorᵢ) / m`.
 fn step(w: &mut Array1<f64>, b: &mut f64, grad_w: &Array1<f64>, error_sum: f64, m: usize, lr: f64) {
@@ -415,7 +430,9 @@ fn step(w: &mut Array1<f64>, b: &mut f64, grad_w: &Array1<f64>, error_sum: f64, 
         .for_each(|w, &g| *w -= lr * (g / m));
     *b -= lr * (error_sum / m);
 }
+// ANCHOR_END: step
 
+// ANCHOR: fresh_permutation
 /// Overwrites `order` with a new uniformly random permutation of `0..order.len()`, the
 /// counterpart of NumPy's `np.random.permutation(n)`.
 fn fresh_permutation(order: &mut [usize], rng: &mut ChaCha8Rng) {
@@ -424,6 +441,7 @@ fn fresh_permutation(order: &mut [usize], rng: &mut ChaCha8Rng) {
     }
     order.shuffle(rng);
 }
+// ANCHOR_END: fresh_permutation
 
 /// Checks the data and initial parameters against each other before any arithmetic.
 fn validate_data(

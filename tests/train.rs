@@ -140,6 +140,7 @@ fn batch_size_one_in_order_is_a_plain_per_sample_loop() {
     assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
 }
 
+// ANCHOR: last_batch
 #[test]
 fn the_last_batch_is_divided_by_its_own_size() {
     // Five samples in batches of two: the third batch holds one sample, and its step is
@@ -163,6 +164,7 @@ fn the_last_batch_is_divided_by_its_own_size() {
     let trained = train(&x, &y, &array![0.0], 0.0, settings);
     assert!((trained.w[0] - w).abs() < 1e-15 && (trained.b - b).abs() < 1e-15);
 }
+// ANCHOR_END: last_batch
 
 #[test]
 fn the_same_seed_gives_identical_results() {
@@ -211,6 +213,7 @@ fn the_observer_sees_every_epoch_and_the_returned_history() {
     assert_eq!(seen, expected);
 }
 
+// ANCHOR: separable
 #[test]
 fn logistic_regression_separates_separable_data() {
     let x = normalize(&array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]]);
@@ -222,6 +225,7 @@ fn logistic_regression_separates_separable_data() {
     assert_eq!(p.mapv(|v| if v > 0.5 { 1.0 } else { 0.0 }), y);
     assert!(trained.loss_history.windows(2).all(|w| w[1] <= w[0]));
 }
+// ANCHOR_END: separable
 
 #[test]
 fn epoch_lines_read_like_the_blog() {
