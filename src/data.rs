@@ -28,6 +28,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::memory;
 use crate::normalize::Normalization;
 
 /// The standard file names of the four IDX files; each may also carry a `.gz` suffix.
@@ -332,11 +333,14 @@ impl LabelledImages {
             .filter(|&i| self.labels[i] == negative || self.labels[i] == positive)
             .take(limit.unwrap_or(usize::MAX))
             .collect();
-        let pixels = chosen
-            .iter()
-            .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
-            .map(|&p| f64::from(p))
-            .collect();
+        // A large data set goes into 2 MB pages, which shuffled epochs read faster.
+        let mut pixels = memory::with_capacity(chosen.len() * size);
+        pixels.extend(
+            chosen
+                .iter()
+                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+                .map(|&p| f64::from(p)),
+        );
         let x = Array2::from_shape_vec((chosen.len(), size), pixels)
             .expect("rows × pixels values were gathered");
         let y = chosen
@@ -413,8 +417,8 @@ impl BinaryTask {
         let mut train = data.train.binary(classes, limit, Part::Train)?;
         let mut test = data.test.binary(classes, limit, Part::Test)?;
         let normalization = Normalization::of(&train.x);
-        train.x = normalization.apply(&train.x);
-        test.x = normalization.apply(&test.x);
+        normalization.apply_in_place(&mut train.x);
+        normalization.apply_in_place(&mut test.x);
         Ok(Self {
             train,
             test,

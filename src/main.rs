@@ -152,7 +152,7 @@ fn blog_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Norm
     let data = IdxDataSet::load(dir)?;
     let mut all = data.train.binary(args.classes, Some(1000), Part::Train)?;
     let normalization = Normalization::of(&all.x);
-    all.x = normalization.apply(&all.x);
+    normalization.apply_in_place(&mut all.x);
     let (train, test) = all.train_test_split(0.2, args.seed);
     Ok((train, test, normalization))
 }

@@ -16,6 +16,7 @@ pub struct Normalization {
     /// The population standard deviation of all elements (NumPy's `np.std`, `ddof = 0`).
     pub std: f64,
 }
+// ANCHOR_END: normalization
 
 impl Normalization {
     /// Measures the mean and standard deviation of all elements of `x`, in two passes
@@ -47,6 +48,17 @@ impl Normalization {
             x.mapv(|v| v - mean)
         } else {
             x.mapv(|v| (v - mean) / std)
+        }
+    }
+
+    /// [`Normalization::apply`] without a second array: overwrites `x` with the same
+    /// values. A large data set then needs its memory once, not twice.
+    pub fn apply_in_place<D: Dimension>(&self, x: &mut ArrayRef<f64, D>) {
+        let Self { mean, std } = *self;
+        if std == 0.0 {
+            x.mapv_inplace(|v| v - mean);
+        } else {
+            x.mapv_inplace(|v| (v - mean) / std);
         }
     }
 }

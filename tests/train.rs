@@ -4,8 +4,8 @@
 use ndarray::{Array1, Array2, array};
 use neural_network::gradcheck::numerical_gradient;
 use neural_network::{
-    Activation, Loss, Settings, Shuffle, Trained, binary_cross_entropy, gradient, gradient_descent,
-    matrix_multiply, mse_loss, normalize, predict, sigmoid,
+    Activation, Loss, Settings, Shuffle, Trained, Trainer, binary_cross_entropy, gradient,
+    gradient_descent, matrix_multiply, mse_loss, normalize, predict, sigmoid,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -264,4 +264,77 @@ fn helpers_match_their_definitions() {
         (bce + (1e-15f64).ln()).abs() < 1e-9,
         "a confident mistake costs -ln(1e-15), not infinity"
     );
+}
+
+/// The trainer takes a batch of one sample without its gradient buffer; the step must
+/// still be the general rule with `m = 1`, `w ← w - lr·((0 + error·x) / 1)`, bit for bit.
+#[test]
+fn a_batch_of_one_steps_exactly_as_the_general_rule_says() {
+    let (x, y, w0, b0) = problem(8, 60, 7, true);
+    let lr = 0.2;
+    let settings = Settings::new(lr, 3, 1, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid)
+        .shuffle(Shuffle::Seeded(11));
+    let mut trainer = Trainer::new(&x, &y, &w0, b0, &settings).unwrap();
+    let (mut w, mut b) = (w0.clone(), b0);
+    for _ in 0..3 {
+        let loss = trainer.epoch().unwrap().loss;
+        for &i in trainer.order() {
+            let error = Activation::Sigmoid.apply_scalar(x.row(i).dot(&w) + b) - y[i];
+            let mut gradient = Array1::zeros(w.len());
+            gradient.scaled_add(error, &x.row(i));
+            w.zip_mut_with(&gradient, |w, &g| *w -= lr * (g / 1.0));
+            b -= lr * (error / 1.0);
+        }
+        assert_eq!(trainer.weights(), &w);
+        assert_eq!(trainer.bias(), b);
+        let by_hand =
+            binary_cross_entropy(&predict(&x, &w, b, Activation::Sigmoid).unwrap(), &y).unwrap();
+        assert_eq!(loss, by_hand);
+    }
+}
+
+/// A full batch reads the rows in their natural order, whatever the shuffling setting:
+/// each epoch is then exactly one step along [`gradient`], which sums in that order, and
+/// the loss computed in the same pass as the next epoch's gradient is exactly the loss.
+#[test]
+fn a_full_batch_is_exactly_one_step_along_the_full_gradient() {
+    let (x, y, w0, b0) = problem(9, 50, 6, true);
+    let lr = 0.4;
+    for shuffle in [Shuffle::Seeded(1), Shuffle::Off] {
+        let settings = Settings::new(lr, 4, 50, Loss::BinaryCrossEntropy)
+            .activation(Activation::Sigmoid)
+            .shuffle(shuffle);
+        let mut trainer = Trainer::new(&x, &y, &w0, b0, &settings).unwrap();
+        let (mut w, mut b) = (w0.clone(), b0);
+        for _ in 0..4 {
+            let loss = trainer.epoch().unwrap().loss;
+            assert_eq!(trainer.order(), (0..50).collect::<Vec<_>>());
+            let (grad_w, grad_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+            w.zip_mut_with(&grad_w, |w, &g| *w -= lr * g);
+            b -= lr * grad_b;
+            assert_eq!(trainer.weights(), &w);
+            assert_eq!(trainer.bias(), b);
+            let predictions = predict(&x, &w, b, Activation::Sigmoid).unwrap();
+            assert_eq!(loss, binary_cross_entropy(&predictions, &y).unwrap());
+        }
+    }
+}
+
+/// Rows that are not contiguous in memory (a column-major matrix) take ndarray's general
+/// path instead of the slice loops; the results agree up to rounding.
+#[test]
+fn a_column_major_data_set_trains_to_the_same_parameters() {
+    let (x, y, w0, b0) = problem(10, 40, 12, true);
+    let column_major = x.t().as_standard_layout().into_owned().reversed_axes();
+    assert!(column_major.row(0).as_slice().is_none() && column_major == x);
+    for batch_size in [1, 6, 40] {
+        let settings = Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
+            .activation(Activation::Sigmoid);
+        assert_close(
+            &train(&column_major, &y, &w0, b0, settings),
+            &train(&x, &y, &w0, b0, settings),
+            1e-12,
+        );
+    }
 }

@@ -1,0 +1,150 @@
+//! Timing epochs: the workload that `cargo bench` and the `epoch_times` program measure,
+//! defined once so that both measure the same thing.
+//!
+//! The workload is the blog's MNIST example at full size: logistic regression (sigmoid,
+//! binary cross-entropy, learning rate 0.1, weights and bias starting at 0) on the 12,665
+//! training images of digits 0 and 1 bundled in `data/`, normalized as the blog does. One
+//! epoch is what [`Trainer::epoch`] does: shuffle, one step per mini-batch, then the loss
+//! on the whole data set, as the blog's `gradient_descent` does.
+//!
+//! Loading reads files ([`mnist_0_vs_1`]); the rest is arithmetic and a clock.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, ArrayRef2};
+
+use crate::activation::Activation;
+use crate::data::{DataError, IdxDataSet, Part};
+use crate::error::TrainError;
+use crate::loss::Loss;
+use crate::normalize::Normalization;
+use crate::train::{Settings, Trainer};
+
+/// The blog's learning rate for MNIST.
+pub const LEARNING_RATE: f64 = 0.1;
+
+/// The batch sizes the benchmarks and the comparison measure; `None` is a full batch
+/// (one step per epoch).
+pub const BATCH_SIZES: [Option<usize>; 6] =
+    [Some(1), Some(8), Some(32), Some(128), Some(1024), None];
+
+/// A batch size as the tables print it: the number, or `full`.
+pub fn batch_label(batch_size: Option<usize>) -> String {
+    batch_size.map_or_else(|| "full".to_string(), |m| m.to_string())
+}
+
+/// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files of
+/// `dir`, as `(x, y)` with `x` normalized by its global mean and standard deviation.
+///
+/// The normalization overwrites the pixels in place, so the data set is in memory once:
+/// 12,665 × 784 `f64` are 79 MB.
+pub fn mnist_0_vs_1(dir: &Path) -> Result<(Array2<f64>, Array1<f64>), DataError> {
+    let data = IdxDataSet::load(dir)?
+        .train
+        .binary((0, 1), None, Part::Train)?;
+    let (mut x, y) = (data.x, data.y);
+    Normalization::of(&x).apply_in_place(&mut x);
+    Ok((x, y))
+}
+
+/// The blog's MNIST settings with the given batch size (`None`: the whole data set).
+pub fn settings(batch_size: Option<usize>, rows: usize) -> Settings {
+    Settings::new(
+        LEARNING_RATE,
+        1,
+        batch_size.unwrap_or(rows),
+        Loss::BinaryCrossEntropy,
+    )
+    .activation(Activation::Sigmoid)
+}
+
+/// A trainer for the workload, starting from zero weights and bias as the blog does.
+pub fn trainer<'a>(
+    x: &'a Array2<f64>,
+    y: &'a Array1<f64>,
+    batch_size: Option<usize>,
+) -> Result<Trainer<'a>, TrainError> {
+    let settings = settings(batch_size, x.nrows());
+    Trainer::new(x, y, &Array1::zeros(x.ncols()), 0.0, &settings)
+}
+
+/// Runs `epochs` epochs of `trainer` and returns the wall-clock seconds of each one.
+pub fn time_epochs(trainer: &mut Trainer<'_>, epochs: usize) -> Result<Vec<f64>, TrainError> {
+    (0..epochs)
+        .map(|_| {
+            let start = Instant::now();
+            trainer.epoch()?;
+            Ok(start.elapsed().as_secs_f64())
+        })
+        .collect()
+}
+
+/// The median of some timings (the mean of the two middle ones for an even count);
+/// `NaN` for none. On a shared machine the median shrugs off the odd slow epoch.
+pub fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+// ANCHOR: read_twice
+/// Reads every element of `x` twice and returns their sum (twice the sum of `x`): the
+/// least work an epoch as the blog defines it can do, one pass over the data to train and
+/// one for the end-of-epoch loss. Its time is the *memory-bandwidth floor* of an epoch.
+///
+/// The sum is spread over eight independent accumulators. A single running sum would make
+/// every addition wait for the previous one (about 4 cycles each), three times slower
+/// than memory; eight lanes that never wait on each other let the loads run at the speed
+/// of memory, which is what the floor is meant to measure.
+///
+/// # Panics
+///
+/// If `x` is not in standard (row-major, contiguous) layout, as loaded data always is.
+pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
+    let data = x.as_slice().expect("a data set in standard layout");
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has just been found to support AVX2.
+        return unsafe { read_twice_avx2(data) };
+    }
+    sum_of(data) + sum_of(data)
+}
+// ANCHOR_END: read_twice
+
+/// [`read_twice`] compiled for AVX2, as the trainer's arithmetic is where the processor
+/// has it: the floor must not be slowed by narrower instructions than the epochs use.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn read_twice_avx2(data: &[f64]) -> f64 {
+    sum_of(data) + sum_of(data)
+}
+
+/// The sum of `data` in eight independent lanes (see [`read_twice`]).
+#[inline(always)]
+fn sum_of(data: &[f64]) -> f64 {
+    let mut lanes = [0.0; 8];
+    let chunks = data.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
+/// Times [`read_twice`] `repeats` times and returns the seconds of each.
+pub fn time_floor(x: &ArrayRef2<f64>, repeats: usize) -> Vec<f64> {
+    (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(read_twice(std::hint::black_box(x)));
+            start.elapsed().as_secs_f64()
+        })
+        .collect()
+}

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Seconds per epoch on MNIST 0 vs 1: this crate's trainer, the blog's NumPy code and scikit-learn.
+
+Usage (from the repository's root; needs numpy, scikit-learn and threadpoolctl):
+
+    python3 tools/compare.py [--rounds 5] [--epochs 5] [--blas-threads N]
+
+It builds and runs `epoch_times` (the crate's trainer, see src/bin/epoch_times.rs), then
+runs, on the same bundled data (data/, the 12,665 training images of digits 0 and 1,
+normalized as the blog does) and the same batch sizes:
+
+- the blog's `gradient_descent` in NumPy (tools/reference.py, operation for operation),
+  one epoch at a time: shuffle by copying the data set, a step per batch, the loss on the
+  whole data set;
+- for batch size 1, scikit-learn's `SGDClassifier` (log loss, constant learning rate
+  0.1, no penalty), one epoch per `partial_fit` call.
+
+The three are measured side by side in one run: each round runs all three, one after the
+other, and a figure is the median of every timed epoch of every round. Each measurement
+first trains one untimed warm-up epoch. The script prints a Markdown table of seconds per
+epoch and ratios, the memory-bandwidth floor (two plain reads of the data set, measured by
+`epoch_times`) and whether each target of the performance issue is met.
+
+Why `partial_fit` for scikit-learn: it makes exactly one pass over the data (shuffled, one
+update per sample) and keeps the model between calls, so every call is one more epoch of
+the same run, as our epochs are. `fit(max_iter=1)` would start again from zero weights on
+each call and warn that it did not converge; its time per call is about the same. Neither
+computes the loss on the whole data set at the end of the epoch, which our trainer and the
+blog's code do: scikit-learn does less work per epoch.
+
+Threads: our trainer runs on one thread. NumPy is measured twice, with its BLAS
+(OpenBLAS) limited to one thread, the like-for-like comparison, and with BLAS's own choice,
+one thread per core, which is what a NumPy user gets; --blas-threads changes the list.
+scikit-learn's SGD runs on one thread (its per-sample dot products are too short for BLAS
+threads).
+
+The environment variables OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which some machines set,
+make a current NumPy pick a slower kernel; this script runs without them (it restarts
+itself with them removed) unless --keep-openblas-env is given.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+BATCH_SIZES = ["1", "8", "32", "128", "1024", "full"]
+LR = 0.1
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of all three (default 5)")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="timed epochs per measurement (default 5; NumPy at batch size 1 "
+                             "times at most 3, being slow)")
+    parser.add_argument("--blas-threads", default="1,all",
+                        help="NumPy's BLAS thread counts to measure, comma-separated; 'all' is "
+                             "BLAS's own choice, all cores (default: 1,all)")
+    parser.add_argument("--keep-openblas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE if they are set")
+    parser.add_argument("--data-dir", default=str(ROOT / "data"))
+    return parser.parse_args()
+
+
+def restart_without_openblas_env(args):
+    """Re-executes this script without the OpenBLAS variables, before NumPy is loaded."""
+    present = [v for v in OPENBLAS_VARS if v in os.environ]
+    if present and not args.keep_openblas_env:
+        env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
+        print(f"(running without {', '.join(present)}; --keep-openblas-env keeps them)",
+              file=sys.stderr)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def read_idx(path):
+    import numpy as np
+
+    raw = gzip.open(path).read()
+    ndims = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndims)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndims).reshape(dims)
+
+
+def load(data_dir):
+    """The training images of digits 0 and 1 as the blog prepares them: X (n, 784) float64,
+    normalized by its global mean and standard deviation, and y (n, 1) in {0, 1}."""
+    import numpy as np
+
+    images = read_idx(Path(data_dir) / "train-images-idx3-ubyte.gz")
+    labels = read_idx(Path(data_dir) / "train-labels-idx1-ubyte.gz")
+    keep = (labels == 0) | (labels == 1)
+    X = normalize(images[keep].reshape(int(keep.sum()), -1).astype(np.float64))
+    y = (labels[keep] == 1).astype(np.float64).reshape(-1, 1)
+    return X, y
+
+
+def normalize(X):
+    """The blog's normalize: one global mean and standard deviation."""
+    import numpy as np
+
+    mean, std = np.mean(X), np.std(X)
+    return X - mean if std == 0 else (X - mean) / std
+
+
+def batch_size_of(label, n):
+    return n if label == "full" else int(label)
+
+
+def run_ours(args, batch_sizes):
+    """One run of epoch_times: {batch label: [seconds]}, the floor's seconds, the first loss
+    at each batch size."""
+    out = subprocess.run(
+        [str(ROOT / "target/release/epoch_times"), "--data-dir", args.data_dir,
+         "--epochs", str(args.epochs), "--batch-sizes", ",".join(batch_sizes)],
+        check=True, capture_output=True, text=True).stdout
+    times, floor, first_loss = {}, None, {}
+    for line in out.splitlines():
+        record = json.loads(line)
+        if record["what"] == "floor":
+            floor = record
+        else:
+            times[record["batch_size"]] = record["seconds"]
+            first_loss[record["batch_size"]] = record["first_loss"]
+    return times, floor, first_loss
+
+
+def run_numpy(X, y, label, epochs):
+    """Seconds of each timed epoch of the blog's gradient_descent, and the warm-up loss."""
+    import numpy as np
+    from reference import binary_cross_entropy, gradient_descent, sigmoid
+
+    m = batch_size_of(label, X.shape[0])
+    W, b = np.zeros((X.shape[1], 1)), np.zeros((1, 1))
+    W, b, losses = gradient_descent(X, y, W, b, LR, 1, m, binary_cross_entropy, sigmoid)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        W, b, _ = gradient_descent(X, y, W, b, LR, 1, m, binary_cross_entropy, sigmoid)
+        seconds.append(time.perf_counter() - start)
+    return seconds, losses[0]
+
+
+def run_sklearn(X, y, epochs, seed):
+    """Seconds of each timed epoch (one partial_fit call) of SGDClassifier at batch size 1."""
+    import numpy as np
+    from sklearn.linear_model import SGDClassifier
+
+    targets = y.ravel()
+    model = SGDClassifier(loss="log_loss", penalty=None, learning_rate="constant", eta0=LR,
+                          shuffle=True, random_state=seed)
+    classes = np.array([0.0, 1.0])
+    model.partial_fit(X, targets, classes=classes)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.partial_fit(X, targets)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def machine():
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        model = next(l.split(":", 1)[1].strip() for l in lscpu.splitlines()
+                     if l.startswith("Model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown processor"
+    return f"{model}, {os.cpu_count()} logical CPUs"
+
+
+def main():
+    args = parse_args()
+    restart_without_openblas_env(args)
+    sys.path.insert(0, str(ROOT / "tools"))
+
+    import numpy as np
+    import sklearn
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas_cores = max(i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas")
+    variants = [(f"NumPy, {n} BLAS thread{'s' if n != 1 else ''}", n)
+                for n in (blas_cores if v == "all" else int(v)
+                          for v in args.blas_threads.split(","))]
+    print("building epoch_times ...", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "epoch_times"],
+                   cwd=ROOT, check=True)
+
+    X, y = load(args.data_dir)
+    ours, numpy_times, sk_times = {}, {}, []
+    floors, numpy_first_loss, our_first_loss = [], {}, {}
+    for r in range(args.rounds):
+        print(f"round {r + 1}/{args.rounds} ...", file=sys.stderr)
+        times, floor, first_loss = run_ours(args, BATCH_SIZES)
+        floors += floor["seconds"]
+        our_first_loss = first_loss
+        for label, seconds in times.items():
+            ours.setdefault(label, []).extend(seconds)
+        for name, threads in variants:
+            np.random.seed(r)
+            with threadpool_limits(limits=threads, user_api="blas"):
+                for label in BATCH_SIZES:
+                    epochs = min(args.epochs, 3) if label == "1" else args.epochs
+                    seconds, loss = run_numpy(X, y, label, epochs)
+                    numpy_times.setdefault((name, label), []).extend(seconds)
+                    numpy_first_loss[label] = loss
+        sk_times += run_sklearn(X, y, args.epochs, seed=r)
+
+    med = statistics.median
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    blas_text = "; ".join(sorted({f"{i['internal_api']} {i.get('version')} "
+                                  f"({i.get('architecture')} kernel)" for i in blas}))
+    floor = med(floors)
+    gbps = 2 * floor_bytes(X) / floor / 1e9
+
+    print(f"\nMNIST 0 vs 1: {X.shape[0]:,} images × {X.shape[1]} pixels, f64 "
+          f"({floor_bytes(X) / 1e6:.0f} MB); learning rate {LR}, sigmoid, binary cross-entropy.")
+    print(f"Machine: {machine()}. Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"scikit-learn {sklearn.__version__}, BLAS: {blas_text or 'none found'}. "
+          f"This crate: 1 thread.")
+    print(f"Median of {args.rounds} rounds × {args.epochs} epochs (NumPy at batch size 1: "
+          f"{min(args.epochs, 3)}), each after a warm-up epoch.\n")
+    header = "| batch size | this crate (s/epoch) |"
+    rule = "| --- | ---: |"
+    for name, _ in variants:
+        header += f" {name} (s/epoch) | ÷ ours |"
+        rule += " ---: | ---: |"
+    header += " scikit-learn `SGDClassifier` (s/epoch) | ÷ ours |"
+    rule += " ---: | ---: |"
+    print(header)
+    print(rule)
+    for label in BATCH_SIZES:
+        o = med(ours[label])
+        row = f"| {label} | {o:.4f} |"
+        for name, _ in variants:
+            n = med(numpy_times[(name, label)])
+            row += f" {n:.4f} | {n / o:.1f}× |"
+        sk = med(sk_times)
+        row += f" {sk:.4f} | {sk / o:.1f}× |" if label == "1" else " – | – |"
+        print(row)
+    full = med(ours["full"])
+    print(f"\nMemory-bandwidth floor (reading the {floor_bytes(X) / 1e6:.0f} MB twice, eight "
+          f"independent sums, 1 thread): {floor:.4f} s ({gbps:.0f} GB/s); "
+          f"full batch ÷ floor: {full / floor:.2f}.")
+    ours_loss, numpy_loss = our_first_loss["full"], numpy_first_loss["full"]
+    print(f"Full batch, loss after the first epoch (deterministic): ours {ours_loss!r}, "
+          f"NumPy {numpy_loss!r}, relative difference {abs(ours_loss - numpy_loss) / numpy_loss:.0e} "
+          f"(NumPy's normalization sums pairwise, ours in order).")
+
+    print("\nTargets:")
+    checks = []
+    for name, _ in variants:
+        checks += [
+            (f"batch 1: ≥ 20× faster than {name}",
+             med(numpy_times[(name, "1")]) / med(ours["1"]), 20, ">="),
+            (f"batch 32: ≥ 5× faster than {name}",
+             med(numpy_times[(name, "32")]) / med(ours["32"]), 5, ">="),
+        ]
+    checks += [
+        ("batch 1: ≥ 3× faster than scikit-learn", med(sk_times) / med(ours["1"]), 3, ">="),
+        ("full batch: ≤ 1.5× the floor", full / floor, 1.5, "<="),
+    ]
+    for text, value, target, sense in checks:
+        met = value >= target if sense == ">=" else value <= target
+        print(f"- {text}: {value:.2f} — {'met' if met else 'missed'}")
+
+
+def floor_bytes(X):
+    return X.size * X.itemsize
+
+
+if __name__ == "__main__":
+    sys.exit(main())
