@@ -262,17 +262,25 @@ pub fn lines(
             .x_label_area_size(48)
             .y_label_area_size(72);
         let names = (x.label, y.label);
+        let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
         match (x.scale, y.scale) {
-            (Scale::Linear, Scale::Linear) => draw_curves(&mut builder, xs, ys, names, curves),
+            (Scale::Linear, Scale::Linear) => {
+                draw_curves(&mut builder, xs, ys, names, curves, legend)
+            }
             (Scale::Linear, Scale::Log) => {
-                draw_curves(&mut builder, xs, ys.log_scale(), names, curves)
+                draw_curves(&mut builder, xs, ys.log_scale(), names, curves, legend)
             }
             (Scale::Log, Scale::Linear) => {
-                draw_curves(&mut builder, xs.log_scale(), ys, names, curves)
+                draw_curves(&mut builder, xs.log_scale(), ys, names, curves, legend)
             }
-            (Scale::Log, Scale::Log) => {
-                draw_curves(&mut builder, xs.log_scale(), ys.log_scale(), names, curves)
-            }
+            (Scale::Log, Scale::Log) => draw_curves(
+                &mut builder,
+                xs.log_scale(),
+                ys.log_scale(),
+                names,
+                curves,
+                legend,
+            ),
         }
     })
 }
@@ -308,6 +316,7 @@ fn draw_curves<X, Y>(
     y: Y,
     names: (&str, &str),
     curves: &[Line],
+    legend: SeriesLabelPosition,
 ) -> Result<(), PlotError>
 where
     X: AsRangedCoord<Value = f64>,
@@ -342,12 +351,65 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .label_font(("sans-serif", 16))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
         .map_err(draw_error)
+}
+
+/// The corner of the plot where the legend hides the least of the curves: the one whose
+/// box (40 % of the width, 35 % of the height) the fewest points of the curves, and of
+/// the straight segments between them, fall into. Ties go to the upper right.
+fn quietest_corner(
+    curves: &[Line],
+    x: (&Range<f64>, Scale),
+    y: (&Range<f64>, Scale),
+) -> SeriesLabelPosition {
+    // Where `v` lies along an axis showing `range` on `scale`, from 0 to 1.
+    let place = |v: f64, (range, scale): (&Range<f64>, Scale)| match scale {
+        Scale::Linear => (v - range.start) / (range.end - range.start),
+        Scale::Log => (v / range.start).ln() / (range.end / range.start).ln(),
+    };
+    let mut samples = Vec::new();
+    for curve in curves {
+        let placed: Vec<(f64, f64)> = curve
+            .points
+            .iter()
+            .map(|&(a, b)| (place(a, x), place(b, y)))
+            .collect();
+        samples.extend(placed.iter().copied());
+        for pair in placed.windows(2) {
+            let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+            samples.extend((1..8).map(|k| {
+                let t = f64::from(k) / 8.0;
+                (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+            }));
+        }
+    }
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let covered = |&(_, right, upper): &(SeriesLabelPosition, bool, bool)| {
+        samples
+            .iter()
+            .filter(|&&(px, py)| {
+                (if right { px > 0.6 } else { px < 0.4 })
+                    && (if upper { py > 0.65 } else { py < 0.35 })
+            })
+            .count()
+    };
+    corners
+        .into_iter()
+        .enumerate()
+        .min_by_key(|(order, corner)| (covered(corner), *order))
+        .map_or(SeriesLabelPosition::UpperRight, |(_, (position, _, _))| {
+            position
+        })
 }
 
 /// A tick label: whole numbers without a decimal point, others with as few digits as

@@ -46,6 +46,10 @@ pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
         let _ = write!(table, "{:>5}", epoch + 1);
         for (_, losses) in runs {
             match losses.get(epoch) {
+                Some(&loss) if loss != 0.0 && loss.abs() < 1e-3 => {
+                    // Six decimals would print a small loss as 0.000000.
+                    let _ = write!(table, "  {loss:>width$.4e}");
+                }
                 Some(loss) => {
                     let _ = write!(table, "  {loss:>width$.6}");
                 }

@@ -15,10 +15,9 @@ use std::time::Instant;
 use ndarray::{Array1, Array2, ArrayRef2};
 
 use crate::activation::Activation;
-use crate::data::{DataError, IdxDataSet, Part};
+use crate::data::{BinaryTask, DataError};
 use crate::error::TrainError;
 use crate::loss::Loss;
-use crate::normalize::Normalization;
 use crate::train::{Settings, Trainer};
 
 /// The blog's learning rate for MNIST.
@@ -35,17 +34,11 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 }
 
 /// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files of
-/// `dir`, as `(x, y)` with `x` normalized by its global mean and standard deviation.
-///
-/// The normalization overwrites the pixels in place, so the data set is in memory once:
-/// 12,665 × 784 `f64` are 79 MB.
+/// `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does (in place, so the 79 MB of
+/// 12,665 × 784 `f64` are in memory once).
 pub fn mnist_0_vs_1(dir: &Path) -> Result<(Array2<f64>, Array1<f64>), DataError> {
-    let data = IdxDataSet::load(dir)?
-        .train
-        .binary((0, 1), None, Part::Train)?;
-    let (mut x, y) = (data.x, data.y);
-    Normalization::of(&x).apply_in_place(&mut x);
-    Ok((x, y))
+    let task = BinaryTask::load(dir, (0, 1), None)?;
+    Ok((task.train.x, task.train.y))
 }
 
 /// The blog's MNIST settings with the given batch size (`None`: the whole data set).
@@ -147,4 +140,21 @@ pub fn time_floor(x: &ArrayRef2<f64>, repeats: usize) -> Vec<f64> {
             start.elapsed().as_secs_f64()
         })
         .collect()
+}
+
+/// A short description of this machine for charts and tables: the processor's model name
+/// (from `/proc/cpuinfo` where there is one) and how many threads it runs.
+pub fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .and_then(|r| r.split_once(':'))
+                    .map(|(_, m)| m.trim().to_string())
+            })
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{model}, {threads} threads")
 }

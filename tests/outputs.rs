@@ -38,6 +38,16 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
         &["--only", "mnist-shuffling", "--out-dir", SCRATCH],
     ),
     (
+        "charts_mnist_epochs.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "mnist-epochs", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_mnist_examples.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "mnist-examples", "--out-dir", SCRATCH],
+    ),
+    (
         "charts_mnist_weights.txt",
         env!("CARGO_BIN_EXE_charts"),
         &["--only", "mnist-weights", "--out-dir", SCRATCH],

@@ -10,12 +10,18 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
+use ndarray::s;
 use neural_network::data::BinaryTask;
+use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::plot::{self, Line, Picture, Scale, Shading};
+use neural_network::timing;
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained, gradient_descent, predict, report,
 };
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 
 /// Draws the book's charts as SVG files.
 #[derive(Parser)]
@@ -37,6 +43,12 @@ enum Chart {
     MnistShuffling,
     /// mnist_weights.svg
     MnistWeights,
+    /// mnist_epochs.svg
+    MnistEpochs,
+    /// mnist_examples.svg
+    MnistExamples,
+    /// mnist_time.svg (measured, so different on every run)
+    MnistTime,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,6 +71,15 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted(Chart::MnistWeights) {
         mnist_weights(&mnist()?, &args.out_dir)?;
+    }
+    if wanted(Chart::MnistEpochs) {
+        mnist_epochs(&mnist()?, &args.out_dir)?;
+    }
+    if wanted(Chart::MnistExamples) {
+        mnist_examples(&mnist()?, &args.out_dir)?;
+    }
+    if wanted(Chart::MnistTime) {
+        mnist_time(&mnist()?, &args.out_dir)?;
     }
     Ok(())
 }
@@ -207,5 +228,167 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
          test accuracy {accuracy:.4}",
         trained.w[0], trained.b
     );
+    Ok(())
+}
+
+/// The batch sizes the MNIST comparisons train with; `None` is the full batch.
+const MNIST_BATCHES: [Option<usize>; 5] = [Some(1), Some(8), Some(32), Some(128), None];
+
+/// The legend's name for a batch size.
+fn batch_name(batch_size: Option<usize>) -> String {
+    format!("batch size {}", timing::batch_label(batch_size))
+}
+
+/// `mnist_epochs.svg`: MNIST 0 vs 1, loss per epoch for each batch size.
+fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+    let (x, y) = (&mnist.train.x, &mnist.train.y);
+    let mut runs = Vec::new();
+    for batch_size in MNIST_BATCHES {
+        let settings = Settings {
+            num_epochs: 10,
+            ..timing::settings(batch_size, x.nrows())
+        };
+        let trained = gradient_descent(x, y, &Array1::zeros(x.ncols()), 0.0, &settings, |_| {})?;
+        runs.push((batch_name(batch_size), trained.loss_history));
+    }
+    let curves: Vec<Line> = runs
+        .iter()
+        .map(|(label, losses)| Line::per_epoch(label, losses))
+        .collect();
+    plot::loss_per_epoch(
+        &out_dir.join("mnist_epochs.svg"),
+        "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
+        Scale::Log,
+        &curves,
+    )?;
+    let columns: Vec<(&str, &[f64])> = runs
+        .iter()
+        .map(|(l, losses)| (l.as_str(), losses.as_slice()))
+        .collect();
+    println!("mnist_epochs.svg, loss per epoch:");
+    print!("{}", report::loss_table(&columns));
+    Ok(())
+}
+
+/// How many times per epoch `mnist_examples` measures the loss.
+const MEASUREMENTS_PER_EPOCH: usize = 16;
+
+/// `mnist_examples.svg`: MNIST 0 vs 1, loss against the number of training examples the
+/// steps have used, measured 16 times per epoch over the first 3 epochs.
+///
+/// The library reports the loss once per epoch, so this chart cuts each shuffled epoch into
+/// pieces of whole batches and trains on one piece at a time, in order, continuing from
+/// where the last piece stopped. Batches never straddle two pieces, so the steps are those
+/// of an ordinary shuffled epoch; between pieces the loss on the whole training set is
+/// measured.
+fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+    let (x, y) = (&mnist.train.x, &mnist.train.y);
+    let n = x.nrows();
+    let mut curves = Vec::new();
+    for batch_size in MNIST_BATCHES {
+        // ANCHOR: examples_seen
+        let settings = Settings {
+            shuffle: Shuffle::Off,
+            ..timing::settings(batch_size, n)
+        };
+        let m = settings.batch_size;
+        let piece = (n / MEASUREMENTS_PER_EPOCH).div_ceil(m) * m;
+        let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
+        let (mut w, mut b, mut seen, mut points) = (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
+        for _epoch in 0..3 {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rng);
+            let shuffled = mnist.train.select(&order);
+            for start in (0..n).step_by(piece) {
+                let rows = start..(start + piece).min(n);
+                let (part_x, part_y) = (
+                    shuffled.x.slice(s![rows.clone(), ..]),
+                    shuffled.y.slice(s![rows.clone()]),
+                );
+                let trained = gradient_descent(&part_x, &part_y, &w, b, &settings, |_| {})?;
+                (w, b, seen) = (trained.w, trained.b, seen + rows.len());
+                let loss = loss_at(x, y, &w, b, Loss::BinaryCrossEntropy, Activation::Sigmoid)?;
+                points.push((seen as f64, loss));
+            }
+        }
+        // ANCHOR_END: examples_seen
+        curves.push(Line {
+            label: batch_name(batch_size),
+            points,
+        });
+    }
+    let x_axis = plot::Axis {
+        label: "training examples used (log scale)",
+        scale: Scale::Log,
+    };
+    let y_axis = plot::Axis {
+        label: "loss on the training set (log scale)",
+        scale: Scale::Log,
+    };
+    plot::lines(
+        &out_dir.join("mnist_examples.svg"),
+        "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
+        x_axis,
+        y_axis,
+        &curves,
+    )?;
+    println!("mnist_examples.svg, loss after the first 1/16 epoch, 1 epoch and 3 epochs:");
+    for curve in &curves {
+        let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
+        let per_epoch = curve.points.len() / 3;
+        println!(
+            "{:>16}  {:>10.6}  {:>10.6}  {:>10.6}",
+            curve.label,
+            at(0),
+            at(per_epoch - 1),
+            at(curve.points.len() - 1)
+        );
+    }
+    Ok(())
+}
+
+/// How long each batch size trains for in `mnist_time`.
+const TIME_BUDGET_SECONDS: f64 = 0.25;
+
+/// `mnist_time.svg`: MNIST 0 vs 1, loss against wall-clock time, each batch size trained
+/// for a quarter of a second. Measured, so it differs a little on every run and machine;
+/// the title names the machine.
+fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+    let (x, y) = (&mnist.train.x, &mnist.train.y);
+    let mut curves = Vec::new();
+    for batch_size in MNIST_BATCHES {
+        let mut trainer = timing::trainer(x, y, batch_size)?;
+        let start = std::time::Instant::now();
+        let mut points = Vec::new();
+        while start.elapsed().as_secs_f64() < TIME_BUDGET_SECONDS {
+            let end = trainer.epoch()?;
+            points.push((start.elapsed().as_secs_f64(), end.loss));
+        }
+        eprintln!(
+            "mnist_time.svg: {}: {} epochs, last loss {:.6}",
+            batch_name(batch_size),
+            points.len(),
+            points.last().map_or(f64::NAN, |p| p.1)
+        );
+        curves.push(Line {
+            label: batch_name(batch_size),
+            points,
+        });
+    }
+    let x_axis = plot::Axis {
+        label: "seconds since the start (log scale)",
+        scale: Scale::Log,
+    };
+    let y_axis = plot::Axis {
+        label: "loss on the training set (log scale)",
+        scale: Scale::Log,
+    };
+    plot::lines(
+        &out_dir.join("mnist_time.svg"),
+        &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
+        x_axis,
+        y_axis,
+        &curves,
+    )?;
     Ok(())
 }
