@@ -21,6 +21,11 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
     ("train.txt", env!("CARGO_BIN_EXE_train"), &[]),
     ("train_blog.txt", env!("CARGO_BIN_EXE_train"), &["--blog"]),
     (
+        "train_batch_1.txt",
+        env!("CARGO_BIN_EXE_train"),
+        &["--batch-size", "1"],
+    ),
+    (
         "train_unshuffled.txt",
         env!("CARGO_BIN_EXE_train"),
         &["--no-shuffle"],
