@@ -62,13 +62,26 @@ pub fn parse_positive(text: &str) -> Result<usize, String> {
     }
 }
 
+/// An error and its causes on one line, `outer: inner: innermost`, leaving out a cause
+/// whose text the line already holds (many of our errors quote their cause themselves).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
+}
+
 /// Runs a program's body and turns an error into one line on standard error and exit
 /// code 1, so that no error reaches the user as a panic or a debug dump.
 pub fn exit_with(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }

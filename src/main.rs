@@ -17,6 +17,7 @@ use neural_network::cli::{exit_with, parse_classes, parse_learning_rate, parse_p
 use neural_network::data::{BinaryTask, Dataset, IdxDataSet, Part};
 use neural_network::files::write_atomically;
 use neural_network::metrics::Confusion;
+use neural_network::plot::{self, Line, Scale};
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Normalization, Settings, Shuffle, Trained,
     binary_cross_entropy, gradient_descent, predict,
@@ -61,6 +62,9 @@ struct Args {
     /// Write the trained weights, bias and normalization to FILE as JSON
     #[arg(long, value_name = "FILE")]
     save_weights: Option<PathBuf>,
+    /// Draw the loss per epoch into FILE as an SVG chart
+    #[arg(long, value_name = "FILE.svg")]
+    loss_chart: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -136,6 +140,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         write_atomically(path, json.as_bytes())
             .with_context(|| format!("--save-weights: cannot write {}", path.display()))?;
         println!("Weights written to {}", path.display());
+    }
+    if let Some(path) = &args.loss_chart {
+        let title = format!(
+            "Loss per epoch, batch size {}, learning rate {:?}",
+            settings.batch_size, settings.lr
+        );
+        let curve = Line::per_epoch("training loss", &trained.loss_history);
+        plot::loss_per_epoch(path, &title, Scale::Log, &[curve]).context("--loss-chart")?;
+        println!("Loss chart written to {}", path.display());
     }
     Ok(())
 }

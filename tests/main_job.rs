@@ -138,6 +138,21 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
     );
     assert_eq!(value_after(&text, "Test accuracy:"), 1.0);
     let json = fs::read_to_string(&weights).unwrap();
+    let chart = dir.path().join("loss.svg");
+    let output = train(&[
+        "--data-dir",
+        data_dir,
+        "--classes",
+        "3,8",
+        "--loss-chart",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(fs::read_to_string(&chart).unwrap().starts_with("<svg"));
     assert!(
         json.contains("\"classes\": [3, 8]") && json.matches(',').count() >= 16,
         "{json}"
@@ -149,8 +164,14 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
 fn assert_refused(args: &[&str], expected: &str) {
     let dir = tempfile::tempdir().unwrap();
     let weights = dir.path().join("w.json");
+    let chart = dir.path().join("loss.svg");
     let mut all = args.to_vec();
-    all.extend(["--save-weights", weights.to_str().unwrap()]);
+    all.extend([
+        "--save-weights",
+        weights.to_str().unwrap(),
+        "--loss-chart",
+        chart.to_str().unwrap(),
+    ]);
     let output = train(&all);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{args:?} should fail");
@@ -291,4 +312,15 @@ fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
         })
         .collect();
     assert_eq!(ours, reference.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn an_unwritable_chart_is_an_error_that_names_the_flag() {
+    let output = train(&["--limit", "100", "--loss-chart", "/no/such/dir/loss.svg"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--loss-chart") && stderr.contains("/no/such/dir/loss.svg"),
+        "{stderr}"
+    );
 }
