@@ -511,13 +511,11 @@ fn draw_picture(
 mod tests {
     use super::*;
 
+    /// Draws into a folder that does not exist, inside a fresh temporary folder.
     fn draw(curves: &[Line]) -> Result<(), PlotError> {
-        loss_per_epoch(
-            Path::new("/nonexistent/never-written.svg"),
-            "t",
-            Scale::Log,
-            curves,
-        )
+        let scratch = tempfile::tempdir().expect("a temporary folder");
+        let path = scratch.path().join("missing").join("never-written.svg");
+        loss_per_epoch(&path, "t", Scale::Log, curves)
     }
 
     #[test]
@@ -544,7 +542,9 @@ mod tests {
             values: vec![1.0; 3],
             shading: Shading::Ink,
         };
-        let error = pictures(Path::new("/nonexistent/p.svg"), "t", &[bad]).unwrap_err();
+        let scratch = tempfile::tempdir().expect("a temporary folder");
+        let error = pictures(&scratch.path().join("p.svg"), "t", &[bad]).unwrap_err();
+        assert!(!scratch.path().join("p.svg").exists());
         assert!(error.to_string().contains("2×2 pixels need 4"), "{error}");
     }
 

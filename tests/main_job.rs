@@ -209,9 +209,12 @@ fn bad_flags_are_refused() {
 
 #[test]
 fn bad_data_is_refused_with_the_file_named() {
+    let scratch = tempfile::tempdir().unwrap();
+    let missing = scratch.path().join("missing");
+    let missing = missing.to_str().unwrap();
     assert_refused(
-        &["--data-dir", "/no/such/dir"],
-        "data directory /no/such/dir does not exist",
+        &["--data-dir", missing],
+        &format!("data directory {missing} does not exist"),
     );
     let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
     let copy = |dir: &Path| {
@@ -316,11 +319,13 @@ fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
 
 #[test]
 fn an_unwritable_chart_is_an_error_that_names_the_flag() {
-    let output = train(&["--limit", "100", "--loss-chart", "/no/such/dir/loss.svg"]);
+    let scratch = tempfile::tempdir().unwrap();
+    let chart = scratch.path().join("missing").join("loss.svg");
+    let output = train(&["--limit", "100", "--loss-chart", chart.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("--loss-chart") && stderr.contains("/no/such/dir/loss.svg"),
+        stderr.contains("--loss-chart") && stderr.contains(chart.to_str().unwrap()),
         "{stderr}"
     );
 }
