@@ -75,10 +75,12 @@ fn one_line(error: &anyhow::Error) -> String {
     line
 }
 
-/// Runs a program's body and turns an error into one line on standard error and exit
-/// code 1, so that no error reaches the user as a panic or a debug dump.
-pub fn exit_with(result: anyhow::Result<()>) -> ExitCode {
-    match result {
+/// Runs a program's body: first makes a closed pipe end the program quietly, then turns
+/// an error into one line on standard error and exit code 1, so that no error reaches the
+/// user as a panic or a debug dump. Use it as `fn main() -> ExitCode { run_main(|| …) }`.
+pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    end_quietly_on_broken_pipe();
+    match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", one_line(&error));

@@ -76,6 +76,11 @@ pub enum DataError {
         "data directory {0} does not exist: pass --data-dir with a directory that holds the four IDX files"
     )]
     MissingDir(PathBuf),
+    /// The data directory is a file.
+    #[error(
+        "{0} is a file, not a directory: pass --data-dir with a directory that holds the four IDX files"
+    )]
+    NotADirectory(PathBuf),
     /// One of the four files is not in the directory.
     #[error(
         "{dir}: no file {name} or {name}.gz: a data directory holds {TRAIN_IMAGES}, {TRAIN_LABELS}, \
@@ -115,6 +120,15 @@ pub enum DataError {
         "the two classes must differ, got {0} twice: pass two different labels, e.g. --classes 0,1"
     )]
     SameClasses(u8),
+    /// The limit cuts a class off entirely.
+    #[error(
+        "class {class} has no samples among the first {limit} images of the two classes in the {split} set: raise the limit"
+    )]
+    LimitedAway {
+        class: u8,
+        limit: usize,
+        split: Part,
+    },
     /// A limit of zero samples.
     #[error("the limit is 0: pass a limit of at least 1 sample, or none")]
     ZeroLimit,
@@ -233,6 +247,9 @@ pub struct IdxDataSet {
 impl IdxDataSet {
     /// Reads and checks the four IDX files of `dir`, each raw or gzip-compressed.
     pub fn load(dir: &Path) -> Result<Self, DataError> {
+        if dir.is_file() {
+            return Err(DataError::NotADirectory(dir.to_path_buf()));
+        }
         if !dir.is_dir() {
             return Err(DataError::MissingDir(dir.to_path_buf()));
         }
@@ -240,14 +257,6 @@ impl IdxDataSet {
             train: LabelledImages::load(dir, TRAIN_IMAGES, TRAIN_LABELS)?,
             test: LabelledImages::load(dir, TEST_IMAGES, TEST_LABELS)?,
         })
-    }
-
-    /// The part asked for.
-    pub fn part(&self, part: Part) -> &LabelledImages {
-        match part {
-            Part::Train => &self.train,
-            Part::Test => &self.test,
-        }
     }
 }
 
@@ -333,6 +342,17 @@ impl LabelledImages {
             .filter(|&i| self.labels[i] == negative || self.labels[i] == positive)
             .take(limit.unwrap_or(usize::MAX))
             .collect();
+        if let Some(limit) = limit {
+            for class in [negative, positive] {
+                if !chosen.iter().any(|&i| self.labels[i] == class) {
+                    return Err(DataError::LimitedAway {
+                        class,
+                        limit,
+                        split: part,
+                    });
+                }
+            }
+        }
         // A large data set goes into 2 MB pages, which shuffled epochs read faster.
         let mut pixels = memory::with_capacity(chosen.len() * size);
         pixels.extend(
@@ -359,19 +379,24 @@ impl LabelledImages {
 /// Finds `name` or `name.gz` in `dir`, reads it (gunzipping if it is gzip data) and
 /// parses it as an IDX file with `magic`.
 fn read_idx(dir: &Path, name: &'static str, magic: u32) -> Result<(PathBuf, Idx), DataError> {
-    let path = [dir.join(format!("{name}.gz")), dir.join(name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| DataError::MissingFile {
-            dir: dir.to_path_buf(),
-            name,
-        })?;
+    let path = find_idx_file(dir, name)?;
     let bytes = read_maybe_gzipped(&path)?;
     let idx = parse_idx(&bytes, magic).map_err(|source| DataError::Format {
         path: path.clone(),
         source,
     })?;
     Ok((path, idx))
+}
+
+/// The path of `name.gz` in `dir`, or of `name` if there is no compressed one.
+pub fn find_idx_file(dir: &Path, name: &'static str) -> Result<PathBuf, DataError> {
+    [dir.join(format!("{name}.gz")), dir.join(name)]
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| DataError::MissingFile {
+            dir: dir.to_path_buf(),
+            name,
+        })
 }
 
 /// The content of a file, decompressed if it starts with the gzip magic bytes.

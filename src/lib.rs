@@ -30,6 +30,7 @@
 
 pub mod activation;
 pub mod blog;
+pub mod checksum;
 pub mod cli;
 pub mod data;
 pub mod error;

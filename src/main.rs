@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
-use neural_network::cli::{exit_with, parse_classes, parse_learning_rate, parse_positive};
+use neural_network::cli::{parse_classes, parse_learning_rate, parse_positive, run_main};
 use neural_network::data::{BinaryTask, Dataset, IdxDataSet, Part};
 use neural_network::files::write_atomically;
 use neural_network::metrics::Confusion;
@@ -68,8 +68,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    neural_network::cli::end_quietly_on_broken_pipe();
-    exit_with(run(Args::parse()))
+    run_main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -82,6 +81,14 @@ fn run(args: Args) -> anyhow::Result<()> {
             "data/ (bundled)".to_string(),
         ),
     };
+    for (flag, path) in [
+        ("--save-weights", &args.save_weights),
+        ("--loss-chart", &args.loss_chart),
+    ] {
+        if let Some(path) = path {
+            check_output_folder(flag, path)?;
+        }
+    }
     let (train, test, normalization) = if args.blog {
         blog_split(&dir, &args)?
     } else {
@@ -147,9 +154,32 @@ fn run(args: Args) -> anyhow::Result<()> {
             settings.batch_size, settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);
-        plot::loss_per_epoch(path, &title, Scale::Log, &[curve]).context("--loss-chart")?;
+        // A loss of exactly 0 (or the -1e-15 that the ε in the logarithms allows) has no
+        // place on a log axis.
+        let scale = if trained.loss_history.iter().all(|&l| l > 0.0) {
+            Scale::Log
+        } else {
+            Scale::Linear
+        };
+        plot::loss_per_epoch(path, &title, scale, &[curve]).context("--loss-chart")?;
         println!("Loss chart written to {}", path.display());
     }
+    Ok(())
+}
+
+/// Fails before training if the folder that `path` is to be written into does not exist,
+/// so that a long run does not end in an error after all.
+fn check_output_folder(flag: &str, path: &Path) -> anyhow::Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    anyhow::ensure!(
+        folder.is_dir(),
+        "{flag}: cannot write {}: the folder {} does not exist",
+        path.display(),
+        folder.display()
+    );
     Ok(())
 }
 

@@ -205,6 +205,14 @@ fn bad_flags_are_refused() {
         "class 2 has no samples in the training set",
     );
     assert_refused(&["--blog", "--epochs", "3"], "--epochs");
+    assert_refused(
+        &["--limit", "1"],
+        "class 1 has no samples among the first 1 images",
+    );
+    assert_refused(
+        &["--data-dir", "README.md"],
+        "README.md is a file, not a directory",
+    );
 }
 
 #[test]
@@ -280,24 +288,40 @@ fn a_diverging_run_reports_the_epoch() {
 }
 
 #[test]
-fn a_reader_that_goes_away_ends_the_program_quietly() {
+fn a_reader_that_goes_away_ends_every_program_quietly() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(["--epochs", "50"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.starts_with("Data: "));
-    // The pipe's reading end is closed here, as `| head -1` would.
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().to_str().unwrap();
+    let programs: [(&str, &[&str]); 4] = [
+        (env!("CARGO_BIN_EXE_train"), &["--epochs", "50"]),
+        (env!("CARGO_BIN_EXE_exercise_2"), &[]),
+        (
+            env!("CARGO_BIN_EXE_epoch_times"),
+            &["--data-dir", data, "--epochs", "1", "--floor-repeats", "1"],
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &["--from", data, "--out", out],
+        ),
+    ];
+    for (program, args) in programs {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The pipe's reading end is closed here, as `| head -1` would.
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{program}: {stderr}");
+    }
 }
 
 #[test]

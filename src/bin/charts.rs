@@ -6,11 +6,14 @@
 //! files are up to date.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
+use neural_network::cli::run_main;
 use neural_network::data::BinaryTask;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
@@ -51,35 +54,50 @@ enum Chart {
     MnistTime,
 }
 
-fn main() -> anyhow::Result<()> {
-    neural_network::cli::end_quietly_on_broken_pipe();
-    let args = Args::parse();
-    std::fs::create_dir_all(&args.out_dir)?;
+fn main() -> ExitCode {
+    run_main(|| run(Args::parse()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.out_dir).with_context(|| {
+        format!(
+            "--out-dir: cannot create the folder {}",
+            args.out_dir.display()
+        )
+    })?;
     let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
     if wanted(Chart::BatchSizes) {
         batch_sizes(&args.out_dir)?;
     }
-    let mnist = || {
-        BinaryTask::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
-            (0, 1),
-            None,
-        )
-    };
+    let mnist_charts = [
+        Chart::MnistShuffling,
+        Chart::MnistWeights,
+        Chart::MnistEpochs,
+        Chart::MnistExamples,
+        Chart::MnistTime,
+    ];
+    if !mnist_charts.into_iter().any(wanted) {
+        return Ok(());
+    }
+    let mnist = BinaryTask::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+        (0, 1),
+        None,
+    )?;
     if wanted(Chart::MnistShuffling) {
-        mnist_shuffling(&mnist()?, &args.out_dir)?;
+        mnist_shuffling(&mnist, &args.out_dir)?;
     }
     if wanted(Chart::MnistWeights) {
-        mnist_weights(&mnist()?, &args.out_dir)?;
+        mnist_weights(&mnist, &args.out_dir)?;
     }
     if wanted(Chart::MnistEpochs) {
-        mnist_epochs(&mnist()?, &args.out_dir)?;
+        mnist_epochs(&mnist, &args.out_dir)?;
     }
     if wanted(Chart::MnistExamples) {
-        mnist_examples(&mnist()?, &args.out_dir)?;
+        mnist_examples(&mnist, &args.out_dir)?;
     }
     if wanted(Chart::MnistTime) {
-        mnist_time(&mnist()?, &args.out_dir)?;
+        mnist_time(&mnist, &args.out_dir)?;
     }
     Ok(())
 }

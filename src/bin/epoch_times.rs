@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use neural_network::cli::{exit_with, parse_positive};
+use neural_network::cli::{parse_positive, run_main};
 use neural_network::timing::{self, BATCH_SIZES, batch_label, median};
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
@@ -42,7 +42,7 @@ fn parse_batch_size(text: &str) -> Result<Option<usize>, String> {
 }
 
 fn main() -> ExitCode {
-    exit_with(run(Args::parse()))
+    run_main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

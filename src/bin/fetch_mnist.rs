@@ -25,7 +25,6 @@
 //! end it writes the checksums it verified against to `SHA256SUMS` in the output
 //! directory, which makes that directory a valid `--from` for `mnist_subset`.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -36,13 +35,13 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use neural_network::cli::exit_with;
+use neural_network::checksum::{hex_sha256, parse_sums};
+use neural_network::cli::run_main;
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, parse_idx,
     read_maybe_gzipped,
 };
 use neural_network::files::{temporary_path, write_atomically};
-use sha2::{Digest, Sha256};
 
 /// The mirrors torchvision (first) and TensorFlow (second) download MNIST from.
 const DEFAULT_MIRRORS: [&str; 2] = [
@@ -97,7 +96,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    exit_with(run(Args::parse()))
+    run_main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -436,34 +435,6 @@ fn parse_content_range(value: &str) -> Option<(Option<u64>, Option<u64>)> {
     Some((start, total))
 }
 
-/// Reads a SHA256SUMS file (`HASH  NAME` lines, as `sha256sum` writes them; `#` starts a
-/// comment line) into lowercase hashes by name. A malformed line is an error naming its
-/// line number rather than a line silently skipped, since a skipped line would show up
-/// later as a confusing "no checksum for" error.
-fn parse_sums(text: &str) -> Result<HashMap<String, String>, String> {
-    let mut sums = HashMap::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |why: &str| format!("line {}: {why}: {line:?}", number + 1);
-        let (hash, name) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad("expected `SHA256  NAME`"))?;
-        // sha256sum marks files read in binary mode with `*` before the name.
-        let name = name.trim_start().trim_start_matches('*');
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("not a SHA-256 (64 hexadecimal digits)"));
-        }
-        if name.is_empty() {
-            return Err(bad("no file name after the hash"));
-        }
-        sums.insert(name.to_string(), hash.to_ascii_lowercase());
-    }
-    Ok(sums)
-}
-
 /// Accepts an http or https URL: anything else would fail later as if the network were down.
 fn parse_mirror(text: &str) -> Result<String, String> {
     if text.starts_with("http://") || text.starts_with("https://") {
@@ -509,13 +480,6 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,30 +491,6 @@ mod tests {
         for (name, _) in FILES {
             assert_eq!(sums[name].len(), 64, "{name}");
         }
-    }
-
-    #[test]
-    fn sums_files_are_read_like_sha256sum_writes_them() {
-        let hash = "AB".repeat(32);
-        let text = format!("# comment\n\n{hash}  a\n{}  *b\n", "0".repeat(64));
-        let sums = parse_sums(&text).unwrap();
-        assert_eq!(sums["a"], "ab".repeat(32), "hashes are lowercased");
-        assert_eq!(
-            sums["b"],
-            "0".repeat(64),
-            "binary-mode `*` is not part of the name"
-        );
-        // The bundled data/SHA256SUMS is in the same format.
-        let bundled = include_str!("../../data/SHA256SUMS");
-        assert_eq!(parse_sums(bundled).unwrap().len(), 4);
-    }
-
-    #[test]
-    fn malformed_sums_lines_are_errors_with_their_line_number() {
-        let error = parse_sums("# ok\nnot-a-hash  a\n").unwrap_err();
-        assert!(error.starts_with("line 2: not a SHA-256"), "{error}");
-        let error = parse_sums(&"0".repeat(64)).unwrap_err();
-        assert!(error.contains("expected `SHA256  NAME`"), "{error}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,13 +17,13 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::cli::{exit_with, parse_classes};
+use neural_network::checksum::{hex_sha256, parse_sums};
+use neural_network::cli::{parse_classes, run_main};
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
-    parse_idx, read_maybe_gzipped,
+    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
+    TRAIN_LABELS, encode_idx, find_idx_file, parse_idx, read_maybe_gzipped,
 };
 use neural_network::files::write_atomically;
-use sha2::{Digest, Sha256};
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
@@ -39,104 +40,107 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    neural_network::cli::end_quietly_on_broken_pipe();
-    exit_with(run(Args::parse()))
+    run_main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
     let sums_path = args.from.join("SHA256SUMS");
-    let sums = fs::read_to_string(&sums_path).with_context(|| {
+    let sums_text = fs::read_to_string(&sums_path).with_context(|| {
         format!(
             "{}: cannot read the checksums the files are verified against",
             sums_path.display()
         )
     })?;
+    let sums =
+        parse_sums(&sums_text).map_err(|e| anyhow::anyhow!("{}: {e}", sums_path.display()))?;
+    let classes = [args.classes.0, args.classes.1];
+
+    // Everything is read, verified and filtered before anything is written.
+    let mut files = Vec::new();
+    let mut report = Vec::new();
+    for (images_name, labels_name) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
+        let images = parse_idx(&verified(&args.from, images_name, &sums)?, IMAGES_MAGIC)?;
+        let labels = parse_idx(&verified(&args.from, labels_name, &sums)?, LABELS_MAGIC)?;
+        let set = LabelledImages::pair(
+            PathBuf::from(images_name),
+            images,
+            PathBuf::from(labels_name),
+            labels,
+        )?;
+        for class in classes {
+            if set.count(class) == 0 {
+                bail!(
+                    "{images_name}: no image has label {class}: pick classes that occur in the labels"
+                );
+            }
+        }
+        let size = set.rows * set.cols;
+        let keep: Vec<usize> = (0..set.len())
+            .filter(|&i| classes.contains(&set.labels[i]))
+            .collect();
+        let pixels: Vec<u8> = keep
+            .iter()
+            .flat_map(|&i| set.pixels[i * size..(i + 1) * size].to_vec())
+            .collect();
+        let labels: Vec<u8> = keep.iter().map(|&i| set.labels[i]).collect();
+        files.push((
+            images_name,
+            encode_idx(IMAGES_MAGIC, &[keep.len(), set.rows, set.cols], &pixels),
+        ));
+        files.push((
+            labels_name,
+            encode_idx(LABELS_MAGIC, &[keep.len()], &labels),
+        ));
+        report.push(format!(
+            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
+            keep.len(),
+            set.len(),
+            set.count(classes[0]),
+            classes[0],
+            set.count(classes[1]),
+            classes[1]
+        ));
+    }
+
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut out_sums = String::from(
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
     );
-    for (images_name, labels_name) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
-        let images = parse_idx(&verified(&args.from, images_name, &sums)?, IMAGES_MAGIC)?;
-        let labels = parse_idx(&verified(&args.from, labels_name, &sums)?, LABELS_MAGIC)?;
-        let size = images.dims[1] * images.dims[2];
-        let keep: Vec<usize> = (0..labels.data.len())
-            .filter(|&i| [args.classes.0, args.classes.1].contains(&labels.data[i]))
-            .collect();
-        let kept_pixels: Vec<u8> = keep
-            .iter()
-            .flat_map(|&i| images.data[i * size..(i + 1) * size].to_vec())
-            .collect();
-        let kept_labels: Vec<u8> = keep.iter().map(|&i| labels.data[i]).collect();
-        for (name, bytes) in [
-            (
-                images_name,
-                encode_idx(
-                    IMAGES_MAGIC,
-                    &[keep.len(), images.dims[1], images.dims[2]],
-                    &kept_pixels,
-                ),
-            ),
-            (
-                labels_name,
-                encode_idx(LABELS_MAGIC, &[keep.len()], &kept_labels),
-            ),
-        ] {
-            write_gzipped(&args.out.join(format!("{name}.gz")), &bytes)?;
-            out_sums.push_str(&format!("{}  {name}\n", hex_sha256(&bytes)));
-        }
-        let count = |c: u8| kept_labels.iter().filter(|&&l| l == c).count();
-        println!(
-            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
-            keep.len(),
-            labels.data.len(),
-            count(args.classes.0),
-            args.classes.0,
-            count(args.classes.1),
-            args.classes.1
-        );
+    for (name, bytes) in &files {
+        write_gzipped(&args.out.join(format!("{name}.gz")), bytes)?;
+        out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
     write_atomically(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
+    for line in report {
+        println!("{line}");
+    }
     println!("wrote {} and its SHA256SUMS", args.out.display());
     Ok(())
 }
 
 /// The decompressed content of `name` in `dir`, after checking it against `sums`.
-fn verified(dir: &Path, name: &str, sums: &str) -> anyhow::Result<Vec<u8>> {
-    let expected = sums
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            l.split_once("  ")
-                .filter(|(_, n)| n.trim() == name)
-                .map(|(h, _)| h.trim().to_lowercase())
-        })
-        .with_context(|| {
-            format!(
-                "{}: no checksum for {name}",
-                dir.join("SHA256SUMS").display()
-            )
-        })?;
-    let path = [dir.join(format!("{name}.gz")), dir.join(name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .with_context(|| format!("{}: no file {name} or {name}.gz", dir.display()))?;
+fn verified(
+    dir: &Path,
+    name: &'static str,
+    sums: &HashMap<String, String>,
+) -> anyhow::Result<Vec<u8>> {
+    let expected = sums.get(name).with_context(|| {
+        format!(
+            "{}: no checksum for {name}",
+            dir.join("SHA256SUMS").display()
+        )
+    })?;
+    let path = find_idx_file(dir, name)?;
     let content = read_maybe_gzipped(&path)?;
     let found = hex_sha256(&content);
-    if found != expected {
+    if &found != expected {
         bail!(
             "{}: SHA-256 {found} does not match {expected}: the file is damaged or not the official one",
             path.display()
         );
     }
     Ok(content)
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Gzips `bytes` (best compression, no name or time in the header, so the output is the
