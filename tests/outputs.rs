@@ -80,3 +80,25 @@ fn committed_outputs_match_what_the_programs_print_now() {
          regenerate them with `UPDATE_OUTPUTS=1 cargo test --test outputs` and review the diff"
     );
 }
+
+/// The speed comparison is measured, so no test can rerun it; but the README shows the
+/// same table as `book/outputs/compare.md` (the output of `python3 tools/compare.py`), and
+/// must not drift from it.
+#[test]
+fn the_readme_shows_the_measured_comparison_of_the_book() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let compare = std::fs::read_to_string(root.join("book/outputs/compare.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let rows: Vec<&str> = compare.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(
+        rows.len(),
+        8,
+        "a header, a rule and six batch sizes in compare.md"
+    );
+    for row in rows {
+        assert!(
+            readme.contains(row),
+            "README.md lacks this row of book/outputs/compare.md:\n{row}"
+        );
+    }
+}

@@ -350,7 +350,9 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         y_axis,
         &curves,
     )?;
-    println!("mnist_examples.svg, loss after the first 1/16 epoch, 1 epoch and 3 epochs:");
+    println!(
+        "mnist_examples.svg, loss after the first piece (about 1/16 epoch), 1 epoch and 3 epochs:"
+    );
     for curve in &curves {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
         let per_epoch = curve.points.len() / 3;
