@@ -3,14 +3,21 @@
 //!
 //! Run it with `cargo run --bin exercise_2` (add `-- --seed 7` for other batches).
 
-use ndarray::array;
-use neural_network::{Loss, Settings, Shuffle, gradient_descent, report};
+use std::process::ExitCode;
 
-fn main() -> anyhow::Result<()> {
-    let seed = neural_network::cli::start_exercise(
+use ndarray::array;
+use neural_network::{Loss, Settings, Shuffle, cli, gradient_descent, report};
+
+fn main() -> ExitCode {
+    let seed = cli::start_exercise(
         "Exercise 2: y = 2x trained with batch size 2 and with batch size 4 (lr 0.01, 5 epochs)",
     );
-    // ANCHOR: solution
+    cli::run_main(|| solution(seed))
+}
+
+// ANCHOR: solution
+/// Trains `y = 2x` with batch sizes 2 and 4 and compares the two loss histories.
+fn solution(seed: u64) -> anyhow::Result<()> {
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
     let w_init = array![0.0];
@@ -32,6 +39,6 @@ fn main() -> anyhow::Result<()> {
             ("batch size 4", &histories[1])
         ])
     );
-    // ANCHOR_END: solution
     Ok(())
 }
+// ANCHOR_END: solution

@@ -3,14 +3,21 @@
 //!
 //! Run it with `cargo run --bin exercise_3` (add `-- --seed 7` for other batches).
 
-use ndarray::array;
-use neural_network::{Activation, Loss, Settings, Shuffle, gradient_descent, report};
+use std::process::ExitCode;
 
-fn main() -> anyhow::Result<()> {
-    let seed = neural_network::cli::start_exercise(
+use ndarray::array;
+use neural_network::{Activation, Loss, Settings, Shuffle, cli, gradient_descent, report};
+
+fn main() -> ExitCode {
+    let seed = cli::start_exercise(
         "Exercise 3: logistic regression with batch size 2, learning rate 0.01, 10 epochs",
     );
-    // ANCHOR: solution
+    cli::run_main(|| solution(seed))
+}
+
+// ANCHOR: solution
+/// Trains logistic regression on six points and prints each epoch and the summary.
+fn solution(seed: u64) -> anyhow::Result<()> {
     let x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];
     let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
     let w_init = array![0.0];
@@ -21,6 +28,6 @@ fn main() -> anyhow::Result<()> {
 
     let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| println!("{e}"))?;
     print!("{}", report::summary(&w_init, b_init, &trained));
-    // ANCHOR_END: solution
     Ok(())
 }
+// ANCHOR_END: solution
