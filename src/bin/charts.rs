@@ -115,23 +115,12 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
         runs.push((format!("batch size {batch_size}"), trained.loss_history));
     }
     // ANCHOR_END: batch_sizes
-    let curves: Vec<Line> = runs
-        .iter()
-        .map(|(label, losses)| Line::per_epoch(label, losses))
-        .collect();
-    plot::loss_per_epoch(
+    println!("batch_sizes.svg, loss per epoch:");
+    chart_and_table(
         &out_dir.join("batch_sizes.svg"),
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
-        Scale::Log,
-        &curves,
-    )?;
-    let columns: Vec<(&str, &[f64])> = runs
-        .iter()
-        .map(|(label, losses)| (label.as_str(), losses.as_slice()))
-        .collect();
-    println!("batch_sizes.svg, loss per epoch:");
-    print!("{}", report::loss_table(&columns));
-    Ok(())
+        &runs,
+    )
 }
 
 /// The main program's model: logistic regression from zero weights, batch size 32,
@@ -172,24 +161,13 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     ] {
         let (trained, accuracy) = train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
         println!("{label}: test accuracy {accuracy:.4}");
-        runs.push((label, trained.loss_history));
+        runs.push((label.to_string(), trained.loss_history));
     }
-    let curves: Vec<Line> = runs
-        .iter()
-        .map(|(label, losses)| Line::per_epoch(*label, losses))
-        .collect();
-    plot::loss_per_epoch(
+    chart_and_table(
         &out_dir.join("mnist_shuffling.svg"),
         "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
-        Scale::Log,
-        &curves,
-    )?;
-    let columns: Vec<(&str, &[f64])> = runs
-        .iter()
-        .map(|(label, losses)| (*label, losses.as_slice()))
-        .collect();
-    print!("{}", report::loss_table(&columns));
-    Ok(())
+        &runs,
+    )
 }
 
 /// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
@@ -269,23 +247,12 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         let trained = gradient_descent(x, y, &Array1::zeros(x.ncols()), 0.0, &settings, |_| {})?;
         runs.push((batch_name(batch_size), trained.loss_history));
     }
-    let curves: Vec<Line> = runs
-        .iter()
-        .map(|(label, losses)| Line::per_epoch(label, losses))
-        .collect();
-    plot::loss_per_epoch(
+    println!("mnist_epochs.svg, loss per epoch:");
+    chart_and_table(
         &out_dir.join("mnist_epochs.svg"),
         "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
-        Scale::Log,
-        &curves,
-    )?;
-    let columns: Vec<(&str, &[f64])> = runs
-        .iter()
-        .map(|(l, losses)| (l.as_str(), losses.as_slice()))
-        .collect();
-    println!("mnist_epochs.svg, loss per epoch:");
-    print!("{}", report::loss_table(&columns));
-    Ok(())
+        &runs,
+    )
 }
 
 /// How many times per epoch `mnist_examples` measures the loss.
@@ -410,5 +377,21 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         y_axis,
         &curves,
     )?;
+    Ok(())
+}
+
+/// Draws labelled loss histories as a loss-per-epoch chart (log scale) at `path` and prints
+/// the numbers behind it as a table.
+fn chart_and_table(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) -> anyhow::Result<()> {
+    let curves: Vec<Line> = runs
+        .iter()
+        .map(|(label, losses)| Line::per_epoch(label, losses))
+        .collect();
+    plot::loss_per_epoch(path, title, Scale::Log, &curves)?;
+    let columns: Vec<(&str, &[f64])> = runs
+        .iter()
+        .map(|(label, losses)| (label.as_str(), losses.as_slice()))
+        .collect();
+    print!("{}", report::loss_table(&columns));
     Ok(())
 }
