@@ -5,7 +5,8 @@
 use std::process::ExitCode;
 
 use ndarray::array;
-use neural_network::{Loss, Settings, Shuffle, cli, gradient_descent, report};
+use neural_network::programs::{cli, report};
+use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -21,9 +22,12 @@ fn solution(seed: u64) -> anyhow::Result<()> {
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
     let w_init = array![0.0];
     let b_init = 0.0;
-    let settings = Settings::new(0.01, 5, 2, Loss::Mse).shuffle(Shuffle::Seeded(seed));
+    let settings =
+        Settings::new(0.01, 5, 2, Loss::Mse).shuffle(Shuffle::Seeded(seed));
 
-    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| println!("{e}"))?;
+    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
+        println!("{e}")
+    })?;
     print!("{}", report::summary(&w_init, b_init, &trained));
     Ok(())
 }

@@ -6,7 +6,8 @@
 use std::process::ExitCode;
 
 use ndarray::array;
-use neural_network::{Loss, Settings, Shuffle, cli, gradient_descent, report};
+use neural_network::programs::{cli, report};
+use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -26,8 +27,12 @@ fn solution(seed: u64) -> anyhow::Result<()> {
     let mut histories = Vec::new();
     for batch_size in [2, 4] {
         println!("Batch size {batch_size}:");
-        let settings = Settings::new(0.01, 5, batch_size, Loss::Mse).shuffle(Shuffle::Seeded(seed));
-        let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| println!("{e}"))?;
+        let settings = Settings::new(0.01, 5, batch_size, Loss::Mse)
+            .shuffle(Shuffle::Seeded(seed));
+        let trained =
+            gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
+                println!("{e}")
+            })?;
         println!("{}", report::summary(&w_init, b_init, &trained));
         histories.push(trained.loss_history);
     }

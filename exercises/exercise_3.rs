@@ -6,7 +6,8 @@
 use std::process::ExitCode;
 
 use ndarray::array;
-use neural_network::{Activation, Loss, Settings, Shuffle, cli, gradient_descent, report};
+use neural_network::programs::{cli, report};
+use neural_network::{Activation, Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -26,7 +27,9 @@ fn solution(seed: u64) -> anyhow::Result<()> {
         .activation(Activation::Sigmoid)
         .shuffle(Shuffle::Seeded(seed));
 
-    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| println!("{e}"))?;
+    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
+        println!("{e}")
+    })?;
     print!("{}", report::summary(&w_init, b_init, &trained));
     Ok(())
 }

@@ -9,7 +9,8 @@
 use std::process::ExitCode;
 
 use ndarray::array;
-use neural_network::{Loss, Settings, Shuffle, cli, gradient_descent, report};
+use neural_network::programs::{cli, report};
+use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -33,14 +34,20 @@ fn solution(seed: u64) -> anyhow::Result<()> {
     ] {
         println!("{title}");
         let settings = Settings::new(0.01, 5, 2, Loss::Mse).shuffle(shuffle);
-        let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| println!("{e}"))?;
+        let trained =
+            gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
+                println!("{e}")
+            })?;
         println!("{}", report::summary(&w_init, b_init, &trained));
         histories.push(trained.loss_history);
     }
     println!("Loss per epoch:");
     print!(
         "{}",
-        report::loss_table(&[("shuffled", &histories[0]), ("not shuffled", &histories[1])])
+        report::loss_table(&[
+            ("shuffled", &histories[0]),
+            ("not shuffled", &histories[1])
+        ])
     );
     Ok(())
 }

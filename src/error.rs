@@ -37,7 +37,9 @@ pub enum TrainError {
     #[error("the batch size is 0: use a batch size of at least 1")]
     ZeroBatchSize,
     /// The learning rate is not a finite number greater than zero.
-    #[error("the learning rate must be a finite number greater than 0, got {0:?}")]
+    #[error(
+        "the learning rate must be a finite number greater than 0, got {0:?}"
+    )]
     InvalidLearningRate(f64),
     /// Zero epochs would return the initial parameters untouched.
     #[error("the number of epochs is 0: train for at least 1 epoch")]
@@ -72,5 +74,24 @@ pub enum TrainError {
          (this run used {lr:?}) or normalize the inputs"
     )]
     Diverged { epoch: usize, loss: f64, lr: f64 },
+    /// Arrays whose shapes do not fit (checked before training, so a
+    /// trainer never returns it).
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
 }
 // ANCHOR_END: train_error
+
+impl TrainError {
+    /// The error for a NaN or infinity found in `what` at `position`.
+    pub(crate) fn non_finite(
+        what: &'static str,
+        position: String,
+        value: f64,
+    ) -> Self {
+        Self::NonFinite {
+            what,
+            position,
+            value,
+        }
+    }
+}

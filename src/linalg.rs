@@ -18,7 +18,10 @@ use crate::error::ShapeError;
 /// assert_eq!(xw, array![[3.0], [7.0]]);
 /// # Ok::<(), neural_network::ShapeError>(())
 /// ```
-pub fn matrix_multiply(x: &ArrayRef2<f64>, w: &ArrayRef2<f64>) -> Result<Array2<f64>, ShapeError> {
+pub fn matrix_multiply(
+    x: &ArrayRef2<f64>,
+    w: &ArrayRef2<f64>,
+) -> Result<Array2<f64>, ShapeError> {
     let ((left_rows, left_cols), (right_rows, right_cols)) = (x.dim(), w.dim());
     if left_cols != right_rows {
         return Err(ShapeError::Multiply {

@@ -81,7 +81,10 @@ impl fmt::Display for Loss {
 /// assert_eq!(mse_loss(&array![1.0, 3.0], &array![0.0, 1.0])?, 2.5);
 /// # Ok::<(), neural_network::ShapeError>(())
 /// ```
-pub fn mse_loss(y_pred: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, ShapeError> {
+pub fn mse_loss(
+    y_pred: &ArrayRef1<f64>,
+    y: &ArrayRef1<f64>,
+) -> Result<f64, ShapeError> {
     Loss::Mse.compute(y_pred, y)
 }
 // ANCHOR_END: mse_loss
@@ -100,7 +103,10 @@ pub fn mse_loss(y_pred: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, Shap
 /// assert!((loss - std::f64::consts::LN_2).abs() < 1e-12);
 /// # Ok::<(), neural_network::ShapeError>(())
 /// ```
-pub fn binary_cross_entropy(a: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Result<f64, ShapeError> {
+pub fn binary_cross_entropy(
+    a: &ArrayRef1<f64>,
+    y: &ArrayRef1<f64>,
+) -> Result<f64, ShapeError> {
     Loss::BinaryCrossEntropy.compute(a, y)
 }
 // ANCHOR_END: binary_cross_entropy

@@ -13,14 +13,17 @@ use anyhow::Context;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
-use neural_network::cli::{parse_classes, parse_learning_rate, parse_positive, run_main};
-use neural_network::data::{BinaryTask, Dataset, IdxDataSet, Part};
-use neural_network::files::write_atomically;
+use neural_network::data::{BinaryTask, Dataset, IdxDataSet, mnist};
+use neural_network::engine;
 use neural_network::metrics::Confusion;
-use neural_network::plot::{self, Line, Scale};
+use neural_network::programs::cli::{
+    parse_classes, parse_learning_rate, parse_positive, run_main,
+};
+use neural_network::programs::output::write_atomically;
+use neural_network::programs::plot::{self, Line, Scale};
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Normalization, Settings, Shuffle, Trained,
-    binary_cross_entropy, gradient_descent, predict,
+    binary_cross_entropy, predict,
 };
 
 /// Train logistic regression on two MNIST classes with mini-batch gradient descent.
@@ -41,13 +44,13 @@ struct Args {
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     limit: Option<usize>,
     /// Samples per mini-batch
-    #[arg(long, default_value_t = 32, value_parser = parse_positive)]
+    #[arg(long, default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
     batch_size: usize,
     /// Learning rate
-    #[arg(long, default_value_t = 0.1, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
     lr: f64,
     /// Passes over the training set
-    #[arg(long, default_value_t = 10, value_parser = parse_positive)]
+    #[arg(long, default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
     epochs: usize,
     /// Seed of the shuffling (and, with --blog, of the train/test split)
     #[arg(long, default_value_t = DEFAULT_SEED)]
@@ -129,7 +132,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     // ANCHOR: evaluate
     let trained = train_with_progress(&train, &settings)?;
 
-    let probabilities = predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
+    let probabilities =
+        predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
     let confusion = Confusion::of(&probabilities, &test.y)?;
     println!(
         "Test loss: {:.4}",
@@ -144,8 +148,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     println!("{confusion}");
     if let Some(path) = &args.save_weights {
         let json = weights_json(&trained, &normalization, train.classes);
-        write_atomically(path, json.as_bytes())
-            .with_context(|| format!("--save-weights: cannot write {}", path.display()))?;
+        write_atomically(path, json.as_bytes()).with_context(|| {
+            format!("--save-weights: cannot write {}", path.display())
+        })?;
         println!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
@@ -161,7 +166,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         } else {
             Scale::Linear
         };
-        plot::loss_per_epoch(path, &title, scale, &[curve]).context("--loss-chart")?;
+        plot::loss_per_epoch(path, &title, scale, &[curve])
+            .context("--loss-chart")?;
         println!("Loss chart written to {}", path.display());
     }
     Ok(())
@@ -184,22 +190,23 @@ fn check_output_folder(flag: &str, path: &Path) -> anyhow::Result<()> {
 }
 
 /// The training and test files of `dir`, normalized with the training set's statistics.
-fn file_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
+fn file_split(
+    dir: &Path,
+    args: &Args,
+) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
     let task = BinaryTask::load(dir, args.classes, args.limit)?;
     Ok((task.train, task.test, task.normalization))
 }
 
-// ANCHOR: blog_split
-/// The blog's demo: its first 1,000 training images, normalized together, then split.
-fn blog_split(dir: &Path, args: &Args) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
-    let data = IdxDataSet::load(dir)?;
-    let mut all = data.train.binary(args.classes, Some(1000), Part::Train)?;
-    let normalization = Normalization::of(&all.x);
-    normalization.apply_in_place(&mut all.x);
-    let (train, test) = all.train_test_split(0.2, args.seed);
-    Ok((train, test, normalization))
+/// The blog's demo: its first 1,000 training images, normalized together,
+/// then split.
+fn blog_split(
+    dir: &Path,
+    args: &Args,
+) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
+    let images = IdxDataSet::load(dir)?.train;
+    Ok(mnist::blog_demo(&images, args.classes, args.seed)?)
 }
-// ANCHOR_END: blog_split
 
 fn describe(name: &str, set: &Dataset) {
     let (rows, cols) = set.image_shape;
@@ -215,7 +222,10 @@ fn describe(name: &str, set: &Dataset) {
 
 /// Trains from zero weights, printing the blog's line after each epoch; on a terminal, a
 /// progress bar on standard error shows how far the run is (it stays hidden otherwise).
-fn train_with_progress(train: &Dataset, settings: &Settings) -> anyhow::Result<Trained> {
+fn train_with_progress(
+    train: &Dataset,
+    settings: &Settings,
+) -> anyhow::Result<Trained> {
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new(settings.num_epochs as u64)
     } else {
@@ -226,18 +236,24 @@ fn train_with_progress(train: &Dataset, settings: &Settings) -> anyhow::Result<T
     )?);
     // ANCHOR: train
     let w_init = Array1::zeros(train.x.ncols());
-    let trained = gradient_descent(&train.x, &train.y, &w_init, 0.0, settings, |epoch| {
-        bar.suspend(|| println!("{epoch}"));
-        bar.inc(1);
-    });
+    let trained =
+        engine::train(&train.x, &train.y, &w_init, 0.0, settings, |epoch| {
+            bar.suspend(|| println!("{epoch}"));
+            bar.inc(1);
+        });
     // ANCHOR_END: train
     bar.finish_and_clear();
     Ok(trained?)
 }
 
 /// The trained model as JSON: enough to apply it to new images.
-fn weights_json(trained: &Trained, normalization: &Normalization, classes: (u8, u8)) -> String {
-    let weights: Vec<String> = trained.w.iter().map(|w| format!("{w:?}")).collect();
+fn weights_json(
+    trained: &Trained,
+    normalization: &Normalization,
+    classes: (u8, u8),
+) -> String {
+    let weights: Vec<String> =
+        trained.w.iter().map(|w| format!("{w:?}")).collect();
     format!(
         "{{\n  \"classes\": [{}, {}],\n  \"normalization\": {{\"mean\": {:?}, \"std\": {:?}}},\n  \"bias\": {:?},\n  \"weights\": [{}]\n}}\n",
         classes.0,

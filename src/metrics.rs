@@ -47,7 +47,10 @@ impl Confusion {
 
     /// The number of samples counted.
     pub fn total(&self) -> usize {
-        self.true_negatives + self.false_positives + self.false_negatives + self.true_positives
+        self.true_negatives
+            + self.false_positives
+            + self.false_negatives
+            + self.true_positives
     }
 
     /// The fraction of samples classified correctly (NaN when nothing was counted).

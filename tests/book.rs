@@ -20,14 +20,14 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The tools the book is built with, at the versions it is written for.
-const TOOLS: &[(&str, &str)] = &[("mdbook", "0.5.4"), ("mdbook-katex", "0.10.0")];
+const TOOLS: &[(&str, &str)] =
+    &[("mdbook", "0.5.4"), ("mdbook-katex", "0.10.0")];
 
 /// The one warning tolerated in the build log: mdbook-katex 0.10.0 was compiled against the
 /// preprocessor interface of mdbook 0.5.3 and says so on every run under mdbook 0.5.4. The
 /// interface did not change between the two, and the math checks below would catch a
 /// preprocessor that stopped working.
-const KNOWN_VERSION_NOTE: &str =
-    "This mdbook-katex was built against mdbook v0.5.3, but we are being called from mdbook v0.5.4";
+const KNOWN_VERSION_NOTE: &str = "This mdbook-katex was built against mdbook v0.5.3, but we are being called from mdbook v0.5.4";
 
 /// The built book: its folder, what `mdbook build` printed, and the text of its pages.
 struct Book {
@@ -42,7 +42,9 @@ struct Book {
 fn install_hint() -> String {
     TOOLS
         .iter()
-        .map(|(tool, version)| format!("  cargo install {tool} --locked --version {version}"))
+        .map(|(tool, version)| {
+            format!("  cargo install {tool} --locked --version {version}")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -52,7 +54,9 @@ fn require_tools() {
     for (tool, version) in TOOLS {
         let output = Command::new(tool).arg("--version").output();
         let answer = match output {
-            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Ok(o) if o.status.success() => {
+                String::from_utf8_lossy(&o.stdout).into_owned()
+            }
             _ => panic!(
                 "`{tool}` is not on the PATH; the book tests need it. Install the pinned \
                  versions with\n{}\n(or run scripts/test, which does that and then runs cargo test)",
@@ -99,9 +103,13 @@ fn files_with_extension(dir: &Path, ext: &str) -> BTreeMap<PathBuf, String> {
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == ext) {
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-                found.insert(path.strip_prefix(dir).unwrap().to_path_buf(), text);
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                    panic!("cannot read {}: {e}", path.display())
+                });
+                found.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    text,
+                );
             }
         }
     }
@@ -173,7 +181,9 @@ fn tags(html: &str) -> Vec<Tag> {
         }
         let mut j = i + 1;
         let name_start = j;
-        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-') {
+        while j < bytes.len()
+            && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-')
+        {
             j += 1;
         }
         if j == name_start {
@@ -183,7 +193,9 @@ fn tags(html: &str) -> Vec<Tag> {
         let name = html[name_start..j].to_ascii_lowercase();
         let mut attributes = Vec::new();
         loop {
-            while j < bytes.len() && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/') {
+            while j < bytes.len()
+                && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/')
+            {
                 j += 1;
             }
             if j >= bytes.len() || bytes[j] == b'>' {
@@ -199,12 +211,17 @@ fn tags(html: &str) -> Vec<Tag> {
                 j += 1;
                 if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
                     let quote = bytes[j] as char;
-                    let end = html[j + 1..].find(quote).map_or(html.len(), |e| j + 1 + e);
+                    let end = html[j + 1..]
+                        .find(quote)
+                        .map_or(html.len(), |e| j + 1 + e);
                     value = html[j + 1..end].to_string();
                     j = (end + 1).min(html.len());
                 } else {
                     let start = j;
-                    while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
+                    while j < bytes.len()
+                        && !bytes[j].is_ascii_whitespace()
+                        && bytes[j] != b'>'
+                    {
                         j += 1;
                     }
                     value = html[start..j].to_string();
@@ -242,7 +259,8 @@ fn is_non_file(reference: &str) -> bool {
 /// The arguments of every `url(…)` and the targets of every `@import` in a piece of CSS.
 fn css_references(css: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let clean = |s: &str| s.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+    let clean =
+        |s: &str| s.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
     let mut rest = css;
     while let Some(p) = rest.find("url(") {
         rest = &rest[p + 4..];
@@ -352,8 +370,13 @@ fn a_includes_are_resolved_and_code_blocks_are_not_empty() {
     for (page, html) in &book.html {
         for marker in ["{{#include", "{{#rustdoc_include", "{{#"] {
             if let Some(p) = html.find(marker) {
-                let end = html[p..].find("}}").map_or(html.len(), |e| p + e + 2);
-                problems.push(format!("{}: unresolved {}", page.display(), &html[p..end]));
+                let end =
+                    html[p..].find("}}").map_or(html.len(), |e| p + e + 2);
+                problems.push(format!(
+                    "{}: unresolved {}",
+                    page.display(),
+                    &html[p..end]
+                ));
                 break;
             }
         }
@@ -400,13 +423,16 @@ fn c_nothing_is_loaded_from_another_host() {
             }
             for reference in loaded {
                 if is_external(reference) {
-                    problems.push(format!("{}: <{} … {reference}>", page.display(), tag.name));
+                    problems.push(format!(
+                        "{}: <{} … {reference}>",
+                        page.display(),
+                        tag.name
+                    ));
                 }
             }
-            if tag
-                .get("class")
-                .is_some_and(|c| c.split_whitespace().any(|c| c == "playground"))
-            {
+            if tag.get("class").is_some_and(|c| {
+                c.split_whitespace().any(|c| c == "playground")
+            }) {
                 problems.push(format!(
                     "{}: a playground code block, whose Run button calls a web service",
                     page.display()
@@ -415,14 +441,18 @@ fn c_nothing_is_loaded_from_another_host() {
         }
         for reference in css_references(&inline_css(html)) {
             if is_external(&reference) {
-                problems.push(format!("{}: inline CSS loads {reference}", page.display()));
+                problems.push(format!(
+                    "{}: inline CSS loads {reference}",
+                    page.display()
+                ));
             }
         }
     }
     for (sheet, css) in &book.css {
         for reference in css_references(css) {
             if is_external(&reference) {
-                problems.push(format!("{}: loads {reference}", sheet.display()));
+                problems
+                    .push(format!("{}: loads {reference}", sheet.display()));
             }
         }
     }
@@ -451,10 +481,14 @@ fn d_internal_links_and_resources_exist() {
                 let Some(reference) = tag.get(attribute) else {
                     continue;
                 };
-                if reference.is_empty() || is_external(reference) || is_non_file(reference) {
+                if reference.is_empty()
+                    || is_external(reference)
+                    || is_non_file(reference)
+                {
                     continue;
                 }
-                let (path, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+                let (path, fragment) =
+                    reference.split_once('#').unwrap_or((reference, ""));
                 let path = path.split('?').next().unwrap_or_default();
                 let target = if path.is_empty() {
                     page.clone()
@@ -462,11 +496,18 @@ fn d_internal_links_and_resources_exist() {
                     resolve(folder, path)
                 };
                 if !book.dir.join(&target).is_file() {
-                    problems.push(format!("{}: {reference} does not exist", page.display()));
+                    problems.push(format!(
+                        "{}: {reference} does not exist",
+                        page.display()
+                    ));
                     continue;
                 }
                 if !fragment.is_empty() {
-                    let text = book.html.get(&target).map(String::as_str).unwrap_or("");
+                    let text = book
+                        .html
+                        .get(&target)
+                        .map(String::as_str)
+                        .unwrap_or("");
                     if !ids(text).contains(fragment) {
                         problems.push(format!(
                             "{}: {reference} has no element with id {fragment:?}",
@@ -493,10 +534,15 @@ fn d_internal_links_and_resources_exist() {
                 .strip_suffix(".woff")
                 .or_else(|| path.strip_suffix(".ttf"))
                 .map(|stem| format!("{stem}.woff2"));
-            if woff2.is_some_and(|w| book.dir.join(resolve(folder, &w)).is_file()) {
+            if woff2
+                .is_some_and(|w| book.dir.join(resolve(folder, &w)).is_file())
+            {
                 continue;
             }
-            problems.push(format!("{}: {reference} does not exist", sheet.display()));
+            problems.push(format!(
+                "{}: {reference} does not exist",
+                sheet.display()
+            ));
         }
     }
     fail_if_any(&problems, "the book has broken internal links");
@@ -509,7 +555,8 @@ fn e_every_formula_is_typeset() {
     let mut typeset = 0;
     for (page, html) in &book.html {
         if html.contains("katex-error") {
-            problems.push(format!("{}: KaTeX reported an error", page.display()));
+            problems
+                .push(format!("{}: KaTeX reported an error", page.display()));
         }
         if html.contains("class=\"katex") {
             typeset += 1;
@@ -537,7 +584,10 @@ fn e_every_formula_is_typeset() {
             .find(|&i| bytes[i] == b'\\' && bytes[i + 1].is_ascii_alphabetic())
         {
             let context: String = text[p..].chars().take(40).collect();
-            problems.push(format!("{}: raw TeX command: {context:?}", page.display()));
+            problems.push(format!(
+                "{}: raw TeX command: {context:?}",
+                page.display()
+            ));
         }
     }
     fail_if_any(&problems, "some math was not typeset");

@@ -34,8 +34,9 @@ fn committed_charts_match_what_the_charts_program_draws_now() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/charts");
     let mut stale = Vec::new();
     for chart in CHARTS {
-        let now = std::fs::read(scratch.join(chart))
-            .unwrap_or_else(|e| panic!("the charts program did not write {chart}: {e}"));
+        let now = std::fs::read(scratch.join(chart)).unwrap_or_else(|e| {
+            panic!("the charts program did not write {chart}: {e}")
+        });
         if std::fs::read(committed.join(chart)).ok() != Some(now) {
             stale.push(*chart);
         }
@@ -57,7 +58,8 @@ fn committed_charts_match_what_the_charts_program_draws_now() {
         .collect();
     for file in &drawn {
         assert!(
-            CHARTS.contains(&file.as_str()) || MEASURED.contains(&file.as_str()),
+            CHARTS.contains(&file.as_str())
+                || MEASURED.contains(&file.as_str()),
             "the charts program wrote {file}, which this test does not check: add it to CHARTS"
         );
     }

@@ -8,8 +8,9 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use neural_network::data::{
-    DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part, TEST_IMAGES, TEST_LABELS,
-    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx, read_maybe_gzipped,
+    DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
+    parse_idx, read_maybe_gzipped,
 };
 use sha2::{Digest, Sha256};
 
@@ -23,7 +24,8 @@ fn bundled_files_match_their_checksums() {
     let mut checked = 0;
     for line in sums.lines().filter(|l| !l.starts_with('#')) {
         let (hash, name) = line.split_once("  ").unwrap();
-        let content = read_maybe_gzipped(&bundled().join(format!("{name}.gz"))).unwrap();
+        let content =
+            read_maybe_gzipped(&bundled().join(format!("{name}.gz"))).unwrap();
         let found: String = Sha256::digest(&content)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -64,14 +66,17 @@ fn small_set(dir: &Path, gzip: bool) {
         if gzip {
             let mut e = GzEncoder::new(Vec::new(), Compression::fast());
             e.write_all(&bytes).unwrap();
-            fs::write(dir.join(format!("{name}.gz")), e.finish().unwrap()).unwrap();
+            fs::write(dir.join(format!("{name}.gz")), e.finish().unwrap())
+                .unwrap();
         } else {
             fs::write(dir.join(name), bytes).unwrap();
         }
     };
     let labels = [3u8, 5, 3, 7, 5];
     let pixels: Vec<u8> = (0..5 * 4).map(|i| (i * 13 % 256) as u8).collect();
-    for (images, label_file) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
+    for (images, label_file) in
+        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    {
         write(images, encode_idx(IMAGES_MAGIC, &[5, 2, 2], &pixels));
         write(label_file, encode_idx(LABELS_MAGIC, &[5], &labels));
     }
@@ -79,7 +84,8 @@ fn small_set(dir: &Path, gzip: bool) {
 
 #[test]
 fn raw_and_gzipped_files_read_the_same() {
-    let (raw, gz) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (raw, gz) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     small_set(raw.path(), false);
     small_set(gz.path(), true);
     let (a, b) = (
@@ -107,7 +113,8 @@ fn missing_directory_and_missing_file() {
     let scratch = tempfile::tempdir().unwrap();
     let (e, message) = load_error(&scratch.path().join("no-such-directory"));
     assert!(
-        matches!(e, DataError::MissingDir(_)) && message.contains("no-such-directory"),
+        matches!(e, DataError::MissingDir(_))
+            && message.contains("no-such-directory"),
         "{message}"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -115,7 +122,8 @@ fn missing_directory_and_missing_file() {
     fs::remove_file(dir.path().join(format!("{TEST_LABELS}.gz"))).unwrap();
     let (e, message) = load_error(dir.path());
     assert!(
-        matches!(e, DataError::MissingFile { .. }) && message.contains(TEST_LABELS),
+        matches!(e, DataError::MissingFile { .. })
+            && message.contains(TEST_LABELS),
         "{message}"
     );
 }
@@ -125,7 +133,8 @@ fn wrong_magic_number_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     small_set(dir.path(), false);
     // A label file where an image file should be.
-    fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES)).unwrap();
+    fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES))
+        .unwrap();
     let (e, message) = load_error(dir.path());
     assert!(
         matches!(
@@ -138,7 +147,8 @@ fn wrong_magic_number_names_the_file() {
         "{e:?}"
     );
     assert!(
-        message.contains(TRAIN_IMAGES) && message.contains("wrong magic number 0x00000801"),
+        message.contains(TRAIN_IMAGES)
+            && message.contains("wrong magic number 0x00000801"),
         "{message}"
     );
 }

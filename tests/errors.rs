@@ -2,8 +2,8 @@
 
 use ndarray::{Array1, Array2, array};
 use neural_network::{
-    Activation, Loss, Settings, ShapeError, TrainError, binary_cross_entropy, gradient,
-    gradient_descent, matrix_multiply, mse_loss, predict,
+    Activation, Loss, Settings, ShapeError, TrainError, binary_cross_entropy,
+    gradient, gradient_descent, matrix_multiply, mse_loss, predict,
 };
 
 fn x() -> Array2<f64> {
@@ -159,7 +159,9 @@ fn a_diverging_run_stops_at_the_epoch_where_the_loss_stops_being_finite() {
     );
     match e {
         TrainError::Diverged { epoch, loss, lr } => {
-            assert!((1..=50).contains(&epoch) && !loss.is_finite() && lr == 10.0);
+            assert!(
+                (1..=50).contains(&epoch) && !loss.is_finite() && lr == 10.0
+            );
         }
         other => panic!("expected divergence, got {other:?}"),
     }
@@ -210,5 +212,7 @@ fn helper_shape_errors() {
         Err(ShapeError::Empty)
     );
     assert!(predict(&x(), &array![1.0], 0.0, Activation::Identity).is_err());
-    assert!(gradient(&x(), &array![1.0], &w(), 0.0, Activation::Identity).is_err());
+    assert!(
+        gradient(&x(), &array![1.0], &w(), 0.0, Activation::Identity).is_err()
+    );
 }

@@ -58,7 +58,9 @@ fn band(exercise: &str, quantity: &str) -> (f64, f64) {
 
 fn assert_in_band(exercise: &str, seed: u64, run: &Summary) {
     let final_loss = *run.losses.last().unwrap();
-    for (quantity, value) in [("W", run.w[0]), ("b", run.b), ("final loss", final_loss)] {
+    for (quantity, value) in
+        [("W", run.w[0]), ("b", run.b), ("final loss", final_loss)]
+    {
         let (low, high) = band(exercise, quantity);
         // A margin of 5 % of the band's width: other permutations than NumPy's may reach a
         // little past the extremes 10,000 of its seeds happened to show.

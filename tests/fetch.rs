@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::checksum::hex_sha256;
+use neural_network::data::checksum::hex_sha256;
 use neural_network::data::{
-    IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
-    encode_idx,
+    IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
 };
 
 const NAMES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
@@ -38,9 +38,16 @@ impl Files {
             let pixels: Vec<u8> = (0..count * 16)
                 .map(|i| ((i * 37 + seed as usize * 11) % 256) as u8)
                 .collect();
-            let label_bytes: Vec<u8> = (0..count).map(|i| (i % 2) as u8).collect();
-            content.insert(images, encode_idx(IMAGES_MAGIC, &[count, 4, 4], &pixels));
-            content.insert(labels, encode_idx(LABELS_MAGIC, &[count], &label_bytes));
+            let label_bytes: Vec<u8> =
+                (0..count).map(|i| (i % 2) as u8).collect();
+            content.insert(
+                images,
+                encode_idx(IMAGES_MAGIC, &[count, 4, 4], &pixels),
+            );
+            content.insert(
+                labels,
+                encode_idx(LABELS_MAGIC, &[count], &label_bytes),
+            );
         }
         Self { content }
     }
@@ -61,7 +68,10 @@ impl Files {
     fn sums_file(&self, dir: &Path) -> PathBuf {
         let mut text = String::from("# test sums\n");
         for name in NAMES {
-            text.push_str(&format!("{}  {name}\n", hex_sha256(&self.content[name])));
+            text.push_str(&format!(
+                "{}  {name}\n",
+                hex_sha256(&self.content[name])
+            ));
         }
         let path = dir.join("SHA256SUMS.test");
         fs::write(&path, text).unwrap();
@@ -115,7 +125,10 @@ impl Server {
         Self::start_with(files, Behaviour::default())
     }
 
-    fn start_with(files: HashMap<String, Vec<u8>>, behaviour: Behaviour) -> Self {
+    fn start_with(
+        files: HashMap<String, Vec<u8>>,
+        behaviour: Behaviour,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -125,7 +138,10 @@ impl Server {
         let thread = thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
             let mut served = 0;
-            while !thread_stop.load(Ordering::SeqCst) && Instant::now() < deadline && served < 100 {
+            while !thread_stop.load(Ordering::SeqCst)
+                && Instant::now() < deadline
+                && served < 100
+            {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         served += 1;
@@ -206,24 +222,25 @@ fn serve(
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
         .and_then(|n| n.parse().ok());
-    let (status, headers, body): (&str, String, &[u8]) = match (files.get(&path), start) {
-        (None, _) => ("404 Not Found", String::new(), b"not here"),
-        (Some(bytes), Some(start)) if start >= bytes.len() => (
-            "416 Range Not Satisfiable",
-            format!("Content-Range: bytes */{}\r\n", bytes.len()),
-            b"",
-        ),
-        (Some(bytes), Some(start)) => (
-            "206 Partial Content",
-            format!(
-                "Content-Range: bytes {start}-{}/{}\r\n",
-                bytes.len() - 1,
-                bytes.len()
+    let (status, headers, body): (&str, String, &[u8]) =
+        match (files.get(&path), start) {
+            (None, _) => ("404 Not Found", String::new(), b"not here"),
+            (Some(bytes), Some(start)) if start >= bytes.len() => (
+                "416 Range Not Satisfiable",
+                format!("Content-Range: bytes */{}\r\n", bytes.len()),
+                b"",
             ),
-            &bytes[start..],
-        ),
-        (Some(bytes), None) => ("200 OK", String::new(), bytes.as_slice()),
-    };
+            (Some(bytes), Some(start)) => (
+                "206 Partial Content",
+                format!(
+                    "Content-Range: bytes {start}-{}/{}\r\n",
+                    bytes.len() - 1,
+                    bytes.len()
+                ),
+                &bytes[start..],
+            ),
+            (Some(bytes), None) => ("200 OK", String::new(), bytes.as_slice()),
+        };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n",
         body.len()
@@ -302,7 +319,8 @@ fn assert_downloaded(out: &Path, files: &Files) {
         .filter(|n| n.ends_with(".partial"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let data = IdxDataSet::load(out).expect("the main program can read the directory");
+    let data =
+        IdxDataSet::load(out).expect("the main program can read the directory");
     assert_eq!((data.train.len(), data.test.len()), (40, 10));
     assert_eq!((data.train.rows, data.train.cols), (4, 4));
 }
@@ -402,7 +420,8 @@ fn a_download_cut_off_keeps_its_partial_file_and_the_next_run_resumes_it() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("cannot download from any mirror") && stderr.contains("--data-dir DIR"),
+        stderr.contains("cannot download from any mirror")
+            && stderr.contains("--data-dir DIR"),
         "{stderr}"
     );
     let partial = out.join(format!("{TRAIN_IMAGES}.gz.partial"));
@@ -491,7 +510,8 @@ fn a_stale_partial_file_is_downloaded_again_from_the_start() {
     assert_eq!(requests.len(), 2, "{requests:?}");
     assert!(requests[0].range.is_some() && requests[1].range.is_none());
     assert!(
-        stdout.contains("does not verify") && stdout.contains("again from the start"),
+        stdout.contains("does not verify")
+            && stdout.contains("again from the start"),
         "{stdout}"
     );
 }
@@ -511,7 +531,8 @@ fn a_mirror_without_the_file_or_with_a_corrupt_one_falls_through_to_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
 
-    let output = fetch_from(&[empty.url(), corrupt.url(), good.url()], &files, &out);
+    let output =
+        fetch_from(&[empty.url(), corrupt.url(), good.url()], &files, &out);
     succeeded(&output);
 
     assert_downloaded(&out, &files);
@@ -525,7 +546,8 @@ fn a_mirror_without_the_file_or_with_a_corrupt_one_falls_through_to_the_next() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("HTTP status 404"), "{stderr}");
     assert!(
-        stderr.contains(&format!("{TRAIN_LABELS}.gz: SHA-256 of the content is")),
+        stderr
+            .contains(&format!("{TRAIN_LABELS}.gz: SHA-256 of the content is")),
         "{stderr}"
     );
 }
@@ -577,7 +599,10 @@ fn a_file_with_the_right_checksum_but_of_the_wrong_kind_never_lands() {
         } else {
             name
         };
-        text_sums.push_str(&format!("{}  {name}\n", hex_sha256(&files.content[source])));
+        text_sums.push_str(&format!(
+            "{}  {name}\n",
+            hex_sha256(&files.content[source])
+        ));
     }
     fs::write(&sums, text_sums).unwrap();
 

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use neural_network::data::{
-    IMAGES_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
+    IMAGES_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    encode_idx,
 };
 
 fn train(args: &[&str]) -> Output {
@@ -42,7 +43,10 @@ fn default_run_reaches_the_accuracy_the_readme_states() {
         text.starts_with("Data: "),
         "what data was used comes first:\n{text}"
     );
-    assert!(text.contains("Training set: 12665 images") && text.contains("Test set: 2115 images"));
+    assert!(
+        text.contains("Training set: 12665 images")
+            && text.contains("Test set: 2115 images")
+    );
     assert_eq!(text.lines().filter(|l| l.starts_with("Epoch ")).count(), 10);
     assert!(value_after(&text, "Test accuracy:") >= 0.995, "{text}");
     assert!(text.contains("predicted 0") && text.contains("true 1"));
@@ -66,18 +70,22 @@ fn flags_change_the_run() {
         "--no-shuffle",
     ]));
     assert!(
-        text.contains("Training set: 300 images") && text.contains("Test set: 300 images"),
+        text.contains("Training set: 300 images")
+            && text.contains("Test set: 300 images"),
         "{text}"
     );
     assert!(
-        text.contains("batch size 7, learning rate 0.05, 2 epochs, not shuffled"),
+        text.contains(
+            "batch size 7, learning rate 0.05, 2 epochs, not shuffled"
+        ),
         "{text}"
     );
     assert!(text.contains("Epoch 2/2,") && !text.contains("Epoch 3/"));
 
     let blog = stdout(&train(&["--blog"]));
     assert!(
-        blog.contains("Training set: 800 images") && blog.contains("Test set: 200 images"),
+        blog.contains("Training set: 800 images")
+            && blog.contains("Test set: 200 images"),
         "{blog}"
     );
     assert!(value_after(&blog, "Test accuracy:") >= 0.95);
@@ -94,7 +102,8 @@ fn the_same_seed_gives_the_same_run_and_another_seed_another() {
 fn any_directory_of_idx_files_works_and_weights_are_saved() {
     let dir = tempfile::tempdir().unwrap();
     // Raw (not gzipped) files with labels 3 and 8 and 4×4 images.
-    let labels: Vec<u8> = (0..40).map(|i| if i % 2 == 0 { 3 } else { 8 }).collect();
+    let labels: Vec<u8> =
+        (0..40).map(|i| if i % 2 == 0 { 3 } else { 8 }).collect();
     let pixels: Vec<u8> = (0..40 * 16)
         .map(|i| {
             if (i / 16) % 2 == 0 {
@@ -104,7 +113,9 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
             }
         })
         .collect();
-    for (images, label_file) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
+    for (images, label_file) in
+        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    {
         fs::write(
             dir.path().join(images),
             encode_idx(IMAGES_MAGIC, &[40, 4, 4], &pixels),
@@ -345,11 +356,13 @@ fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
 fn an_unwritable_chart_is_an_error_that_names_the_flag() {
     let scratch = tempfile::tempdir().unwrap();
     let chart = scratch.path().join("missing").join("loss.svg");
-    let output = train(&["--limit", "100", "--loss-chart", chart.to_str().unwrap()]);
+    let output =
+        train(&["--limit", "100", "--loss-chart", chart.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("--loss-chart") && stderr.contains(chart.to_str().unwrap()),
+        stderr.contains("--loss-chart")
+            && stderr.contains(chart.to_str().unwrap()),
         "{stderr}"
     );
 }

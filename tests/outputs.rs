@@ -68,9 +68,12 @@ fn committed_outputs_match_what_the_programs_print_now() {
         let now = common::run(program, args);
         let path = dir.join(file);
         if update {
-            std::fs::write(&path, &now)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(now.as_str()) {
+            std::fs::write(&path, &now).unwrap_or_else(|e| {
+                panic!("cannot write {}: {e}", path.display())
+            });
+        } else if std::fs::read_to_string(&path).ok().as_deref()
+            != Some(now.as_str())
+        {
             stale.push(file.to_string());
         }
     }
@@ -87,9 +90,11 @@ fn committed_outputs_match_what_the_programs_print_now() {
 #[test]
 fn the_readme_shows_the_measured_comparison_of_the_book() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let compare = std::fs::read_to_string(root.join("book/outputs/compare.md")).unwrap();
+    let compare =
+        std::fs::read_to_string(root.join("book/outputs/compare.md")).unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let rows: Vec<&str> = compare.lines().filter(|l| l.starts_with('|')).collect();
+    let rows: Vec<&str> =
+        compare.lines().filter(|l| l.starts_with('|')).collect();
     assert_eq!(
         rows.len(),
         8,

@@ -1,11 +1,12 @@
-//! The trainer's behaviour: gradients checked numerically, and the equivalences that must
-//! hold between batch sizes, orders and seeds.
+//! The book's `gradient_descent`: gradients checked numerically, and the
+//! equivalences that must hold between batch sizes, orders and seeds.
 
 use ndarray::{Array1, Array2, array};
 use neural_network::gradcheck::numerical_gradient;
 use neural_network::{
-    Activation, Loss, Settings, Shuffle, Trained, Trainer, binary_cross_entropy, gradient,
-    gradient_descent, matrix_multiply, mse_loss, normalize, predict, sigmoid,
+    Activation, Loss, Settings, Shuffle, Trained, binary_cross_entropy,
+    gradient, gradient_descent, matrix_multiply, mse_loss, normalize, predict,
+    sigmoid,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -18,16 +19,25 @@ fn problem(
     labels: bool,
 ) -> (Array2<f64>, Array1<f64>, Array1<f64>, f64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = Array2::from_shape_simple_fn((rows, features), || rng.random_range(-2.0..2.0));
+    let x = Array2::from_shape_simple_fn((rows, features), || {
+        rng.random_range(-2.0..2.0)
+    });
     let y = Array1::from_shape_simple_fn(rows, || {
         let v: f64 = rng.random();
         if labels { v.round() } else { 3.0 * v - 1.0 }
     });
-    let w = Array1::from_shape_simple_fn(features, || rng.random_range(-0.5..0.5));
+    let w =
+        Array1::from_shape_simple_fn(features, || rng.random_range(-0.5..0.5));
     (x, y, w, rng.random_range(-0.5..0.5))
 }
 
-fn train(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>, b: f64, settings: Settings) -> Trained {
+fn train(
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    w: &Array1<f64>,
+    b: f64,
+    settings: Settings,
+) -> Trained {
     gradient_descent(x, y, w, b, &settings, |_| {}).expect("valid training run")
 }
 
@@ -51,7 +61,8 @@ fn assert_close(a: &Trained, b: &Trained, tolerance: f64) {
 #[test]
 fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
     let (x, y, w, b) = problem(1, 40, 5, true);
-    let (analytic_w, analytic_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+    let (analytic_w, analytic_b) =
+        gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
     let (numeric_w, numeric_b) = numerical_gradient(
         &x,
         &y,
@@ -73,9 +84,18 @@ fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
 #[test]
 fn mse_update_is_the_gradient_of_half_the_mse() {
     let (x, y, w, b) = problem(2, 40, 5, false);
-    let (analytic_w, analytic_b) = gradient(&x, &y, &w, b, Activation::Identity).unwrap();
-    let (numeric_w, numeric_b) =
-        numerical_gradient(&x, &y, &w, b, Loss::Mse, Activation::Identity, 1e-6).unwrap();
+    let (analytic_w, analytic_b) =
+        gradient(&x, &y, &w, b, Activation::Identity).unwrap();
+    let (numeric_w, numeric_b) = numerical_gradient(
+        &x,
+        &y,
+        &w,
+        b,
+        Loss::Mse,
+        Activation::Identity,
+        1e-6,
+    )
+    .unwrap();
     for (a, n) in analytic_w.iter().zip(&numeric_w) {
         assert!(
             (a - n / 2.0).abs() < 1e-8,
@@ -98,11 +118,15 @@ fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
     let (mut w, mut b) = (w0.clone(), b0);
     let mut history = Vec::new();
     for _ in 0..6 {
-        let (grad_w, grad_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+        let (grad_w, grad_b) =
+            gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
         w = &w - &(lr * &grad_w);
         b -= lr * grad_b;
-        let loss =
-            binary_cross_entropy(&predict(&x, &w, b, Activation::Sigmoid).unwrap(), &y).unwrap();
+        let loss = binary_cross_entropy(
+            &predict(&x, &w, b, Activation::Sigmoid).unwrap(),
+            &y,
+        )
+        .unwrap();
         history.push(loss);
     }
     let by_hand = Trained {
@@ -111,8 +135,9 @@ fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
         loss_history: history,
     };
     for batch_size in [30, 31, 1000] {
-        let settings = Settings::new(lr, 6, batch_size, Loss::BinaryCrossEntropy)
-            .activation(Activation::Sigmoid);
+        let settings =
+            Settings::new(lr, 6, batch_size, Loss::BinaryCrossEntropy)
+                .activation(Activation::Sigmoid);
         assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
     }
 }
@@ -150,7 +175,8 @@ fn the_last_batch_is_divided_by_its_own_size() {
     let (lr, mut w, mut b) = (0.05, 0.0, 0.0);
     for batch in [0..2, 2..4, 4..5] {
         let m = batch.len() as f64;
-        let errors: Vec<f64> = batch.clone().map(|i| x[[i, 0]] * w + b - y[i]).collect();
+        let errors: Vec<f64> =
+            batch.clone().map(|i| x[[i, 0]] * w + b - y[i]).collect();
         let grad_w: f64 = batch
             .clone()
             .zip(&errors)
@@ -181,10 +207,12 @@ fn the_same_seed_gives_identical_results() {
 #[test]
 fn different_seeds_visit_the_samples_in_different_orders() {
     let (x, y, w, b) = problem(6, 50, 6, true);
-    let settings =
-        Settings::new(0.1, 3, 4, Loss::BinaryCrossEntropy).activation(Activation::Sigmoid);
+    let settings = Settings::new(0.1, 3, 4, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid);
     let runs: Vec<Trained> = (0..4)
-        .map(|seed| train(&x, &y, &w, b, settings.shuffle(Shuffle::Seeded(seed))))
+        .map(|seed| {
+            train(&x, &y, &w, b, settings.shuffle(Shuffle::Seeded(seed)))
+        })
         .collect();
     for (i, a) in runs.iter().enumerate() {
         for c in &runs[i + 1..] {
@@ -218,8 +246,8 @@ fn the_observer_sees_every_epoch_and_the_returned_history() {
 fn logistic_regression_separates_separable_data() {
     let x = normalize(&array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]]);
     let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
-    let settings =
-        Settings::new(0.5, 200, 2, Loss::BinaryCrossEntropy).activation(Activation::Sigmoid);
+    let settings = Settings::new(0.5, 200, 2, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid);
     let trained = train(&x, &y, &array![0.0], 0.0, settings);
     let p = predict(&x, &trained.w, trained.b, Activation::Sigmoid).unwrap();
     assert_eq!(p.mapv(|v| if v > 0.5 { 1.0 } else { 0.0 }), y);
@@ -256,85 +284,14 @@ fn helpers_match_their_definitions() {
     let s = sigmoid(&array![-800.0, -1.0, 0.0, 1.0, 800.0]);
     assert!(s.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
     assert!(
-        (s[1] + s[3] - 1.0).abs() < 1e-15 && (s[3] - 1.0 / (1.0 + (-1.0f64).exp())).abs() < 1e-16
+        (s[1] + s[3] - 1.0).abs() < 1e-15
+            && (s[3] - 1.0 / (1.0 + (-1.0f64).exp())).abs() < 1e-16
     );
     assert_eq!(mse_loss(&array![1.0, 2.0], &array![1.0, 4.0]).unwrap(), 2.0);
-    let bce = binary_cross_entropy(&array![1.0, 0.0], &array![0.0, 1.0]).unwrap();
+    let bce =
+        binary_cross_entropy(&array![1.0, 0.0], &array![0.0, 1.0]).unwrap();
     assert!(
         (bce + (1e-15f64).ln()).abs() < 1e-9,
         "a confident mistake costs -ln(1e-15), not infinity"
     );
-}
-
-/// The trainer takes a batch of one sample without its gradient buffer; the step must
-/// still be the general rule with `m = 1`, `w ← w - lr·((0 + error·x) / 1)`, bit for bit.
-#[test]
-fn a_batch_of_one_steps_exactly_as_the_general_rule_says() {
-    let (x, y, w0, b0) = problem(8, 60, 7, true);
-    let lr = 0.2;
-    let settings = Settings::new(lr, 3, 1, Loss::BinaryCrossEntropy)
-        .activation(Activation::Sigmoid)
-        .shuffle(Shuffle::Seeded(11));
-    let mut trainer = Trainer::new(&x, &y, &w0, b0, &settings).unwrap();
-    let (mut w, mut b) = (w0.clone(), b0);
-    for _ in 0..3 {
-        let loss = trainer.epoch().unwrap().loss;
-        for &i in trainer.order() {
-            let error = Activation::Sigmoid.apply_scalar(x.row(i).dot(&w) + b) - y[i];
-            let mut gradient = Array1::zeros(w.len());
-            gradient.scaled_add(error, &x.row(i));
-            w.zip_mut_with(&gradient, |w, &g| *w -= lr * (g / 1.0));
-            b -= lr * (error / 1.0);
-        }
-        assert_eq!(trainer.weights(), &w);
-        assert_eq!(trainer.bias(), b);
-        let by_hand =
-            binary_cross_entropy(&predict(&x, &w, b, Activation::Sigmoid).unwrap(), &y).unwrap();
-        assert_eq!(loss, by_hand);
-    }
-}
-
-/// A full batch reads the rows in their natural order, whatever the shuffling setting:
-/// each epoch is then exactly one step along [`gradient`], which sums in that order, and
-/// the loss computed in the same pass as the next epoch's gradient is exactly the loss.
-#[test]
-fn a_full_batch_is_exactly_one_step_along_the_full_gradient() {
-    let (x, y, w0, b0) = problem(9, 50, 6, true);
-    let lr = 0.4;
-    for shuffle in [Shuffle::Seeded(1), Shuffle::Off] {
-        let settings = Settings::new(lr, 4, 50, Loss::BinaryCrossEntropy)
-            .activation(Activation::Sigmoid)
-            .shuffle(shuffle);
-        let mut trainer = Trainer::new(&x, &y, &w0, b0, &settings).unwrap();
-        let (mut w, mut b) = (w0.clone(), b0);
-        for _ in 0..4 {
-            let loss = trainer.epoch().unwrap().loss;
-            assert_eq!(trainer.order(), (0..50).collect::<Vec<_>>());
-            let (grad_w, grad_b) = gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
-            w.zip_mut_with(&grad_w, |w, &g| *w -= lr * g);
-            b -= lr * grad_b;
-            assert_eq!(trainer.weights(), &w);
-            assert_eq!(trainer.bias(), b);
-            let predictions = predict(&x, &w, b, Activation::Sigmoid).unwrap();
-            assert_eq!(loss, binary_cross_entropy(&predictions, &y).unwrap());
-        }
-    }
-}
-
-/// Rows that are not contiguous in memory (a column-major matrix) take ndarray's general
-/// path instead of the slice loops; the results agree up to rounding.
-#[test]
-fn a_column_major_data_set_trains_to_the_same_parameters() {
-    let (x, y, w0, b0) = problem(10, 40, 12, true);
-    let column_major = x.t().as_standard_layout().into_owned().reversed_axes();
-    assert!(column_major.row(0).as_slice().is_none() && column_major == x);
-    for batch_size in [1, 6, 40] {
-        let settings = Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
-            .activation(Activation::Sigmoid);
-        assert_close(
-            &train(&column_major, &y, &w0, b0, settings),
-            &train(&x, &y, &w0, b0, settings),
-            1e-12,
-        );
-    }
 }

@@ -13,14 +13,17 @@ use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
-use neural_network::cli::run_main;
 use neural_network::data::BinaryTask;
+use neural_network::data::mnist;
+use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
-use neural_network::plot::{self, Line, Picture, Scale, Shading};
-use neural_network::timing;
+use neural_network::programs::cli::run_main;
+use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
+use neural_network::programs::report;
 use neural_network::{
-    Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained, gradient_descent, predict, report,
+    Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained,
+    gradient_descent, predict,
 };
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -109,9 +112,10 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
     let mut runs = Vec::new();
     for batch_size in [1, 2, 4, 8] {
-        let settings =
-            Settings::new(0.01, 30, batch_size, Loss::Mse).shuffle(Shuffle::Seeded(DEFAULT_SEED));
-        let trained = gradient_descent(&x, &y, &array![0.0], 0.0, &settings, |_| {})?;
+        let settings = Settings::new(0.01, 30, batch_size, Loss::Mse)
+            .shuffle(Shuffle::Seeded(DEFAULT_SEED));
+        let trained =
+            gradient_descent(&x, &y, &array![0.0], 0.0, &settings, |_| {})?;
         runs.push((format!("batch size {batch_size}"), trained.loss_history));
     }
     // ANCHOR_END: batch_sizes
@@ -126,9 +130,7 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
 /// The main program's model: logistic regression from zero weights, batch size 32,
 /// learning rate 0.1, 10 epochs.
 fn mnist_settings(shuffle: Shuffle) -> Settings {
-    Settings::new(0.1, 10, 32, Loss::BinaryCrossEntropy)
-        .activation(Activation::Sigmoid)
-        .shuffle(shuffle)
+    mnist::settings(mnist::BATCH_SIZE, mnist::EPOCHS).shuffle(shuffle)
 }
 
 /// Trains the main program's model on `x`, `y` and returns it with its test accuracy.
@@ -139,7 +141,8 @@ fn train_mnist(
     shuffle: Shuffle,
 ) -> anyhow::Result<(Trained, f64)> {
     let w_init = Array1::zeros(x.ncols());
-    let trained = gradient_descent(x, y, &w_init, 0.0, &mnist_settings(shuffle), |_| {})?;
+    let trained =
+        engine::train(x, y, &w_init, 0.0, &mnist_settings(shuffle), |_| {})?;
     let p = predict(&mnist.test.x, &trained.w, trained.b, Activation::Sigmoid)?;
     let accuracy = Confusion::of(&p, &mnist.test.y)?.accuracy();
     Ok((trained, accuracy))
@@ -159,7 +162,8 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
         ("in order: every 0, then every 1", Shuffle::Off),
     ] {
-        let (trained, accuracy) = train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
+        let (trained, accuracy) =
+            train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
         println!("{label}: test accuracy {accuracy:.4}");
         runs.push((label.to_string(), trained.loss_history));
     }
@@ -228,7 +232,8 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The batch sizes the MNIST comparisons train with; `None` is the full batch.
-const MNIST_BATCHES: [Option<usize>; 5] = [Some(1), Some(8), Some(32), Some(128), None];
+const MNIST_BATCHES: [Option<usize>; 5] =
+    [Some(1), Some(8), Some(32), Some(128), None];
 
 /// The legend's name for a batch size.
 fn batch_name(batch_size: Option<usize>) -> String {
@@ -240,11 +245,15 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut runs = Vec::new();
     for batch_size in MNIST_BATCHES {
-        let settings = Settings {
-            num_epochs: 10,
-            ..timing::settings(batch_size, x.nrows())
-        };
-        let trained = gradient_descent(x, y, &Array1::zeros(x.ncols()), 0.0, &settings, |_| {})?;
+        let settings = timing::settings(batch_size, x.nrows(), mnist::EPOCHS);
+        let trained = engine::train(
+            x,
+            y,
+            &Array1::zeros(x.ncols()),
+            0.0,
+            &settings,
+            |_| {},
+        )?;
         runs.push((batch_name(batch_size), trained.loss_history));
     }
     println!("mnist_epochs.svg, loss per epoch:");
@@ -274,12 +283,13 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         // ANCHOR: examples_seen
         let settings = Settings {
             shuffle: Shuffle::Off,
-            ..timing::settings(batch_size, n)
+            ..timing::settings(batch_size, n, 1)
         };
         let m = settings.batch_size;
         let piece = (n / MEASUREMENTS_PER_EPOCH).div_ceil(m) * m;
         let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
-        let (mut w, mut b, mut seen, mut points) = (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
+        let (mut w, mut b, mut seen, mut points) =
+            (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
         for _epoch in 0..3 {
             let mut order: Vec<usize> = (0..n).collect();
             order.shuffle(&mut rng);
@@ -290,9 +300,17 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
                     shuffled.x.slice(s![rows.clone(), ..]),
                     shuffled.y.slice(s![rows.clone()]),
                 );
-                let trained = gradient_descent(&part_x, &part_y, &w, b, &settings, |_| {})?;
+                let trained =
+                    engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
                 (w, b, seen) = (trained.w, trained.b, seen + rows.len());
-                let loss = loss_at(x, y, &w, b, Loss::BinaryCrossEntropy, Activation::Sigmoid)?;
+                let loss = loss_at(
+                    x,
+                    y,
+                    &w,
+                    b,
+                    Loss::BinaryCrossEntropy,
+                    Activation::Sigmoid,
+                )?;
                 points.push((seen as f64, loss));
             }
         }
@@ -344,12 +362,15 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut curves = Vec::new();
     for batch_size in MNIST_BATCHES {
-        let mut trainer = timing::trainer(x, y, batch_size)?;
+        // More epochs than any batch size runs within the budget.
+        let trainer = timing::trainer(x, y, batch_size, 100_000)?;
         let start = std::time::Instant::now();
         let mut points = Vec::new();
-        while start.elapsed().as_secs_f64() < TIME_BUDGET_SECONDS {
-            let end = trainer.epoch()?;
-            points.push((start.elapsed().as_secs_f64(), end.loss));
+        for end in trainer {
+            points.push((start.elapsed().as_secs_f64(), end?.loss));
+            if start.elapsed().as_secs_f64() >= TIME_BUDGET_SECONDS {
+                break;
+            }
         }
         eprintln!(
             "mnist_time.svg: {}: {} epochs, last loss {:.6}",
@@ -382,7 +403,11 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
 
 /// Draws labelled loss histories as a loss-per-epoch chart (log scale) at `path` and prints
 /// the numbers behind it as a table.
-fn chart_and_table(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) -> anyhow::Result<()> {
+fn chart_and_table(
+    path: &Path,
+    title: &str,
+    runs: &[(String, Vec<f64>)],
+) -> anyhow::Result<()> {
     let curves: Vec<Line> = runs
         .iter()
         .map(|(label, losses)| Line::per_epoch(label, losses))

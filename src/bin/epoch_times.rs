@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use neural_network::cli::{parse_positive, run_main};
-use neural_network::timing::{self, BATCH_SIZES, batch_label, median};
+use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
+use neural_network::programs::cli::{parse_positive, run_main};
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
 #[derive(Parser)]
@@ -56,9 +56,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         median(&floor)
     );
     for batch_size in args.batch_sizes.unwrap_or(BATCH_SIZES.to_vec()) {
-        let mut trainer = timing::trainer(&x, &y, batch_size)?;
-        let loss = trainer.epoch()?.loss;
-        let seconds = timing::time_epochs(&mut trainer, args.epochs)?;
+        // One warm-up epoch, then the timed ones.
+        let mut trainer = timing::trainer(&x, &y, batch_size, 1 + args.epochs)?;
+        let loss = trainer.next().expect("at least one epoch")?.loss;
+        let seconds = timing::time_epochs(&mut trainer)?;
         println!(
             "{{\"what\": \"epoch\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
              \"median\": {}, \"first_loss\": {loss}}}",

@@ -35,13 +35,13 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use neural_network::checksum::{hex_sha256, parse_sums};
-use neural_network::cli::run_main;
+use neural_network::data::checksum::{hex_sha256, parse_sums};
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, parse_idx,
-    read_maybe_gzipped,
+    IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
+    TRAIN_LABELS, parse_idx, read_maybe_gzipped,
 };
-use neural_network::files::{temporary_path, write_atomically};
+use neural_network::programs::cli::run_main;
+use neural_network::programs::output::{temporary_path, write_atomically};
 
 /// The mirrors torchvision (first) and TensorFlow (second) download MNIST from.
 const DEFAULT_MIRRORS: [&str; 2] = [
@@ -71,8 +71,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What to do without internet; every download failure ends with it.
-const OFFLINE_ADVICE: &str =
-    "put the four files in a directory and pass --data-dir DIR to the main program";
+const OFFLINE_ADVICE: &str = "put the four files in a directory and pass --data-dir DIR to the main program";
 
 /// Download the four MNIST files, verify their SHA-256 and write them to a directory.
 #[derive(Parser)]
@@ -102,13 +101,15 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let (sums_text, sums_origin) = match &args.sums {
         Some(path) => (
-            fs::read_to_string(path)
-                .with_context(|| format!("--sums: cannot read {}", path.display()))?,
+            fs::read_to_string(path).with_context(|| {
+                format!("--sums: cannot read {}", path.display())
+            })?,
             path.display().to_string(),
         ),
         None => (OFFICIAL_SUMS.to_string(), "the official sums".to_string()),
     };
-    let sums = parse_sums(&sums_text).map_err(|e| anyhow::anyhow!("{sums_origin}: {e}"))?;
+    let sums = parse_sums(&sums_text)
+        .map_err(|e| anyhow::anyhow!("{sums_origin}: {e}"))?;
     // Every checksum is looked up before anything is downloaded, so a sums file that
     // lacks one fails at once rather than after the first downloads.
     let wanted = FILES
@@ -132,8 +133,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         args.mirrors.clone()
     };
-    fs::create_dir_all(&args.out)
-        .with_context(|| format!("--out: cannot create {}", args.out.display()))?;
+    fs::create_dir_all(&args.out).with_context(|| {
+        format!("--out: cannot create {}", args.out.display())
+    })?;
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_resolve(Some(CONNECT_TIMEOUT))
@@ -150,7 +152,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     );
     for file in &wanted {
         match file.present_in(&args.out) {
-            Some(path) => println!("{}: already present and verified, skipped", path.display()),
+            Some(path) => println!(
+                "{}: already present and verified, skipped",
+                path.display()
+            ),
             None => fetch(&agent, &mirrors, &args.out, file)?,
         }
         out_sums.push_str(&format!("{}  {}\n", file.sha256, file.name));
@@ -216,7 +221,8 @@ impl Wanted<'_> {
 
     /// Checks a downloaded file, which must be gzip data.
     fn verify_download(&self, path: &Path) -> Result<(), String> {
-        let raw = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let raw = fs::read(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if !raw.starts_with(&[0x1f, 0x8b]) {
             return Err(format!(
                 "not gzip data ({} bytes): the mirror sent something else",
@@ -242,7 +248,12 @@ enum Failure {
 }
 
 /// Downloads `file` into `dir` from the first mirror that serves it correctly.
-fn fetch(agent: &ureq::Agent, mirrors: &[String], dir: &Path, file: &Wanted) -> anyhow::Result<()> {
+fn fetch(
+    agent: &ureq::Agent,
+    mirrors: &[String],
+    dir: &Path,
+    file: &Wanted,
+) -> anyhow::Result<()> {
     let target = dir.join(file.gz_name());
     let mut failures = Vec::new();
     let mut reached_one = false;
@@ -251,13 +262,16 @@ fn fetch(agent: &ureq::Agent, mirrors: &[String], dir: &Path, file: &Wanted) -> 
         match fetch_from(agent, &url, &target, file) {
             Ok(()) => {
                 let partial = temporary_path(&target);
-                fs::rename(&partial, &target)
-                    .with_context(|| format!("cannot rename {} into place", partial.display()))?;
+                fs::rename(&partial, &target).with_context(|| {
+                    format!("cannot rename {} into place", partial.display())
+                })?;
                 println!("{}: SHA-256 verified, saved", target.display());
                 return Ok(());
             }
             Err(Failure::Local(error)) => return Err(error),
-            Err(Failure::Network(why)) => failures.push(format!("{url}: {why}")),
+            Err(Failure::Network(why)) => {
+                failures.push(format!("{url}: {why}"))
+            }
             Err(Failure::Refused(why)) => {
                 reached_one = true;
                 failures.push(format!("{url}: {why}"));
@@ -289,7 +303,12 @@ fn fetch(agent: &ureq::Agent, mirrors: &[String], dir: &Path, file: &Wanted) -> 
 
 /// Downloads `target`'s partial file from one URL and verifies it, resuming what is
 /// there; a resumed file that fails verification is downloaded once more from zero.
-fn fetch_from(agent: &ureq::Agent, url: &str, target: &Path, file: &Wanted) -> Result<(), Failure> {
+fn fetch_from(
+    agent: &ureq::Agent,
+    url: &str,
+    target: &Path,
+    file: &Wanted,
+) -> Result<(), Failure> {
     let partial = temporary_path(target);
     loop {
         let resumed = download(agent, url, target)?;
@@ -297,7 +316,9 @@ fn fetch_from(agent: &ureq::Agent, url: &str, target: &Path, file: &Wanted) -> R
             Ok(()) => return Ok(()),
             Err(why) => {
                 fs::remove_file(&partial)
-                    .with_context(|| format!("cannot delete {}", partial.display()))
+                    .with_context(|| {
+                        format!("cannot delete {}", partial.display())
+                    })
                     .map_err(Failure::Local)?;
                 if !resumed {
                     return Err(Failure::Refused(why));
@@ -314,10 +335,17 @@ fn fetch_from(agent: &ureq::Agent, url: &str, target: &Path, file: &Wanted) -> R
 /// Brings the partial file of `target` up to the whole file from `url`, asking only for
 /// the missing bytes when some are already there. Returns whether the file was resumed
 /// (its start came from an earlier download).
-fn download(agent: &ureq::Agent, url: &str, target: &Path) -> Result<bool, Failure> {
+fn download(
+    agent: &ureq::Agent,
+    url: &str,
+    target: &Path,
+) -> Result<bool, Failure> {
     let partial = temporary_path(target);
     let local = |e: io::Error| {
-        Failure::Local(anyhow::Error::new(e).context(format!("cannot write {}", partial.display())))
+        Failure::Local(
+            anyhow::Error::new(e)
+                .context(format!("cannot write {}", partial.display())),
+        )
     };
     let network = |e: ureq::Error| Failure::Network(one_line(&e.to_string()));
     loop {
@@ -333,10 +361,15 @@ fn download(agent: &ureq::Agent, url: &str, target: &Path) -> Result<bool, Failu
             .and_then(|v| v.to_str().ok());
         let reply = decide(offset, response.status().as_u16(), content_range);
         let mut writer = match reply {
-            Reply::Append => OpenOptions::new().append(true).create(true).open(&partial),
+            Reply::Append => {
+                OpenOptions::new().append(true).create(true).open(&partial)
+            }
             Reply::Whole => File::create(&partial),
             Reply::Complete => {
-                println!("{}: the partial download is complete", target.display());
+                println!(
+                    "{}: the partial download is complete",
+                    target.display()
+                );
                 return Ok(true);
             }
             Reply::StartOver => {
@@ -350,7 +383,10 @@ fn download(agent: &ureq::Agent, url: &str, target: &Path) -> Result<bool, Failu
         .map_err(local)?;
         let start = if reply == Reply::Append { offset } else { 0 };
         if start > 0 {
-            println!("{}: resuming at byte {start} from {url}", target.display());
+            println!(
+                "{}: resuming at byte {start} from {url}",
+                target.display()
+            );
         } else if offset > 0 {
             println!(
                 "{}: {url} does not resume downloads; downloading the whole file",
@@ -409,9 +445,13 @@ fn decide(offset: u64, status: u16, content_range: Option<&str>) -> Reply {
     let range = content_range.and_then(parse_content_range);
     match status {
         200 => Reply::Whole,
-        206 if range.is_some_and(|(start, _)| start == Some(offset)) => Reply::Append,
+        206 if range.is_some_and(|(start, _)| start == Some(offset)) => {
+            Reply::Append
+        }
         206 if offset > 0 => Reply::StartOver,
-        416 if offset > 0 && range.is_some_and(|(_, total)| total == Some(offset)) => {
+        416 if offset > 0
+            && range.is_some_and(|(_, total)| total == Some(offset)) =>
+        {
             Reply::Complete
         }
         416 if offset > 0 => Reply::StartOver,
@@ -423,7 +463,8 @@ fn decide(offset: u64, status: u16, content_range: Option<&str>) -> Reply {
 /// gives `(Some(100), Some(200))`, `bytes */200` (in a 416) gives `(None, Some(200))`,
 /// and `*` for the length gives `None` for it.
 fn parse_content_range(value: &str) -> Option<(Option<u64>, Option<u64>)> {
-    let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (range, total) =
+        value.trim().strip_prefix("bytes ")?.split_once('/')?;
     let start = match range.trim() {
         "*" => None,
         r => Some(r.split_once('-')?.0.trim().parse().ok()?),
@@ -464,7 +505,9 @@ fn progress_bar(path: &Path, total: Option<u64>, position: u64) -> ProgressBar {
     } else {
         "{msg} {bytes}, {bytes_per_sec}"
     };
-    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar.set_style(
+        ProgressStyle::with_template(template).expect("a valid template"),
+    );
     bar.set_message(
         path.file_name()
             .unwrap_or_default()
@@ -527,7 +570,8 @@ mod tests {
     fn mirrors_are_http_urls() {
         assert!(parse_mirror("http://127.0.0.1:8000/").is_ok());
         assert!(parse_mirror(DEFAULT_MIRRORS[1]).is_ok());
-        let error = parse_mirror("ossci-datasets.s3.amazonaws.com/mnist/").unwrap_err();
+        let error =
+            parse_mirror("ossci-datasets.s3.amazonaws.com/mnist/").unwrap_err();
         assert!(error.contains("not an http:// or https:// URL"), "{error}");
     }
 

@@ -17,13 +17,14 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::checksum::{hex_sha256, parse_sums};
-use neural_network::cli::{parse_classes, run_main};
+use neural_network::data::checksum::{hex_sha256, parse_sums};
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
-    TRAIN_LABELS, encode_idx, find_idx_file, parse_idx, read_maybe_gzipped,
+    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, find_idx_file, parse_idx,
+    read_maybe_gzipped,
 };
-use neural_network::files::write_atomically;
+use neural_network::programs::cli::{parse_classes, run_main};
+use neural_network::programs::output::write_atomically;
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
@@ -51,16 +52,24 @@ fn run(args: Args) -> anyhow::Result<()> {
             sums_path.display()
         )
     })?;
-    let sums =
-        parse_sums(&sums_text).map_err(|e| anyhow::anyhow!("{}: {e}", sums_path.display()))?;
+    let sums = parse_sums(&sums_text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", sums_path.display()))?;
     let classes = [args.classes.0, args.classes.1];
 
     // Everything is read, verified and filtered before anything is written.
     let mut files = Vec::new();
     let mut report = Vec::new();
-    for (images_name, labels_name) in [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)] {
-        let images = parse_idx(&verified(&args.from, images_name, &sums)?, IMAGES_MAGIC)?;
-        let labels = parse_idx(&verified(&args.from, labels_name, &sums)?, LABELS_MAGIC)?;
+    for (images_name, labels_name) in
+        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    {
+        let images = parse_idx(
+            &verified(&args.from, images_name, &sums)?,
+            IMAGES_MAGIC,
+        )?;
+        let labels = parse_idx(
+            &verified(&args.from, labels_name, &sums)?,
+            LABELS_MAGIC,
+        )?;
         let set = LabelledImages::pair(
             PathBuf::from(images_name),
             images,
@@ -85,7 +94,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         let labels: Vec<u8> = keep.iter().map(|&i| set.labels[i]).collect();
         files.push((
             images_name,
-            encode_idx(IMAGES_MAGIC, &[keep.len(), set.rows, set.cols], &pixels),
+            encode_idx(
+                IMAGES_MAGIC,
+                &[keep.len(), set.rows, set.cols],
+                &pixels,
+            ),
         ));
         files.push((
             labels_name,
@@ -149,5 +162,6 @@ fn write_gzipped(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     encoder.write_all(bytes)?;
     let compressed = encoder.finish()?;
-    write_atomically(path, &compressed).with_context(|| format!("cannot write {}", path.display()))
+    write_atomically(path, &compressed)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -7,11 +7,15 @@ use std::fmt::Write;
 
 use ndarray::ArrayRef1;
 
-use crate::train::Trained;
+use crate::Trained;
 
 /// The five lines the blog's exercises print after training:
 /// `Initial weight W:`, `Initial bias b:`, `Final weight W:`, `Final bias b:`, `Loss history:`.
-pub fn summary(w_init: &ArrayRef1<f64>, b_init: f64, trained: &Trained) -> String {
+pub fn summary(
+    w_init: &ArrayRef1<f64>,
+    b_init: f64,
+    trained: &Trained,
+) -> String {
     format!(
         "Initial weight W: {:?}\nInitial bias b: {:?}\nFinal weight W: {:?}\nFinal bias b: {:?}\nLoss history: {:?}\n",
         w_init.to_vec(),

@@ -8,6 +8,8 @@
 //! entries cover the whole data set. Measured on MNIST 0 vs 1: shuffled epochs take about
 //! a quarter less time (7.5 ms to 5.5 ms). Sequential reads gain little.
 
+use ndarray::Array2;
+
 // ANCHOR: with_capacity
 /// An empty vector with room for `capacity` values, whose memory Linux is asked to back
 /// with 2 MB pages ("transparent huge pages") when it is first written.
@@ -22,6 +24,16 @@ pub fn with_capacity(capacity: usize) -> Vec<f64> {
     values
 }
 // ANCHOR_END: with_capacity
+
+/// `x` moved into memory from [`with_capacity`]: the same values, in 2 MB
+/// pages where Linux grants them. The copy is made once, at load time.
+pub fn in_huge_pages(x: Array2<f64>) -> Array2<f64> {
+    let mut values = with_capacity(x.len());
+    values.extend(x.iter());
+    let shape = x.raw_dim();
+    drop(x);
+    Array2::from_shape_vec(shape, values).expect("one value per element")
+}
 
 /// Asks for 2 MB pages for the 2 MB-aligned part of `len` bytes at `start`, which must be
 /// memory of this process's own allocations.

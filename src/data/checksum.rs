@@ -61,7 +61,7 @@ mod tests {
             "binary-mode `*` is not part of the name"
         );
         // The bundled data/SHA256SUMS is in the same format.
-        let bundled = include_str!("../data/SHA256SUMS");
+        let bundled = include_str!("../../data/SHA256SUMS");
         assert_eq!(parse_sums(bundled).unwrap().len(), 4);
     }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::train::DEFAULT_SEED;
+use crate::DEFAULT_SEED;
 
 /// Lets the program end quietly when the reader of its output goes away, as in
 /// `cargo run --release | head -3`, like every Unix command-line tool.
@@ -25,12 +25,14 @@ pub fn end_quietly_on_broken_pipe() {
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
 pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
     let (a, b) = text.split_once(',').ok_or_else(|| {
-        format!("expected two labels separated by a comma, like 0,1, got {text:?}")
+        format!(
+            "expected two labels separated by a comma, like 0,1, got {text:?}"
+        )
     })?;
     let label = |s: &str| {
-        s.trim()
-            .parse::<u8>()
-            .map_err(|_| format!("{s:?} is not a class label (a whole number from 0 to 255)"))
+        s.trim().parse::<u8>().map_err(|_| {
+            format!("{s:?} is not a class label (a whole number from 0 to 255)")
+        })
     };
     let classes = (label(a)?, label(b)?);
     if classes.0 == classes.1 {
@@ -103,5 +105,6 @@ struct ExerciseArgs {
 pub fn start_exercise(about: &'static str) -> u64 {
     end_quietly_on_broken_pipe();
     let matches = ExerciseArgs::command().about(about).get_matches();
-    ExerciseArgs::from_arg_matches(&matches).map_or_else(|e| e.exit(), |args| args.seed)
+    ExerciseArgs::from_arg_matches(&matches)
+        .map_or_else(|e| e.exit(), |args| args.seed)
 }

@@ -4,7 +4,7 @@
 //! The workload is the blog's MNIST example at full size: logistic regression (sigmoid,
 //! binary cross-entropy, learning rate 0.1, weights and bias starting at 0) on the 12,665
 //! training images of digits 0 and 1 bundled in `data/`, normalized as the blog does. One
-//! epoch is what [`Trainer::epoch`] does: shuffle, one step per mini-batch, then the loss
+//! epoch is one item of a [`Trainer`]: shuffle, one step per mini-batch, then the loss
 //! on the whole data set, as the blog's `gradient_descent` does.
 //!
 //! Loading reads files ([`mnist_0_vs_1`]); the rest is arithmetic and a clock.
@@ -14,14 +14,11 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
 
-use crate::activation::Activation;
-use crate::data::{BinaryTask, DataError};
-use crate::error::TrainError;
-use crate::loss::Loss;
-use crate::train::{Settings, Trainer};
-
-/// The blog's learning rate for MNIST.
-pub const LEARNING_RATE: f64 = 0.1;
+use super::{Trainer, memory};
+use crate::data::DataError;
+use crate::data::mnist;
+use crate::data::read::BinaryTask;
+use crate::{Settings, TrainError};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full batch
 /// (one step per epoch).
@@ -34,43 +31,48 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 }
 
 /// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files of
-/// `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does (in place, so the 79 MB of
-/// 12,665 × 784 `f64` are in memory once).
-pub fn mnist_0_vs_1(dir: &Path) -> Result<(Array2<f64>, Array1<f64>), DataError> {
+/// `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in 2 MB
+/// pages ([`memory::in_huge_pages`]).
+pub fn mnist_0_vs_1(
+    dir: &Path,
+) -> Result<(Array2<f64>, Array1<f64>), DataError> {
     let task = BinaryTask::load(dir, (0, 1), None)?;
-    Ok((task.train.x, task.train.y))
+    Ok((memory::in_huge_pages(task.train.x), task.train.y))
 }
 
-/// The blog's MNIST settings with the given batch size (`None`: the whole data set).
-pub fn settings(batch_size: Option<usize>, rows: usize) -> Settings {
-    Settings::new(
-        LEARNING_RATE,
-        1,
-        batch_size.unwrap_or(rows),
-        Loss::BinaryCrossEntropy,
-    )
-    .activation(Activation::Sigmoid)
+/// The blog's MNIST settings with the given batch size (`None`: the whole data set)
+/// and number of epochs.
+pub fn settings(
+    batch_size: Option<usize>,
+    rows: usize,
+    num_epochs: usize,
+) -> Settings {
+    mnist::settings(batch_size.unwrap_or(rows), num_epochs)
 }
 
-/// A trainer for the workload, starting from zero weights and bias as the blog does.
+/// A trainer for `num_epochs` epochs of the workload, starting from zero weights and
+/// bias as the blog does.
 pub fn trainer<'a>(
     x: &'a Array2<f64>,
     y: &'a Array1<f64>,
     batch_size: Option<usize>,
+    num_epochs: usize,
 ) -> Result<Trainer<'a>, TrainError> {
-    let settings = settings(batch_size, x.nrows());
+    let settings = settings(batch_size, x.nrows(), num_epochs);
     Trainer::new(x, y, &Array1::zeros(x.ncols()), 0.0, &settings)
 }
 
-/// Runs `epochs` epochs of `trainer` and returns the wall-clock seconds of each one.
-pub fn time_epochs(trainer: &mut Trainer<'_>, epochs: usize) -> Result<Vec<f64>, TrainError> {
-    (0..epochs)
-        .map(|_| {
-            let start = Instant::now();
-            trainer.epoch()?;
-            Ok(start.elapsed().as_secs_f64())
-        })
-        .collect()
+/// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of each.
+pub fn time_epochs(trainer: &mut Trainer<'_>) -> Result<Vec<f64>, TrainError> {
+    let mut seconds = Vec::new();
+    loop {
+        let start = Instant::now();
+        match trainer.next() {
+            Some(end) => end?,
+            None => return Ok(seconds),
+        };
+        seconds.push(start.elapsed().as_secs_f64());
+    }
 }
 
 /// The median of some timings (the mean of the two middle ones for an even count);

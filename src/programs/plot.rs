@@ -18,7 +18,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use thiserror::Error;
 
-use crate::files::write_atomically;
+use super::output::write_atomically;
 
 /// The size of every line chart, in pixels: wide enough for a book page, readable when
 /// scaled down.
@@ -114,14 +114,18 @@ pub enum PlotError {
     #[error("{label:?} has no values to draw")]
     Empty { label: String },
     /// NaN or infinity cannot be placed on an axis.
-    #[error("{label:?} has {value} at point {index}: only finite values can be drawn")]
+    #[error(
+        "{label:?} has {value} at point {index}: only finite values can be drawn"
+    )]
     NonFinite {
         label: String,
         index: usize,
         value: f64,
     },
     /// A log axis has no place for 0 or a negative number.
-    #[error("{label:?} has {value} at point {index}: a log scale can only show values above 0")]
+    #[error(
+        "{label:?} has {value} at point {index}: a log scale can only show values above 0"
+    )]
     NotPositive {
         label: String,
         index: usize,
@@ -248,8 +252,10 @@ pub fn lines(
         check_values(&curve.label, curve.points.iter().map(|p| p.0), x.scale)?;
         check_values(&curve.label, curve.points.iter().map(|p| p.1), y.scale)?;
     }
-    let (x_lo, x_hi) = extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)));
-    let (y_lo, y_hi) = extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)));
+    let (x_lo, x_hi) =
+        extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)));
+    let (y_lo, y_hi) =
+        extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)));
     let (xs, ys) = (
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
@@ -267,12 +273,22 @@ pub fn lines(
             (Scale::Linear, Scale::Linear) => {
                 draw_curves(&mut builder, xs, ys, names, curves, legend)
             }
-            (Scale::Linear, Scale::Log) => {
-                draw_curves(&mut builder, xs, ys.log_scale(), names, curves, legend)
-            }
-            (Scale::Log, Scale::Linear) => {
-                draw_curves(&mut builder, xs.log_scale(), ys, names, curves, legend)
-            }
+            (Scale::Linear, Scale::Log) => draw_curves(
+                &mut builder,
+                xs,
+                ys.log_scale(),
+                names,
+                curves,
+                legend,
+            ),
+            (Scale::Log, Scale::Linear) => draw_curves(
+                &mut builder,
+                xs.log_scale(),
+                ys,
+                names,
+                curves,
+                legend,
+            ),
             (Scale::Log, Scale::Log) => draw_curves(
                 &mut builder,
                 xs.log_scale(),
@@ -346,7 +362,10 @@ where
             .map_err(draw_error)?
             .label(curve.label.as_str())
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    colour.stroke_width(3),
+                )
             });
     }
     chart
@@ -436,13 +455,18 @@ const CELL: u32 = 200;
 /// [`PlotError::Nothing`], [`PlotError::Empty`], [`PlotError::PictureShape`] or
 /// [`PlotError::NonFinite`] for pictures that cannot be drawn, [`PlotError::Draw`] if
 /// plotters fails, and [`PlotError::Write`] if the file cannot be written.
-pub fn pictures(path: &Path, title: &str, pictures: &[Picture]) -> Result<(), PlotError> {
+pub fn pictures(
+    path: &Path,
+    title: &str,
+    pictures: &[Picture],
+) -> Result<(), PlotError> {
     if pictures.is_empty() {
         return Err(PlotError::Nothing);
     }
     for p in pictures {
         if p.values.len() != p.rows * p.cols {
-            let (label, rows, cols, values) = (p.label.clone(), p.rows, p.cols, p.values.len());
+            let (label, rows, cols, values) =
+                (p.label.clone(), p.rows, p.cols, p.values.len());
             return Err(PlotError::PictureShape {
                 label,
                 rows,
@@ -454,8 +478,11 @@ pub fn pictures(path: &Path, title: &str, pictures: &[Picture]) -> Result<(), Pl
     }
     let size = (CELL * pictures.len() as u32, CELL + 60);
     write_svg(path, size, |root| {
-        let root = root.titled(title, ("sans-serif", 20)).map_err(draw_error)?;
-        for (area, picture) in root.split_evenly((1, pictures.len())).iter().zip(pictures) {
+        let root =
+            root.titled(title, ("sans-serif", 20)).map_err(draw_error)?;
+        for (area, picture) in
+            root.split_evenly((1, pictures.len())).iter().zip(pictures)
+        {
             draw_picture(area, picture)?;
         }
         Ok(())
@@ -543,14 +570,16 @@ mod tests {
             shading: Shading::Ink,
         };
         let scratch = tempfile::tempdir().expect("a temporary folder");
-        let error = pictures(&scratch.path().join("p.svg"), "t", &[bad]).unwrap_err();
+        let error =
+            pictures(&scratch.path().join("p.svg"), "t", &[bad]).unwrap_err();
         assert!(!scratch.path().join("p.svg").exists());
         assert!(error.to_string().contains("2×2 pixels need 4"), "{error}");
     }
 
     #[test]
     fn a_missing_folder_is_a_write_error_naming_the_path() {
-        let error = draw(&[Line::per_epoch("one", &[3.0, 2.0, 1.0])]).unwrap_err();
+        let error =
+            draw(&[Line::per_epoch("one", &[3.0, 2.0, 1.0])]).unwrap_err();
         assert!(matches!(error, PlotError::Write { .. }));
         assert!(error.to_string().contains("never-written.svg"));
     }

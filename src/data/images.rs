@@ -1,0 +1,193 @@
+//! Labelled images in memory, and the images of two classes as a binary
+//! data set ready to train on.
+
+use std::path::PathBuf;
+
+use ndarray::{Array1, Array2, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::idx::Idx;
+use super::{DataError, Part};
+
+/// Labelled images: one image of `rows × cols` bytes per label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledImages {
+    /// Pixel rows per image.
+    pub rows: usize,
+    /// Pixel columns per image.
+    pub cols: usize,
+    /// All images, one after the other, row-major.
+    pub pixels: Vec<u8>,
+    /// One label per image.
+    pub labels: Vec<u8>,
+    /// The image file they came from, for messages.
+    pub path: PathBuf,
+}
+
+impl LabelledImages {
+    /// Pairs parsed image and label files (of [`IMAGES_MAGIC`] and [`LABELS_MAGIC`]),
+    /// checking that they hold the same number of samples.
+    pub fn pair(
+        images_path: PathBuf,
+        images: Idx,
+        labels_path: PathBuf,
+        labels: Idx,
+    ) -> Result<Self, DataError> {
+        if images.dims.len() != 3
+            || labels.dims.len() != 1
+            || images.dims[0] != labels.dims[0]
+        {
+            return Err(DataError::CountMismatch {
+                images: images_path,
+                image_count: images.dims.first().copied().unwrap_or(0),
+                labels: labels_path,
+                label_count: labels.dims.first().copied().unwrap_or(0),
+            });
+        }
+        Ok(Self {
+            rows: images.dims[1],
+            cols: images.dims[2],
+            pixels: images.data,
+            labels: labels.data,
+            path: images_path,
+        })
+    }
+
+    /// The number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// How many images carry `label`.
+    pub fn count(&self, label: u8) -> usize {
+        self.labels.iter().filter(|&&l| l == label).count()
+    }
+
+    /// The images of two classes as a binary task: inputs are the raw pixel values (0 to
+    /// 255) as `f64`, one image per row, and the target is 0 for `classes.0` and 1 for
+    /// `classes.1`. Images keep the file's order; `limit` keeps only the first ones.
+    pub fn binary(
+        &self,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        part: Part,
+    ) -> Result<Dataset, DataError> {
+        let (negative, positive) = classes;
+        if negative == positive {
+            return Err(DataError::SameClasses(negative));
+        }
+        if limit == Some(0) {
+            return Err(DataError::ZeroLimit);
+        }
+        for class in [negative, positive] {
+            if self.count(class) == 0 {
+                return Err(DataError::EmptyClass {
+                    class,
+                    split: part,
+                    path: self.path.clone(),
+                });
+            }
+        }
+        let size = self.rows * self.cols;
+        let chosen: Vec<usize> = (0..self.len())
+            .filter(|&i| {
+                self.labels[i] == negative || self.labels[i] == positive
+            })
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+        if let Some(limit) = limit {
+            for class in [negative, positive] {
+                if !chosen.iter().any(|&i| self.labels[i] == class) {
+                    return Err(DataError::LimitedAway {
+                        class,
+                        limit,
+                        split: part,
+                    });
+                }
+            }
+        }
+        let mut pixels = Vec::with_capacity(chosen.len() * size);
+        pixels.extend(
+            chosen
+                .iter()
+                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+                .map(|&p| f64::from(p)),
+        );
+        let x = Array2::from_shape_vec((chosen.len(), size), pixels)
+            .expect("rows × pixels values were gathered");
+        let y = chosen
+            .iter()
+            .map(|&i| if self.labels[i] == positive { 1.0 } else { 0.0 })
+            .collect();
+        Ok(Dataset {
+            x,
+            y,
+            classes,
+            image_shape: (self.rows, self.cols),
+        })
+    }
+}
+
+/// A binary classification data set: inputs `x` (one sample per row) and targets `y` in {0, 1}.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// One flattened image per row.
+    pub x: Array2<f64>,
+    /// 0 for the first class, 1 for the second.
+    pub y: Array1<f64>,
+    /// The original labels behind targets 0 and 1.
+    pub classes: (u8, u8),
+    /// Rows and columns of one image.
+    pub image_shape: (usize, usize),
+}
+
+impl Dataset {
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    /// How many samples have target 1.
+    pub fn positives(&self) -> usize {
+        self.y.iter().filter(|&&t| t == 1.0).count()
+    }
+
+    /// The samples at `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> Self {
+        Self {
+            x: self.x.select(Axis(0), rows),
+            y: self.y.select(Axis(0), rows),
+            classes: self.classes,
+            image_shape: self.image_shape,
+        }
+    }
+
+    /// Splits into a training and a test set the way scikit-learn's `train_test_split`
+    /// does: a seeded random permutation, whose first `ceil(test_fraction · n)` samples are
+    /// the test set and the rest the training set.
+    pub fn train_test_split(
+        &self,
+        test_fraction: f64,
+        seed: u64,
+    ) -> (Self, Self) {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+        let test_count = ((test_fraction.clamp(0.0, 1.0) * self.len() as f64)
+            .ceil() as usize)
+            .min(self.len());
+        let (test, train) = order.split_at(test_count);
+        (self.select(train), self.select(test))
+    }
+}

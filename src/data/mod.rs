@@ -1,0 +1,120 @@
+//! Data: MNIST's IDX files, the images of two classes as a data set, and
+//! the blog's MNIST example.
+//!
+//! | module | what it holds | needs |
+//! | --- | --- | --- |
+//! | [`idx`] | the IDX format, from and to bytes | |
+//! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
+//! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
+//! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
+//! | `checksum` | SHA-256 sums of the data files | `files` |
+//!
+//! The modules without a feature hold no I/O and build for WebAssembly.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[cfg(feature = "files")]
+pub mod checksum;
+pub mod idx;
+pub mod images;
+pub mod mnist;
+#[cfg(feature = "files")]
+pub mod read;
+
+pub use idx::{
+    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx,
+};
+pub use images::{Dataset, LabelledImages};
+#[cfg(feature = "files")]
+pub use read::{
+    BinaryTask, IdxDataSet, find_idx_file, gunzip_if_gzipped,
+    read_maybe_gzipped,
+};
+
+/// Everything that can go wrong while loading a data set, each naming the file or setting.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The data directory does not exist.
+    #[error(
+        "data directory {0} does not exist: pass --data-dir with a directory that holds the four IDX files"
+    )]
+    MissingDir(PathBuf),
+    /// The data directory is a file.
+    #[error(
+        "{0} is a file, not a directory: pass --data-dir with a directory that holds the four IDX files"
+    )]
+    NotADirectory(PathBuf),
+    /// One of the four files is not in the directory.
+    #[error(
+        "{dir}: no file {name} or {name}.gz: a data directory holds {TRAIN_IMAGES}, {TRAIN_LABELS}, \
+         {TEST_IMAGES} and {TEST_LABELS}, each raw or gzip-compressed"
+    )]
+    MissingFile { dir: PathBuf, name: &'static str },
+    /// The file exists but cannot be read, or its gzip stream is corrupt.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file's content is not a valid IDX file of the expected kind.
+    #[error("{path}: {source}")]
+    Format { path: PathBuf, source: IdxError },
+    /// An image file and its label file disagree on the number of samples.
+    #[error(
+        "{images} holds {image_count} images but {labels} holds {label_count} labels: they must pair up one to one"
+    )]
+    CountMismatch {
+        images: PathBuf,
+        image_count: usize,
+        labels: PathBuf,
+        label_count: usize,
+    },
+    /// A requested class does not occur.
+    #[error(
+        "class {class} has no samples in the {split} set ({path}): pick classes that occur in the labels"
+    )]
+    EmptyClass {
+        class: u8,
+        split: Part,
+        path: PathBuf,
+    },
+    /// Both classes of a binary task are the same.
+    #[error(
+        "the two classes must differ, got {0} twice: pass two different labels, e.g. --classes 0,1"
+    )]
+    SameClasses(u8),
+    /// The limit cuts a class off entirely.
+    #[error(
+        "class {class} has no samples among the first {limit} images of the two classes in the {split} set: raise the limit"
+    )]
+    LimitedAway {
+        class: u8,
+        limit: usize,
+        split: Part,
+    },
+    /// A limit of zero samples.
+    #[error("the limit is 0: pass a limit of at least 1 sample, or none")]
+    ZeroLimit,
+}
+
+/// The two parts of a data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The training set (`train-*` files).
+    Train,
+    /// The test set (`t10k-*` files).
+    Test,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Train => "training",
+            Self::Test => "test",
+        })
+    }
+}

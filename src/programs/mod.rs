@@ -1,0 +1,8 @@
+//! What the command-line programs share: flags and error reporting
+//! ([`cli`]), text they print ([`report`]), charts they draw ([`plot`]) and
+//! files they write ([`output`]). The library's other layers print nothing.
+
+pub mod cli;
+pub mod output;
+pub mod plot;
+pub mod report;
