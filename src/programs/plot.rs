@@ -20,9 +20,9 @@ use thiserror::Error;
 
 use super::output::write_atomically;
 
-/// The size of every line chart, in pixels: wide enough for a book page, readable when
-/// scaled down.
-pub const SIZE: (u32, u32) = (800, 480);
+/// The size of every line chart, in pixels: as wide as a book page, with
+/// text large enough to stay readable when a phone shrinks it to 360 pixels.
+pub const SIZE: (u32, u32) = (640, 440);
 
 /// Line colours, one per curve in order: the Okabe–Ito palette, which stays
 /// distinguishable for the common forms of colour blindness.
@@ -263,10 +263,10 @@ pub fn lines(
     write_svg(path, SIZE, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
-            .caption(title, ("sans-serif", 22))
+            .caption(title, ("sans-serif", 21))
             .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72);
+            .x_label_area_size(56)
+            .y_label_area_size(80);
         let names = (x.label, y.label);
         let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
         match (x.scale, y.scale) {
@@ -347,8 +347,8 @@ where
         .y_desc(names.1)
         .x_label_formatter(&|v| short_number(*v))
         .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", 18))
-        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 19))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(draw_error)?;
@@ -371,7 +371,7 @@ where
     chart
         .configure_series_labels()
         .position(legend)
-        .label_font(("sans-serif", 16))
+        .label_font(("sans-serif", 19))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
@@ -445,7 +445,11 @@ fn short_number(v: f64) -> String {
 }
 
 /// The pixel size of one picture cell in [`pictures`].
-const CELL: u32 = 200;
+const CELL: u32 = 220;
+
+/// At most this many pictures side by side: more would shrink below
+/// legibility on a phone.
+const PICTURES_PER_ROW: usize = 3;
 
 /// Draws small images side by side, each with its caption, and saves them as an SVG file
 /// at `path` (its folder must exist).
@@ -476,12 +480,14 @@ pub fn pictures(
         }
         check_values(&p.label, p.values.iter().copied(), Scale::Linear)?;
     }
-    let size = (CELL * pictures.len() as u32, CELL + 60);
+    let columns = pictures.len().min(PICTURES_PER_ROW);
+    let rows = pictures.len().div_ceil(columns);
+    let size = (CELL * columns as u32, (CELL + 20) * rows as u32 + 40);
     write_svg(path, size, |root| {
         let root =
-            root.titled(title, ("sans-serif", 20)).map_err(draw_error)?;
+            root.titled(title, ("sans-serif", 24)).map_err(draw_error)?;
         for (area, picture) in
-            root.split_evenly((1, pictures.len())).iter().zip(pictures)
+            root.split_evenly((rows, columns)).iter().zip(pictures)
         {
             draw_picture(area, picture)?;
         }
@@ -495,7 +501,7 @@ fn draw_picture(
     picture: &Picture,
 ) -> Result<(), PlotError> {
     let area = area
-        .titled(&picture.label, ("sans-serif", 16))
+        .titled(&picture.label, ("sans-serif", 22))
         .map_err(draw_error)?
         .margin(4, 4, 8, 8);
     let (width, height) = area.dim_in_pixel();
