@@ -1,6 +1,7 @@
 //! Exercise 1: mini-batch gradient descent on synthetic linear data, `y = 2x`.
 //!
-//! Run it with `cargo run --bin exercise_1` (add `-- --seed 7` for other batches).
+//! Run it with `cargo run --bin exercise_1` (add `-- --seed 7` for other
+//! batches).
 
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
-        "Exercise 1: linear regression on y = 2x with batch size 2, learning rate 0.01, 5 epochs",
+        "Exercise 1: y = 2x by linear regression, batch size 2, lr 0.01, 5 epochs",
     );
     cli::run_main(|| solution(seed))
 }

@@ -1,7 +1,9 @@
-//! Exercise 2: the effect of batch size. The data and settings of Exercise 1, trained once
-//! with batch size 2 and once with batch size 4, then compared epoch by epoch.
+//! Exercise 2: the effect of batch size. The data and settings of Exercise 1,
+//! trained once with batch size 2 and once with batch size 4, then compared
+//! epoch by epoch.
 //!
-//! Run it with `cargo run --bin exercise_2` (add `-- --seed 7` for other batches).
+//! Run it with `cargo run --bin exercise_2` (add `-- --seed 7` for other
+//! batches).
 
 use std::process::ExitCode;
 
@@ -11,13 +13,14 @@ use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
-        "Exercise 2: y = 2x trained with batch size 2 and with batch size 4 (lr 0.01, 5 epochs)",
+        "Exercise 2: y = 2x with batch sizes 2 and 4, lr 0.01, 5 epochs",
     );
     cli::run_main(|| solution(seed))
 }
 
 // ANCHOR: solution
-/// Trains `y = 2x` with batch sizes 2 and 4 and compares the two loss histories.
+/// Trains `y = 2x` with batch sizes 2 and 4 and compares the two loss
+/// histories.
 fn solution(seed: u64) -> anyhow::Result<()> {
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];

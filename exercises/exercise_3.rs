@@ -1,7 +1,8 @@
-//! Exercise 3: mini-batch logistic regression on synthetic two-class data, with a sigmoid
-//! output and binary cross-entropy loss.
+//! Exercise 3: mini-batch logistic regression on synthetic two-class data, with
+//! a sigmoid output and binary cross-entropy loss.
 //!
-//! Run it with `cargo run --bin exercise_3` (add `-- --seed 7` for other batches).
+//! Run it with `cargo run --bin exercise_3` (add `-- --seed 7` for other
+//! batches).
 
 use std::process::ExitCode;
 
@@ -11,13 +12,14 @@ use neural_network::{Activation, Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
-        "Exercise 3: logistic regression with batch size 2, learning rate 0.01, 10 epochs",
+        "Exercise 3: logistic regression on six points, batch size 2, lr 0.01, 10 epochs",
     );
     cli::run_main(|| solution(seed))
 }
 
 // ANCHOR: solution
-/// Trains logistic regression on six points and prints each epoch and the summary.
+/// Trains logistic regression on six points and prints each epoch and the
+/// summary.
 fn solution(seed: u64) -> anyhow::Result<()> {
     let x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];
     let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];

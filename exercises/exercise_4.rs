@@ -1,10 +1,12 @@
-//! Exercise 4: the effect of shuffling. The data and settings of Exercise 1, trained once
-//! with a fresh permutation every epoch and once in the given order, then compared.
+//! Exercise 4: the effect of shuffling. The data and settings of Exercise 1,
+//! trained once with a fresh permutation every epoch and once in the given
+//! order, then compared.
 //!
-//! The blog copies its training loop to remove the shuffle; here it is one setting,
-//! `Shuffle::Off`, of the same `gradient_descent`.
+//! The blog copies its training loop to remove the shuffle; here it is one
+//! setting, `Shuffle::Off`, of the same `gradient_descent`.
 //!
-//! Run it with `cargo run --bin exercise_4` (add `-- --seed 7` for other batches).
+//! Run it with `cargo run --bin exercise_4` (add `-- --seed 7` for other
+//! batches).
 
 use std::process::ExitCode;
 
@@ -14,7 +16,7 @@ use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
-        "Exercise 4: y = 2x trained shuffled and not shuffled (batch size 2, lr 0.01, 5 epochs)",
+        "Exercise 4: y = 2x shuffled and not shuffled, batch size 2, lr 0.01, 5 epochs",
     );
     cli::run_main(|| solution(seed))
 }

@@ -1,15 +1,17 @@
-//! Activation functions: what turns the linear output `z = x·W + b` into a prediction.
+//! Activation functions: what turns the linear output `z = x·W + b` into a
+//! prediction.
 
 use std::fmt;
 
 use ndarray::{Array, ArrayRef, Dimension};
 
 // ANCHOR: sigmoid_scalar
-/// The sigmoid `1 / (1 + e^(-z))` of one number, in a form that never overflows.
+/// The sigmoid `1 / (1 + e^(-z))` of one number, in a form that never
+/// overflows.
 ///
-/// The textbook form computes `e^(-z)`, which overflows to infinity for `z` below about
-/// -709 (NumPy then warns). For negative `z` the equal form `e^z / (1 + e^z)` is used
-/// instead, so the exponential only ever sees a number ≤ 0.
+/// The textbook form computes `e^(-z)`, which overflows to infinity for `z`
+/// below about -709 (NumPy then warns). For negative `z` the equal form `e^z /
+/// (1 + e^z)` is used instead, so the exponential only ever sees a number ≤ 0.
 pub fn sigmoid_scalar(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
@@ -21,15 +23,8 @@ pub fn sigmoid_scalar(z: f64) -> f64 {
 // ANCHOR_END: sigmoid_scalar
 
 // ANCHOR: sigmoid
-/// The sigmoid of every element of `z`: values in `[0, 1]`, read as probabilities.
-///
-/// ```
-/// use ndarray::array;
-/// use neural_network::sigmoid;
-///
-/// let p = sigmoid(&array![-1000.0, 0.0, 1000.0]);
-/// assert_eq!(p, array![0.0, 0.5, 1.0]);
-/// ```
+/// The sigmoid of every element of `z`: values in `[0, 1]`, read as
+/// probabilities.
 pub fn sigmoid<D: Dimension>(z: &ArrayRef<f64, D>) -> Array<f64, D> {
     z.mapv(sigmoid_scalar)
 }
@@ -38,8 +33,9 @@ pub fn sigmoid<D: Dimension>(z: &ArrayRef<f64, D>) -> Array<f64, D> {
 // ANCHOR: activation
 /// The activation a model applies to its linear output.
 ///
-/// The blog passes a Python function (`lambda x: x` by default); an enum lets the trainer
-/// apply it one sample at a time without allocating, and lets programs print its name.
+/// The blog passes a Python function (`lambda x: x` by default); an enum lets
+/// the trainer apply it one sample at a time without allocating, and lets
+/// programs print its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Activation {
     /// `f(z) = z`: linear regression.

@@ -1,14 +1,15 @@
 //! The typed errors of the numeric core.
 //!
-//! Every way the public API can be misused ends here, as a value with a message that says
-//! what was wrong and how to fix it, never as a panic.
+//! Every way the public API can be misused ends here, as a value with a message
+//! that says what was wrong and how to fix it, never as a panic.
 
 use thiserror::Error;
 
 /// Two arrays whose shapes do not fit the operation asked of them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ShapeError {
-    /// `matrix_multiply` was given an `(m, n)` and a `(k, p)` matrix with `n != k`.
+    /// `matrix_multiply` was given an `(m, n)` and a `(k, p)` matrix with `n !=
+    /// k`.
     #[error(
         "cannot multiply a {left_rows}×{left_cols} matrix by a {right_rows}×{right_cols} matrix: \
          the first one's columns ({left_cols}) must equal the second one's rows ({right_rows})"
@@ -30,7 +31,8 @@ pub enum ShapeError {
 }
 
 // ANCHOR: train_error
-/// Everything that can stop [`crate::gradient_descent`] before or during training.
+/// Everything that can stop [`crate::gradient_descent`] before or during
+/// training.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TrainError {
     /// The batch size is 0: a batch must hold at least one sample.
@@ -46,36 +48,40 @@ pub enum TrainError {
     ZeroEpochs,
     /// There are no samples, or samples with no features.
     #[error(
-        "the data set is empty ({rows} rows, {features} features): training needs at least one sample with one feature"
+        "the data set is empty ({rows} rows, {features} features): \
+         training needs at least one sample with one feature"
     )]
     EmptyData { rows: usize, features: usize },
     /// Inputs and targets disagree on the number of samples.
     #[error(
-        "the inputs have {inputs} rows but the targets have {targets}: give exactly one target per input row"
+        "the inputs have {inputs} rows but the targets have {targets}: \
+         give exactly one target per input row"
     )]
     RowMismatch { inputs: usize, targets: usize },
     /// The weight vector does not have one entry per feature.
     #[error(
-        "the weights have {weights} entries but the inputs have {features} features: give one weight per feature"
+        "the weights have {weights} entries but the inputs have \
+         {features} features: give one weight per feature"
     )]
     WeightMismatch { weights: usize, features: usize },
     /// A NaN or infinity in the data or the initial parameters.
     #[error(
-        "the {what} contain {value} at {position}: replace or remove non-finite values before training"
+        "the {what} contain {value} at {position}: \
+         replace or remove non-finite values before training"
     )]
     NonFinite {
         what: &'static str,
         position: String,
         value: f64,
     },
-    /// The loss stopped being a finite number: the steps are too large for the data.
+    /// The loss stopped being a finite number: the steps are too large for the
+    /// data.
     #[error(
-        "training diverged: the loss became {loss} at epoch {epoch}; try a smaller learning rate \
-         (this run used {lr:?}) or normalize the inputs"
+        "training diverged: the loss became {loss} at epoch {epoch}, \
+         the steps are too large: try a learning rate below {lr:?}"
     )]
     Diverged { epoch: usize, loss: f64, lr: f64 },
-    /// Arrays whose shapes do not fit (checked before training, so a
-    /// trainer never returns it).
+    /// Arrays whose shapes do not fit (checked before training starts).
     #[error(transparent)]
     Shape(#[from] ShapeError),
 }

@@ -1,9 +1,11 @@
-//! Numerical gradients: the check that an analytic gradient is right (Part 2.4 of the series).
+//! Numerical gradients: the check that an analytic gradient is right (Part 2.4
+//! of the series).
 //!
-//! The derivative of the loss along one parameter is estimated with a central difference,
-//! `(L(θ + h) - L(θ - h)) / 2h`, whose error shrinks like `h²`. Comparing it with
-//! [`crate::gradient`] shows that the trainer steps along the true gradient of binary
-//! cross-entropy with a sigmoid, and along *half* the gradient of the mean squared error.
+//! The derivative of the loss along one parameter is estimated with a central
+//! difference, `(L(θ + h) - L(θ - h)) / 2h`, whose error shrinks like `h²`.
+//! Comparing it with [`crate::gradient`] shows that the trainer steps along the
+//! true gradient of binary cross-entropy with a sigmoid, and along *half* the
+//! gradient of the mean squared error.
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2};
 
@@ -27,9 +29,11 @@ pub fn loss_at(
 // ANCHOR_END: loss_at
 
 // ANCHOR: numerical_gradient
-/// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b`, with step `h`.
+/// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b`, with
+/// step `h`.
 ///
-/// `h = 1e-6` balances the truncation error (about `h²`) against rounding (about `ε/h`).
+/// `h = 1e-6` balances the truncation error (about `h²`) against rounding
+/// (about `ε/h`).
 pub fn numerical_gradient(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,

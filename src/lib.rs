@@ -2,8 +2,8 @@
 //!
 //! The companion crate of the book *Mini-batch gradient descent, by running
 //! it*: the Rust counterpart of the blog series' growing `neural_network.py`.
-//! Where the Python reads `from neural_network import gradient_descent`,
-//! Rust reads `use neural_network::gradient_descent;`.
+//! Where the Python reads `from neural_network import gradient_descent`, Rust
+//! reads `use neural_network::gradient_descent;`.
 //!
 //! The crate is built in layers, each a folder or a group of modules:
 //!
@@ -15,8 +15,8 @@
 //! | the programs' support | `programs`: flags, reports, charts, output files | the `programs` feature (clap, plotters, …) |
 //!
 //! The default feature `programs` turns on everything. Built with
-//! `--no-default-features`, the crate is the core and the data formats, with
-//! no I/O, and it builds for `wasm32-unknown-unknown`.
+//! `--no-default-features`, the crate is the core and the data formats, with no
+//! I/O, and it builds for `wasm32-unknown-unknown`.
 //!
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the
 //! blog's.

@@ -5,19 +5,11 @@ use ndarray::{Array2, ArrayRef2};
 use crate::error::ShapeError;
 
 // ANCHOR: matrix_multiply
-/// Multiplies an `(m, n)` matrix by an `(n, p)` matrix, giving an `(m, p)` matrix.
+/// Multiplies an `(m, n)` matrix by an `(n, p)` matrix, giving an `(m, p)`
+/// matrix.
 ///
-/// NumPy's `np.matmul` raises on mismatched shapes and ndarray's `dot` panics; here a
-/// mismatch is a [`ShapeError`] that names both shapes.
-///
-/// ```
-/// use ndarray::array;
-/// use neural_network::matrix_multiply;
-///
-/// let xw = matrix_multiply(&array![[1.0, 2.0], [3.0, 4.0]], &array![[1.0], [1.0]])?;
-/// assert_eq!(xw, array![[3.0], [7.0]]);
-/// # Ok::<(), neural_network::ShapeError>(())
-/// ```
+/// NumPy's `np.matmul` raises on mismatched shapes and ndarray's `dot` panics;
+/// here a mismatch is a [`ShapeError`] that names both shapes.
 pub fn matrix_multiply(
     x: &ArrayRef2<f64>,
     w: &ArrayRef2<f64>,

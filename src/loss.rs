@@ -1,4 +1,5 @@
-//! Loss functions: one number that says how far predictions are from the targets.
+//! Loss functions: one number that says how far predictions are from the
+//! targets.
 
 use std::fmt;
 
@@ -7,9 +8,9 @@ use ndarray::{ArrayRef1, Zip};
 use crate::error::ShapeError;
 
 // ANCHOR: loss
-/// Added inside the logarithms of [`binary_cross_entropy`] so that a prediction of exactly 0
-/// or 1 costs a large finite amount instead of infinity. The blog uses the same value, so
-/// our losses equal its losses.
+/// Added inside the logarithms of [`binary_cross_entropy`] so that a prediction
+/// of exactly 0 or 1 costs a large finite amount instead of infinity. The blog
+/// uses the same value, so our losses equal its losses.
 pub const BCE_EPSILON: f64 = 1e-15;
 
 /// Which loss a model is trained and measured with.
@@ -17,7 +18,8 @@ pub const BCE_EPSILON: f64 = 1e-15;
 pub enum Loss {
     /// Mean squared error, for regression: see [`mse_loss`].
     Mse,
-    /// Binary cross-entropy, for two-class classification: see [`binary_cross_entropy`].
+    /// Binary cross-entropy, for two-class classification: see
+    /// [`binary_cross_entropy`].
     BinaryCrossEntropy,
 }
 
@@ -68,19 +70,13 @@ impl fmt::Display for Loss {
 // ANCHOR: mse_loss
 /// Mean squared error: `mean((y_pred - y)²)`.
 ///
-/// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / m` is the gradient
-/// of *half* this loss. The gradient of the MSE itself is twice as large, `2·Xᵀ(y_pred - y) / m`.
-/// The factor only rescales the learning rate (a step of `lr` on ½·MSE is a step of `lr / 2`
-/// on the MSE), so training still descends; the appendix of the book and the test
-/// `mse_update_is_the_gradient_of_half_the_mse` check it with finite differences.
-///
-/// ```
-/// use ndarray::array;
-/// use neural_network::mse_loss;
-///
-/// assert_eq!(mse_loss(&array![1.0, 3.0], &array![0.0, 1.0])?, 2.5);
-/// # Ok::<(), neural_network::ShapeError>(())
-/// ```
+/// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / m` is the
+/// gradient of *half* this loss. The gradient of the MSE itself is twice as
+/// large, `2·Xᵀ(y_pred - y) / m`. The factor only rescales the learning rate (a
+/// step of `lr` on ½·MSE is a step of `lr / 2` on the MSE), so training still
+/// descends; the appendix of the book and the test
+/// `mse_update_is_the_gradient_of_half_the_mse` check it with finite
+/// differences.
 pub fn mse_loss(
     y_pred: &ArrayRef1<f64>,
     y: &ArrayRef1<f64>,
@@ -90,19 +86,12 @@ pub fn mse_loss(
 // ANCHOR_END: mse_loss
 
 // ANCHOR: binary_cross_entropy
-/// Binary cross-entropy: `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with `ε =` [`BCE_EPSILON`].
+/// Binary cross-entropy: `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with `ε
+/// =` [`BCE_EPSILON`].
 ///
-/// `a` are predicted probabilities (after a sigmoid) and `y` labels in {0, 1}. With a
-/// sigmoid output, the trainer's update `Xᵀ(a - y) / m` is exactly this loss's gradient.
-///
-/// ```
-/// use ndarray::array;
-/// use neural_network::binary_cross_entropy;
-///
-/// let loss = binary_cross_entropy(&array![0.5, 0.5], &array![0.0, 1.0])?;
-/// assert!((loss - std::f64::consts::LN_2).abs() < 1e-12);
-/// # Ok::<(), neural_network::ShapeError>(())
-/// ```
+/// `a` are predicted probabilities (after a sigmoid) and `y` labels in {0, 1}.
+/// With a sigmoid output, the trainer's update `Xᵀ(a - y) / m` is exactly this
+/// loss's gradient.
 pub fn binary_cross_entropy(
     a: &ArrayRef1<f64>,
     y: &ArrayRef1<f64>,

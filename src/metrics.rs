@@ -1,4 +1,5 @@
-//! How good a binary classifier is: accuracy and the confusion counts behind it.
+//! How good a binary classifier is: accuracy and the confusion counts behind
+//! it.
 
 use std::fmt;
 
@@ -20,8 +21,8 @@ pub struct Confusion {
 }
 
 impl Confusion {
-    /// Counts decisions, predicting 1 where the probability is above 0.5 (as the blog's
-    /// `y_pred_test > 0.5`) and 0 elsewhere.
+    /// Counts decisions, predicting 1 where the probability is above 0.5 (as
+    /// the blog's `y_pred_test > 0.5`) and 0 elsewhere.
     pub fn of(
         probabilities: &ArrayRef1<f64>,
         targets: &ArrayRef1<f64>,
@@ -53,7 +54,8 @@ impl Confusion {
             + self.true_positives
     }
 
-    /// The fraction of samples classified correctly (NaN when nothing was counted).
+    /// The fraction of samples classified correctly (NaN when nothing was
+    /// counted).
     pub fn accuracy(&self) -> f64 {
         (self.true_negatives + self.true_positives) as f64 / self.total() as f64
     }

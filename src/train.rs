@@ -144,17 +144,13 @@ pub fn gradient_descent(
     mut on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
     check_inputs(x, y, w, b, settings)?;
-    let Settings {
-        lr,
-        num_epochs,
-        batch_size,
-        ..
-    } = *settings;
+    let (lr, num_epochs) = (settings.lr, settings.num_epochs);
+    let (batch_size, shuffle) = (settings.batch_size, settings.shuffle);
     let (loss_fn, activation_fn) = (settings.loss_fn, settings.activation_fn);
     let n = x.nrows();
-    let mut rng = settings.shuffle.generator();
+    let mut rng = shuffle.generator();
     let (mut w, mut b) = (w.to_owned(), b);
-    let mut loss_history = Vec::with_capacity(num_epochs);
+    let mut loss_history = Vec::new();
 
     for epoch in 1..=num_epochs {
         let indices = epoch_order(n, &mut rng);

@@ -9,7 +9,11 @@
 //! - (c) nothing loaded from another host (scripts, stylesheets, images, fonts, `@import`),
 //!   and no Rust playground button, which would call a web service;
 //! - (d) every relative link and resource exists, down to the `#fragment`;
-//! - (e) every formula was typeset: no `$`, no TeX command, no KaTeX error left in the text.
+//! - (e) every formula was typeset: no `$`, no TeX command, no KaTeX error left in the text;
+//! - (f) listings a learner can read: no line over 80 characters, no common leading
+//!   indentation, no rustdoc test lines, no `unsafe`, `cfg` or attributes of speed outside
+//!   the speed page, no more comment lines than code lines; program output within 100
+//!   characters a line.
 //!
 //! It needs `mdbook` 0.5.4 and `mdbook-katex` 0.10.0 on the PATH; `scripts/test` installs
 //! them.
@@ -595,4 +599,136 @@ fn e_every_formula_is_typeset() {
         typeset >= 3,
         "only {typeset} pages contain typeset math: is the katex preprocessor running?"
     );
+}
+
+/// The page where the engine is taught: the only one whose listings may show
+/// the machinery of speed (`unsafe`, `cfg`, `#[inline]`, …).
+const SPEED_PAGE: &str = "mini-batch/performance.html";
+
+/// Undoes the escaping of text inside HTML.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Every `<pre>` block of a page: its class attribute and its text.
+fn code_blocks(html: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut rest = html;
+    while let Some(p) = rest.find("<pre") {
+        rest = &rest[p..];
+        let end = rest.find("</pre>").unwrap_or(rest.len());
+        let block = &rest[..end];
+        let class = tags(block)
+            .iter()
+            .find(|t| t.name == "code")
+            .and_then(|t| t.get("class").map(str::to_string))
+            .unwrap_or_default();
+        blocks.push((class, unescape(&strip_tags(block))));
+        rest = &rest[end..];
+    }
+    blocks
+}
+
+/// The text of a piece of HTML with its tags removed (and nothing in their
+/// place, unlike [`text_of`], so that code keeps its columns).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What a listing must not show outside the speed page.
+const MACHINERY: &[&str] = &[
+    "#[allow",
+    "#[inline",
+    "unsafe",
+    "#[cfg",
+    "cfg!(",
+    "#[target_feature",
+];
+
+#[test]
+fn f_listings_and_outputs_are_readable() {
+    let book = book();
+    let mut problems = Vec::new();
+    for (page, html) in &book.html {
+        let page_name = page.display().to_string();
+        if page_name == "print.html" {
+            continue; // every page again, on one page
+        }
+        for (class, text) in code_blocks(html) {
+            let lines: Vec<&str> =
+                text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let first = lines.first().copied().unwrap_or("").trim();
+            let at = format!("{page_name}, listing starting {first:?}");
+            if !class.contains("language-rust") {
+                // Program output: wrapped at about 100 characters.
+                for line in &lines {
+                    if line.chars().count() > 100 {
+                        problems.push(format!(
+                            "{at}: output line of {} characters",
+                            line.chars().count()
+                        ));
+                    }
+                }
+                continue;
+            }
+            for line in &lines {
+                let width = line.chars().count();
+                if width > 80 {
+                    problems.push(format!(
+                        "{at}: a line of {width} characters: {line:?}"
+                    ));
+                }
+                let code = line.trim_start();
+                if code.starts_with("/// ```") || code.starts_with("//! ```") {
+                    problems
+                        .push(format!("{at}: a rustdoc test line: {line:?}"));
+                }
+                if page_name != SPEED_PAGE {
+                    if let Some(m) =
+                        MACHINERY.iter().find(|m| code.contains(*m))
+                    {
+                        problems.push(format!(
+                            "{at}: {m} outside the speed page: {line:?}"
+                        ));
+                    }
+                }
+            }
+            let indent = lines
+                .iter()
+                .map(|l| l.len() - l.trim_start().len())
+                .min()
+                .unwrap_or(0);
+            if indent > 0 {
+                problems.push(format!(
+                    "{at}: every line indented by {indent} spaces"
+                ));
+            }
+            let docs = lines
+                .iter()
+                .filter(|l| l.trim_start().starts_with("//"))
+                .count();
+            if docs > lines.len() - docs {
+                problems.push(format!(
+                    "{at}: {docs} comment lines for {} of code",
+                    lines.len() - docs
+                ));
+            }
+        }
+    }
+    fail_if_any(&problems, "listings a learner cannot read comfortably");
 }

@@ -11,7 +11,8 @@ use neural_network::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// A small random regression or classification problem, the same for a given seed.
+/// A small random regression or classification problem, the same for a given
+/// seed.
 fn problem(
     seed: u64,
     rows: usize,
@@ -168,8 +169,8 @@ fn batch_size_one_in_order_is_a_plain_per_sample_loop() {
 // ANCHOR: last_batch
 #[test]
 fn the_last_batch_is_divided_by_its_own_size() {
-    // Five samples in batches of two: the third batch holds one sample, and its step is
-    // that sample's full error, not half of it.
+    // Five samples in batches of two: the third batch holds one sample, and its
+    // step is that sample's full error, not half of it.
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0]];
     let y = array![1.0, 1.0, 1.0, 1.0, 1.0];
     let (lr, mut w, mut b) = (0.05, 0.0, 0.0);

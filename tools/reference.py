@@ -12,9 +12,10 @@ loss history at full precision (Python's repr), in the lines our exercise binari
 prints, for each exercise, the smallest and largest final W, b and final loss, and whether
 the loss fell in every run. `tests/exercises.rs` derives its sanity bands from this output.
 
-The training step below is the blog's `gradient_descent` (Part 2.3), operation for
+`gradient_descent` below is the blog's function (Part 2.3) with its names, operation for
 operation: the same array expressions in the same order, so the floating-point results
-are the blog's. Only the printing is left out.
+are the blog's. The printing is left out, and one switch is added: `shuffle=False` is the
+blog's Exercise 4, for which the blog copies the whole function.
 """
 
 import argparse
@@ -40,27 +41,35 @@ def identity(z):
     return z
 
 
-def gradient_descent(X, y, W, b, lr, num_epochs, batch_size, loss_fn, activation_fn=identity, shuffle=True):
-    """The blog's mini-batch gradient descent; `shuffle=False` is its Exercise 4 variant."""
-    n = X.shape[0]
-    losses = []
-    for _ in range(num_epochs):
+# ANCHOR: gradient_descent
+def gradient_descent(X, y, W, b, lr, num_epochs, batch_size, loss_fn,
+                     activation_fn=identity, shuffle=True):
+    n_samples = X.shape[0]
+    loss_history = []
+    for epoch in range(num_epochs):
         if shuffle:
-            order = np.random.permutation(n)
-            Xs, ys = X[order], y[order]
-        else:
-            Xs, ys = X, y
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            Xb, yb = Xs[start:stop], ys[start:stop]
-            m = Xb.shape[0]
-            error = activation_fn(Xb @ W + b) - yb
-            grad_W = (Xb.T @ error) / m
+            indices = np.random.permutation(n_samples)
+            X_shuffled, y_shuffled = X[indices], y[indices]
+        else:  # Exercise 4: the samples in the order given
+            X_shuffled, y_shuffled = X, y
+
+        for start_idx in range(0, n_samples, batch_size):
+            end_idx = min(start_idx + batch_size, n_samples)
+            X_batch = X_shuffled[start_idx:end_idx]
+            y_batch = y_shuffled[start_idx:end_idx]
+            batch_size_actual = X_batch.shape[0]
+
+            y_pred_batch = activation_fn(X_batch @ W + b)
+            error = y_pred_batch - y_batch
+            grad_W = (X_batch.T @ error) / batch_size_actual
             grad_b = np.mean(error)
             W = W - lr * grad_W
             b = b - lr * grad_b
-        losses.append(float(loss_fn(activation_fn(X @ W + b), y)))
-    return W, b, losses
+
+        loss = loss_fn(activation_fn(X @ W + b), y)
+        loss_history.append(float(loss))
+    return W, b, loss_history
+# ANCHOR_END: gradient_descent
 
 
 LINEAR_X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]])

@@ -106,8 +106,8 @@ impl<'a> Trainer<'a> {
     }
 
     // ANCHOR: steps_and_loss
-    /// The arithmetic of [`Trainer::epoch`]: the steps of one epoch, then the loss, for a
-    /// full batch, for batches of one sample, or for mini-batches.
+    /// The arithmetic of [`Trainer::epoch`]: the steps of one epoch, then the
+    /// loss, for a full batch, for batches of one sample, or for mini-batches.
     #[inline(always)]
     fn steps_and_loss(&mut self) -> f64 {
         let Settings {
@@ -130,11 +130,12 @@ impl<'a> Trainer<'a> {
         } = self;
         let n = x.nrows();
         if batch_size >= n {
-            // A batch that holds every row has the same gradient in any order (up to
-            // rounding), and in their natural order the rows stream from memory at full
-            // speed: no permutation is drawn. The loss pass also computes the gradient
-            // that the next epoch steps along (see `loss_and_gradient`), so from the
-            // second epoch on, an epoch reads the data set once instead of twice.
+            // A batch that holds every row has the same gradient in any order
+            // (up to rounding), and in their natural order the rows stream from
+            // memory at full speed: no permutation is drawn. The loss pass also
+            // computes the gradient that the next epoch steps along (see
+            // `loss_and_gradient`), so from the second epoch on, an epoch reads
+            // the data set once instead of twice.
             let error_sum = match gradient_ready.take() {
                 Some(error_sum) => error_sum,
                 None => {
@@ -193,8 +194,8 @@ impl<'a> Trainer<'a> {
         self.b
     }
 
-    /// The order in which the last epoch visited the rows (before the first epoch: the
-    /// rows in the order given).
+    /// The order in which the last epoch visited the rows (before the first
+    /// epoch: the rows in the order given).
     pub fn order(&self) -> &[usize] {
         &self.order
     }
@@ -247,12 +248,14 @@ impl Trainer<'_> {
 }
 
 // ANCHOR: steps_and_loss_avx2
-/// [`Trainer::steps_and_loss`] compiled for processors with AVX2, whose instructions
-/// work on four `f64` at a time where the baseline x86-64 ones (SSE2) work on two.
+/// [`Trainer::steps_and_loss`] compiled for processors with AVX2, whose
+/// instructions work on four `f64` at a time where the baseline x86-64 ones
+/// (SSE2) work on two.
 ///
-/// The results are the same bit for bit: no operation changes, only how many lanes run
-/// side by side. (AVX2 processors also have fused multiply-add, which rounds once where
-/// `a * b + c` rounds twice; the compiler never substitutes it on its own.)
+/// The results are the same bit for bit: no operation changes, only how many
+/// lanes run side by side. (AVX2 processors also have fused multiply-add, which
+/// rounds once where `a * b + c` rounds twice; the compiler never substitutes
+/// it on its own.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
@@ -261,8 +264,8 @@ fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
 // ANCHOR_END: steps_and_loss_avx2
 
 // ANCHOR: step
-/// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ errorᵢ·xᵢ) / m`
-/// and `b ← b - lr · (Σ errorᵢ) / m`.
+/// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ
+/// errorᵢ·xᵢ) / m` and `b ← b - lr · (Σ errorᵢ) / m`.
 fn step(
     w: &mut Array1<f64>,
     b: &mut f64,

@@ -1,11 +1,12 @@
-//! Timing epochs: the workload that `cargo bench` and the `epoch_times` program measure,
-//! defined once so that both measure the same thing.
+//! Timing epochs: the workload that `cargo bench` and the `epoch_times` program
+//! measure, defined once so that both measure the same thing.
 //!
-//! The workload is the blog's MNIST example at full size: logistic regression (sigmoid,
-//! binary cross-entropy, learning rate 0.1, weights and bias starting at 0) on the 12,665
-//! training images of digits 0 and 1 bundled in `data/`, normalized as the blog does. One
-//! epoch is one item of a [`Trainer`]: shuffle, one step per mini-batch, then the loss
-//! on the whole data set, as the blog's `gradient_descent` does.
+//! The workload is the blog's MNIST example at full size: logistic regression
+//! (sigmoid, binary cross-entropy, learning rate 0.1, weights and bias starting
+//! at 0) on the 12,665 training images of digits 0 and 1 bundled in `data/`,
+//! normalized as the blog does. One epoch is one item of a [`Trainer`]:
+//! shuffle, one step per mini-batch, then the loss on the whole data set, as
+//! the blog's `gradient_descent` does.
 //!
 //! Loading reads files ([`mnist_0_vs_1`]); the rest is arithmetic and a clock.
 
@@ -20,8 +21,8 @@ use crate::data::mnist;
 use crate::data::read::BinaryTask;
 use crate::{Settings, TrainError};
 
-/// The batch sizes the benchmarks and the comparison measure; `None` is a full batch
-/// (one step per epoch).
+/// The batch sizes the benchmarks and the comparison measure; `None` is a full
+/// batch (one step per epoch).
 pub const BATCH_SIZES: [Option<usize>; 6] =
     [Some(1), Some(8), Some(32), Some(128), Some(1024), None];
 
@@ -30,9 +31,9 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
     batch_size.map_or_else(|| "full".to_string(), |m| m.to_string())
 }
 
-/// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files of
-/// `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in 2 MB
-/// pages ([`memory::in_huge_pages`]).
+/// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files
+/// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in
+/// 2 MB pages ([`memory::in_huge_pages`]).
 pub fn mnist_0_vs_1(
     dir: &Path,
 ) -> Result<(Array2<f64>, Array1<f64>), DataError> {
@@ -40,8 +41,8 @@ pub fn mnist_0_vs_1(
     Ok((memory::in_huge_pages(task.train.x), task.train.y))
 }
 
-/// The blog's MNIST settings with the given batch size (`None`: the whole data set)
-/// and number of epochs.
+/// The blog's MNIST settings with the given batch size (`None`: the whole data
+/// set) and number of epochs.
 pub fn settings(
     batch_size: Option<usize>,
     rows: usize,
@@ -50,8 +51,8 @@ pub fn settings(
     mnist::settings(batch_size.unwrap_or(rows), num_epochs)
 }
 
-/// A trainer for `num_epochs` epochs of the workload, starting from zero weights and
-/// bias as the blog does.
+/// A trainer for `num_epochs` epochs of the workload, starting from zero
+/// weights and bias as the blog does.
 pub fn trainer<'a>(
     x: &'a Array2<f64>,
     y: &'a Array1<f64>,
@@ -62,7 +63,8 @@ pub fn trainer<'a>(
     Trainer::new(x, y, &Array1::zeros(x.ncols()), 0.0, &settings)
 }
 
-/// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of each.
+/// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of
+/// each.
 pub fn time_epochs(trainer: &mut Trainer<'_>) -> Result<Vec<f64>, TrainError> {
     let mut seconds = Vec::new();
     loop {
@@ -75,8 +77,9 @@ pub fn time_epochs(trainer: &mut Trainer<'_>) -> Result<Vec<f64>, TrainError> {
     }
 }
 
-/// The median of some timings (the mean of the two middle ones for an even count);
-/// `NaN` for none. On a shared machine the median shrugs off the odd slow epoch.
+/// The median of some timings (the mean of the two middle ones for an even
+/// count); `NaN` for none. On a shared machine the median shrugs off the odd
+/// slow epoch.
 pub fn median(times: &[f64]) -> f64 {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -88,18 +91,21 @@ pub fn median(times: &[f64]) -> f64 {
 }
 
 // ANCHOR: read_twice
-/// Reads every element of `x` twice and returns their sum (twice the sum of `x`): the
-/// least work an epoch as the blog defines it can do, one pass over the data to train and
-/// one for the end-of-epoch loss. Its time is the *memory-bandwidth floor* of an epoch.
+/// Reads every element of `x` twice and returns their sum (twice the sum of
+/// `x`): the least work an epoch as the blog defines it can do, one pass over
+/// the data to train and one for the end-of-epoch loss. Its time is the
+/// *memory-bandwidth floor* of an epoch.
 ///
-/// The sum is spread over eight independent accumulators. A single running sum would make
-/// every addition wait for the previous one (about 4 cycles each), three times slower
-/// than memory; eight lanes that never wait on each other let the loads run at the speed
-/// of memory, which is what the floor is meant to measure.
+/// The sum is spread over eight independent accumulators. A single running sum
+/// would make every addition wait for the previous one (about 4 cycles each),
+/// three times slower than memory; eight lanes that never wait on each other
+/// let the loads run at the speed of memory, which is what the floor is meant
+/// to measure.
 ///
 /// # Panics
 ///
-/// If `x` is not in standard (row-major, contiguous) layout, as loaded data always is.
+/// If `x` is not in standard (row-major, contiguous) layout, as loaded data
+/// always is.
 pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
     let data = x.as_slice().expect("a data set in standard layout");
     #[cfg(target_arch = "x86_64")]
@@ -111,8 +117,9 @@ pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
 }
 // ANCHOR_END: read_twice
 
-/// [`read_twice`] compiled for AVX2, as the trainer's arithmetic is where the processor
-/// has it: the floor must not be slowed by narrower instructions than the epochs use.
+/// [`read_twice`] compiled for AVX2, as the trainer's arithmetic is where the
+/// processor has it: the floor must not be slowed by narrower instructions than
+/// the epochs use.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn read_twice_avx2(data: &[f64]) -> f64 {
@@ -144,8 +151,9 @@ pub fn time_floor(x: &ArrayRef2<f64>, repeats: usize) -> Vec<f64> {
         .collect()
 }
 
-/// A short description of this machine for charts and tables: the processor's model name
-/// (from `/proc/cpuinfo` where there is one) and how many threads it runs.
+/// A short description of this machine for charts and tables: the processor's
+/// model name (from `/proc/cpuinfo` where there is one) and how many threads it
+/// runs.
 pub fn machine() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -99,12 +99,15 @@ struct ExerciseArgs {
     seed: u64,
 }
 
-/// Starts an exercise program: ends it quietly on a closed pipe, reads its only flag,
-/// `--seed N` (default [`DEFAULT_SEED`]), and returns the seed. `about` is what `--help`
-/// says the program does. Bad flags print clap's usage message and exit with code 2.
+/// Starts an exercise program: ends it quietly on a closed pipe, reads its
+/// only flag, `--seed N` (default [`DEFAULT_SEED`]), prints what the exercise
+/// runs (`about`, which `--help` also shows) with the seed, and returns the
+/// seed. Bad flags print clap's usage message and exit with code 2.
 pub fn start_exercise(about: &'static str) -> u64 {
     end_quietly_on_broken_pipe();
     let matches = ExerciseArgs::command().about(about).get_matches();
-    ExerciseArgs::from_arg_matches(&matches)
-        .map_or_else(|e| e.exit(), |args| args.seed)
+    let seed = ExerciseArgs::from_arg_matches(&matches)
+        .map_or_else(|e| e.exit(), |args| args.seed);
+    println!("{about}; shuffling seed {seed}\n");
+    seed
 }

@@ -37,7 +37,8 @@ pub fn summaries(text: &str) -> Vec<Summary> {
             .collect()
     };
     let list = |s: &str| -> Vec<f64> {
-        s.trim_matches(|c| c == '[' || c == ']')
+        s.trim()
+            .trim_matches(|c| c == '[' || c == ']')
             .split(',')
             .map(|v| {
                 v.trim()
@@ -46,11 +47,16 @@ pub fn summaries(text: &str) -> Vec<Summary> {
             })
             .collect()
     };
-    let (ws, bs, ls) = (
-        value("Final weight W:"),
-        value("Final bias b:"),
-        value("Loss history:"),
-    );
+    // The loss history may wrap onto the following lines, up to its `]`.
+    let histories: Vec<String> = text
+        .match_indices("Loss history:")
+        .map(|(at, label)| {
+            let rest = &text[at + label.len()..];
+            rest[..=rest.find(']').expect("a closing ]")].replace('\n', " ")
+        })
+        .collect();
+    let (ws, bs, ls) =
+        (value("Final weight W:"), value("Final bias b:"), histories);
     assert!(
         ws.len() == bs.len() && bs.len() == ls.len(),
         "incomplete summary in:\n{text}"
