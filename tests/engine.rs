@@ -10,7 +10,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, array};
 use neural_network::data::mnist;
 use neural_network::data::read::{BinaryTask, IdxDataSet};
-use neural_network::engine::{self, Trainer};
+use neural_network::engine::{self, Trainer, Tuning};
 use neural_network::{
     Activation, Loss, Settings, Shuffle, TrainError, Trained, gradient_descent,
 };
@@ -25,11 +25,37 @@ fn assert_engine_equals_plain(
     b: f64,
     settings: &Settings,
 ) {
+    assert_tuned_engine_equals_plain(x, y, (w, b), settings, Tuning::ALL);
     let plain = gradient_descent(x, y, w, b, settings, |_| {});
     let fast = engine::train(x, y, w, b, settings, |_| {});
     match (plain, fast) {
         (Ok(plain), Ok(fast)) => assert_close(&plain, &fast, settings),
         (plain, fast) => assert_eq!(plain, fast, "{settings:?}"),
+    }
+}
+
+/// The same with the engine's speed-ups of `tuning` only.
+fn assert_tuned_engine_equals_plain(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    (w, b): (&ArrayRef1<f64>, f64),
+    settings: &Settings,
+    tuning: Tuning,
+) {
+    let plain = gradient_descent(x, y, w, b, settings, |_| {});
+    let mut trainer = Trainer::with_tuning(x, y, (w, b), settings, tuning)
+        .expect("valid inputs");
+    let losses: Result<Vec<f64>, TrainError> =
+        trainer.by_ref().map(|end| end.map(|e| e.loss)).collect();
+    let (w, b) = trainer.into_parameters();
+    match (plain, losses) {
+        (Ok(plain), Ok(loss_history)) => {
+            let fast = Trained { w, b, loss_history };
+            assert_close(&plain, &fast, settings);
+        }
+        (plain, fast) => {
+            assert_eq!(plain.err(), fast.err(), "{settings:?}, {tuning:?}")
+        }
     }
 }
 
@@ -154,6 +180,7 @@ proptest! {
         shuffled in any::<bool>(),
         logistic in any::<bool>(),
         column_major in any::<bool>(),
+        tuning in any::<(bool, bool, bool)>(),
     ) {
         let (x, y, w) = random_problem(rows, features, &values);
         // Sometimes a column-major matrix, whose rows are not contiguous.
@@ -168,6 +195,9 @@ proptest! {
         }
         .shuffle(shuffle);
         assert_engine_equals_plain(&x, &y, &w, 0.1, &settings);
+        let (prefetch, wide, shortcuts) = tuning;
+        let tuning = Tuning { prefetch, wide, shortcuts };
+        assert_tuned_engine_equals_plain(&x, &y, (&w, 0.1), &settings, tuning);
     }
 }
 

@@ -21,7 +21,7 @@ fn normalizing_in_place_gives_the_same_values_as_a_copy() {
 
 #[test]
 fn the_workload_is_the_bundled_mnist_0_vs_1_normalized() {
-    let (x, y) = timing::mnist_0_vs_1(
+    let (x, y, normalization) = timing::mnist_0_vs_1(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
     )
     .expect("the bundled data loads");
@@ -30,6 +30,8 @@ fn the_workload_is_the_bundled_mnist_0_vs_1_normalized() {
     assert!(y.iter().all(|&t| t == 0.0 || t == 1.0));
     let norm = Normalization::of(&x);
     assert!(norm.mean.abs() < 1e-9 && (norm.std - 1.0).abs() < 1e-9);
+    // The raw pixels' statistics: a mean of a few dozen grey levels.
+    assert!(normalization.mean > 10.0 && normalization.std > 10.0);
 }
 
 #[test]

@@ -19,7 +19,9 @@ The three are measured side by side in one run: each round runs all three, one a
 other, and a figure is the median of every timed epoch of every round. Each measurement
 first trains one untimed warm-up epoch. The script prints a Markdown table of seconds per
 epoch and ratios, the memory-bandwidth floor (two plain reads of the data set, measured by
-`epoch_times`) and whether each target of the performance issue is met.
+`epoch_times`), the wall-clock time and peak memory of the main program and of
+`epoch_times`, and whether each of the project's targets is met. The book shows the part
+between the `ANCHOR: lesson` markers; the targets belong to the README.
 
 Why `partial_fit` for scikit-learn: it makes exactly one pass over the data (shuffled, one
 update per sample) and keeps the model between calls, so every call is one more epoch of
@@ -98,9 +100,9 @@ def load(data_dir):
     images = read_idx(Path(data_dir) / "train-images-idx3-ubyte.gz")
     labels = read_idx(Path(data_dir) / "train-labels-idx1-ubyte.gz")
     keep = (labels == 0) | (labels == 1)
-    X = normalize(images[keep].reshape(int(keep.sum()), -1).astype(np.float64))
+    raw = images[keep].reshape(int(keep.sum()), -1).astype(np.float64)
     y = (labels[keep] == 1).astype(np.float64).reshape(-1, 1)
-    return X, y
+    return normalize(raw), y, (float(np.mean(raw)), float(np.std(raw)))
 
 
 def normalize(X):
@@ -118,19 +120,47 @@ def batch_size_of(label, n):
 def run_ours(args, batch_sizes):
     """One run of epoch_times: {batch label: [seconds]}, the floor's seconds, the first loss
     at each batch size."""
-    out = subprocess.run(
+    out = measured_run(
         [str(ROOT / "target/release/epoch_times"), "--data-dir", args.data_dir,
-         "--epochs", str(args.epochs), "--batch-sizes", ",".join(batch_sizes)],
-        check=True, capture_output=True, text=True).stdout
+         "--epochs", str(args.epochs), "--batch-sizes", ",".join(batch_sizes)])
     times, floor, first_loss = {}, None, {}
-    for line in out.splitlines():
+    for line in out.stdout.splitlines():
         record = json.loads(line)
         if record["what"] == "floor":
             floor = record
         else:
             times[record["batch_size"]] = record["seconds"]
             first_loss[record["batch_size"]] = record["first_loss"]
-    return times, floor, first_loss
+    return times, floor, first_loss, out.peak_mb
+
+
+class Measured:
+    """A finished child process: its output, wall-clock seconds and peak resident memory."""
+
+    def __init__(self, stdout, seconds, peak_mb):
+        self.stdout, self.seconds, self.peak_mb = stdout, seconds, peak_mb
+
+
+def measured_run(command):
+    """Runs `command` and measures it: wall-clock time, and peak resident memory as GNU
+    time reports it (Debian's package `time`). The kernel's own figure for a child of this
+    script would include this script's memory: a child forked from Python starts out with
+    Python's resident pages counted."""
+    import shutil
+    import tempfile
+
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    if gnu_time is None:
+        sys.exit("compare.py needs GNU time for memory figures: apt-get install time")
+    with tempfile.NamedTemporaryFile("w+") as report:
+        start = time.perf_counter()
+        done = subprocess.run([gnu_time, "-f", "%M", "-o", report.name] + command,
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
+        peak_kb = int(report.read().strip().splitlines()[-1])
+    return Measured(done.stdout, seconds, peak_kb / 1024)
 
 
 def run_numpy(X, y, label, epochs):
@@ -190,17 +220,21 @@ def main():
     variants = [(f"NumPy, {n} BLAS thread{'s' if n != 1 else ''}", n)
                 for n in (blas_cores if v == "all" else int(v)
                           for v in args.blas_threads.split(","))]
-    print("building epoch_times ...", file=sys.stderr)
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "epoch_times"],
-                   cwd=ROOT, check=True)
+    print("building epoch_times and train ...", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "epoch_times",
+                    "--bin", "train"], cwd=ROOT, check=True)
 
-    X, y = load(args.data_dir)
+    X, y, numpy_stats = load(args.data_dir)
     ours, numpy_times, sk_times = {}, {}, []
     floors, numpy_first_loss, our_first_loss = [], {}, {}
+    epoch_times_peaks, main_runs = [], []
     for r in range(args.rounds):
         print(f"round {r + 1}/{args.rounds} ...", file=sys.stderr)
-        times, floor, first_loss = run_ours(args, BATCH_SIZES)
-        floors += floor["seconds"]
+        times, floor_record, first_loss, peak = run_ours(args, BATCH_SIZES)
+        epoch_times_peaks.append(peak)
+        main_runs.append(measured_run([str(ROOT / "target/release/train"),
+                                       "--data-dir", args.data_dir]))
+        floors += floor_record["seconds"]
         our_first_loss = first_loss
         for label, seconds in times.items():
             ours.setdefault(label, []).extend(seconds)
@@ -221,7 +255,8 @@ def main():
     floor = med(floors)
     gbps = 2 * floor_bytes(X) / floor / 1e9
 
-    print(f"\nMNIST 0 vs 1: {X.shape[0]:,} images × {X.shape[1]} pixels, f64 "
+    print("<!-- ANCHOR: lesson -->")
+    print(f"MNIST 0 vs 1: {X.shape[0]:,} images × {X.shape[1]} pixels, f64 "
           f"({floor_bytes(X) / 1e6:.0f} MB); learning rate {LR}, sigmoid, binary cross-entropy.")
     print(f"Machine: {machine()}. Python {platform.python_version()}, NumPy {np.__version__}, "
           f"scikit-learn {sklearn.__version__}, BLAS: {blas_text or 'none found'}. "
@@ -251,9 +286,20 @@ def main():
           f"independent sums, 1 thread): {floor:.4f} s ({gbps:.0f} GB/s); "
           f"full batch ÷ floor: {full / floor:.2f}.")
     ours_loss, numpy_loss = our_first_loss["full"], numpy_first_loss["full"]
-    print(f"Full batch, loss after the first epoch (deterministic): ours {ours_loss!r}, "
-          f"NumPy {numpy_loss!r}, relative difference {abs(ours_loss - numpy_loss) / numpy_loss:.0e} "
-          f"(NumPy's normalization sums pairwise, ours in order).")
+    print(f"\nFull batch, loss after the first epoch (deterministic): ours {ours_loss!r}, "
+          f"NumPy {numpy_loss!r}, relative difference "
+          f"{abs(ours_loss - numpy_loss) / numpy_loss:.0e}. The inputs were normalized with "
+          f"mean {floor_record['mean']!r} and standard deviation {floor_record['std']!r} by the crate, "
+          f"{numpy_stats[0]!r} and {numpy_stats[1]!r} by NumPy, which sum in different "
+          f"orders (relative differences "
+          f"{relative(floor_record['mean'], numpy_stats[0]):.0e} and "
+          f"{relative(floor_record['std'], numpy_stats[1]):.0e}).")
+    print(f"\nThe main program (`cargo run --release`, 10 epochs at batch size 32, loading and "
+          f"testing included): {med([m.seconds for m in main_runs]):.2f} s wall-clock, "
+          f"peak resident memory {med([m.peak_mb for m in main_runs]):.0f} MB "
+          f"(median of {len(main_runs)} runs). `epoch_times`, all six batch sizes: peak "
+          f"{med(epoch_times_peaks):.0f} MB.")
+    print("<!-- ANCHOR_END: lesson -->")
 
     print("\nTargets:")
     checks = []
@@ -271,6 +317,10 @@ def main():
     for text, value, target, sense in checks:
         met = value >= target if sense == ">=" else value <= target
         print(f"- {text}: {value:.2f} — {'met' if met else 'missed'}")
+
+
+def relative(a, b):
+    return abs(a - b) / abs(b) if b else abs(a - b)
 
 
 def floor_bytes(X):

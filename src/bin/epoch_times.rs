@@ -6,12 +6,20 @@
 //! For each batch size it trains one warm-up epoch, then times `--epochs` more and prints
 //! `{"what": "epoch", "batch_size": "32", "rows": 12665, "seconds": [...], "median": ...}`.
 //! The floor line, `{"what": "floor", ...}`, times two plain reads of the data set (see
-//! `neural_network::timing::read_twice`). Runs are single-threaded.
+//! `neural_network::engine::timing::read_twice`) and gives the normalization used.
+//! Runs are single-threaded.
+//!
+//! `--ladder` prints instead the speed page's table (`book/outputs/ladder.md`): every
+//! step from the book's `gradient_descent` to the engine, at batch sizes 1, 32 and full,
+//! each the median of `--epochs` epochs in each of `--rounds` rounds.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use neural_network::data::read::BinaryTask;
+use neural_network::engine::ladder::{self, LADDER, Pages};
+use neural_network::engine::memory;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
 use neural_network::programs::cli::{parse_positive, run_main};
 
@@ -30,6 +38,12 @@ struct Args {
     /// How many times to time the floor.
     #[arg(long, default_value = "20", value_parser = parse_positive)]
     floor_repeats: usize,
+    /// Print the speed page's ladder, a Markdown table, instead
+    #[arg(long, conflicts_with = "batch_sizes")]
+    ladder: bool,
+    /// With --ladder: rounds over every step, to even out a busy machine
+    #[arg(long, default_value = "3", value_parser = parse_positive)]
+    rounds: usize,
 }
 
 /// A batch size: a whole number of at least 1, or `full`.
@@ -46,14 +60,20 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let (x, y) = timing::mnist_0_vs_1(&args.data_dir)?;
+    if args.ladder {
+        return print_ladder(&args);
+    }
+    let (x, y, normalization) = timing::mnist_0_vs_1(&args.data_dir)?;
     let floor = timing::time_floor(&x, args.floor_repeats);
     println!(
-        "{{\"what\": \"floor\", \"rows\": {}, \"bytes\": {}, \"seconds\": {}, \"median\": {}}}",
+        "{{\"what\": \"floor\", \"rows\": {}, \"bytes\": {}, \"seconds\": {}, \"median\": {}, \
+         \"mean\": {:?}, \"std\": {:?}}}",
         x.nrows(),
         x.len() * size_of::<f64>(),
         json_list(&floor),
-        median(&floor)
+        median(&floor),
+        normalization.mean,
+        normalization.std
     );
     for batch_size in args.batch_sizes.unwrap_or(BATCH_SIZES.to_vec()) {
         // One warm-up epoch, then the timed ones.
@@ -69,6 +89,59 @@ fn run(args: Args) -> anyhow::Result<()> {
             median(&seconds)
         );
     }
+    Ok(())
+}
+
+/// The ladder of `neural_network::engine::ladder` as a Markdown table of
+/// milliseconds per epoch, with the floor below it.
+fn print_ladder(args: &Args) -> anyhow::Result<()> {
+    let task = BinaryTask::load(&args.data_dir, (0, 1), None)?;
+    let (x, y) = (task.train.x, task.train.y);
+    let x_huge = memory::in_huge_pages(x.clone());
+    let batch_sizes = [Some(1), Some(32), None];
+    let mut seconds = vec![vec![Vec::new(); batch_sizes.len()]; LADDER.len()];
+    for _ in 0..args.rounds {
+        for (rung, times) in LADDER.iter().zip(&mut seconds) {
+            let data = match rung.pages {
+                Pages::Ordinary => &x,
+                Pages::Huge => &x_huge,
+            };
+            for (batch_size, times) in batch_sizes.iter().zip(times.iter_mut())
+            {
+                let settings = timing::settings(*batch_size, x.nrows(), 1);
+                times.extend(ladder::time_rung(
+                    rung,
+                    (data, &y),
+                    &settings,
+                    args.epochs,
+                )?);
+            }
+        }
+    }
+    println!(
+        "Milliseconds per epoch on MNIST 0 vs 1 ({} images × {} pixels, `f64`), \
+         each the median of {} rounds × {} epochs; {}.\n",
+        x.nrows(),
+        x.ncols(),
+        args.rounds,
+        args.epochs,
+        timing::machine()
+    );
+    println!("| step | batch size 1 | batch size 32 | full batch |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (i, (rung, times)) in LADDER.iter().zip(&seconds).enumerate() {
+        let cells: Vec<String> = times
+            .iter()
+            .map(|t| format!("{:.1}", 1000.0 * median(t)))
+            .collect();
+        println!("| {i}. {} | {} |", rung.name, cells.join(" | "));
+    }
+    let floor = median(&timing::time_floor(&x_huge, args.floor_repeats));
+    println!(
+        "\nThe floor, two plain reads of the {:.0} MB data set, takes {:.1} ms.",
+        (x.len() * size_of::<f64>()) as f64 / 1e6,
+        1000.0 * floor
+    );
     Ok(())
 }
 

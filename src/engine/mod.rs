@@ -6,21 +6,24 @@
 //! | --- | --- |
 //! | this one | [`Trainer`], [`train`] |
 //! | [`kernels`] | the per-row arithmetic: dot products, prefetching, steps |
+//! | [`ladder`] | the speed page's steps from the plain loop to the engine |
 //! | [`memory`] | 2 MB memory pages for large data sets |
 //! | [`timing`] | the workload the benchmarks and `epoch_times` time |
 //!
 //! [`gradient_descent`]: crate::gradient_descent
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2, Zip};
+use ndarray::{Array1, ArrayRef1, ArrayRef2};
 use rand_chacha::ChaCha8Rng;
 
 use crate::train::{check_inputs, epoch_order};
 use crate::{EpochEnd, Settings, TrainError, Trained};
 use kernels::{
-    accumulate_gradient, loss_and_gradient, mean_loss, step_per_sample,
+    Visit, accumulate_gradient, loss_and_gradient, mean_loss, step,
+    step_per_sample,
 };
 
 pub mod kernels;
+pub mod ladder;
 pub mod memory;
 pub mod timing;
 
@@ -47,33 +50,55 @@ pub fn train(
 }
 // ANCHOR_END: train
 
+// ANCHOR: tuning
+/// Which of the engine's speed-ups are on. All of them change how an epoch
+/// reads memory, never what it computes; turning them off one by one is how
+/// `epoch_times --ladder` measures what each is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Ask for the rows ahead in the shuffled order while computing.
+    pub prefetch: bool,
+    /// Run the copy of the arithmetic compiled for AVX2, where there is one.
+    pub wide: bool,
+    /// Step batches of one directly, and give a full batch one pass per epoch.
+    pub shortcuts: bool,
+}
+// ANCHOR_END: tuning
+
+impl Tuning {
+    /// Every speed-up on: what [`Trainer::new`] uses.
+    pub const ALL: Self = Self {
+        prefetch: true,
+        wide: true,
+        shortcuts: true,
+    };
+    /// None of them: the engine's plain row-by-row loop.
+    pub const NONE: Self = Self {
+        prefetch: false,
+        wide: false,
+        shortcuts: false,
+    };
+}
+
 // ANCHOR: trainer
 /// A training run on the engine that advances one epoch per call of
-/// `next()`, `settings.num_epochs` times: the unit that [`train`], the
-/// benchmarks and the `epoch_times` program run.
-///
-/// It owns the parameters and everything an epoch reuses, so that an epoch
-/// allocates almost nothing. How each epoch reads less memory than the plain
-/// loop, without changing a result, is the subject of the book's speed page.
+/// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
+/// and the `epoch_times` program run.
 #[derive(Debug, Clone)]
 pub struct Trainer<'a> {
-    x: ArrayView2<'a, f64>,
-    y: ArrayView1<'a, f64>,
+    /// The data, and the order in which the last epoch visited its rows.
+    visit: Visit<'a>,
     settings: Settings,
+    tuning: Tuning,
     w: Array1<f64>,
     b: f64,
-    /// The row numbers in the order the last epoch visited them.
-    order: Vec<usize>,
-    /// `None` without shuffling.
     rng: Option<ChaCha8Rng>,
     /// The summed gradient of the current batch, reused batch after batch.
     grad_w: Array1<f64>,
-    /// With a full batch, `Some(Σ error)` once `grad_w` holds the gradient
-    /// sums at the current parameters, from the previous epoch's loss pass.
+    /// With a full batch, `Some(Σ error)` once `grad_w` holds the sums at
+    /// the current parameters, from the previous epoch's loss pass.
     gradient_ready: Option<f64>,
-    /// Epochs finished so far.
     epochs_done: usize,
-    /// Set once the loss stopped being finite: the run is over.
     diverged: bool,
 }
 // ANCHOR_END: trainer
@@ -81,7 +106,7 @@ pub struct Trainer<'a> {
 impl<'a> Trainer<'a> {
     /// Checks the settings and the data as
     /// [`gradient_descent`](crate::gradient_descent) does, and sets up a run
-    /// that starts from the parameters `w` and `b`.
+    /// from the parameters `w` and `b` with every speed-up on.
     pub fn new(
         x: &'a ArrayRef2<f64>,
         y: &'a ArrayRef1<f64>,
@@ -89,14 +114,30 @@ impl<'a> Trainer<'a> {
         b: f64,
         settings: &Settings,
     ) -> Result<Self, TrainError> {
+        Self::with_tuning(x, y, (w, b), settings, Tuning::ALL)
+    }
+
+    /// [`Trainer::new`] with the speed-ups of `tuning` only.
+    pub fn with_tuning(
+        x: &'a ArrayRef2<f64>,
+        y: &'a ArrayRef1<f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        settings: &Settings,
+        tuning: Tuning,
+    ) -> Result<Self, TrainError> {
         check_inputs(x, y, w, b, settings)?;
-        Ok(Self {
+        let visit = Visit {
             x: x.view(),
             y: y.view(),
+            order: (0..x.nrows()).collect(),
+            prefetch: tuning.prefetch,
+        };
+        Ok(Self {
+            visit,
             settings: *settings,
+            tuning,
             w: w.to_owned(),
             b,
-            order: (0..x.nrows()).collect(),
             rng: settings.shuffle.generator(),
             grad_w: Array1::zeros(w.len()),
             gradient_ready: None,
@@ -105,84 +146,13 @@ impl<'a> Trainer<'a> {
         })
     }
 
-    // ANCHOR: steps_and_loss
-    /// The arithmetic of [`Trainer::epoch`]: the steps of one epoch, then the
-    /// loss, for a full batch, for batches of one sample, or for mini-batches.
+    /// Batches of one sample, stepped directly ([`step_per_sample`]).
     #[inline(always)]
-    fn steps_and_loss(&mut self) -> f64 {
-        let Settings {
-            lr,
-            batch_size,
-            loss_fn,
-            activation_fn,
-            ..
-        } = self.settings;
-        let Self {
-            x,
-            y,
-            w,
-            b,
-            order,
-            rng,
-            grad_w,
-            gradient_ready,
-            ..
-        } = self;
-        let n = x.nrows();
-        if batch_size >= n {
-            // A batch that holds every row has the same gradient in any order
-            // (up to rounding), and in their natural order the rows stream from
-            // memory at full speed: no permutation is drawn. The loss pass also
-            // computes the gradient that the next epoch steps along (see
-            // `loss_and_gradient`), so from the second epoch on, an epoch reads
-            // the data set once instead of twice.
-            let error_sum = match gradient_ready.take() {
-                Some(error_sum) => error_sum,
-                None => {
-                    grad_w.fill(0.0);
-                    accumulate_gradient(
-                        x,
-                        y,
-                        order,
-                        0..n,
-                        w,
-                        *b,
-                        activation_fn,
-                        grad_w,
-                    )
-                }
-            };
-            step(w, b, grad_w, error_sum, n, lr);
-            let (loss, next_error_sum) =
-                loss_and_gradient(x, y, w, *b, loss_fn, activation_fn, grad_w);
-            *gradient_ready = Some(next_error_sum);
-            loss
-        } else {
-            *order = epoch_order(n, rng);
-            if batch_size == 1 {
-                step_per_sample(x, y, order, w, b, lr, activation_fn);
-            } else {
-                for start in (0..n).step_by(batch_size) {
-                    let batch = start..(start + batch_size).min(n);
-                    let m = batch.len();
-                    grad_w.fill(0.0);
-                    let error_sum = accumulate_gradient(
-                        x,
-                        y,
-                        order,
-                        batch,
-                        w,
-                        *b,
-                        activation_fn,
-                        grad_w,
-                    );
-                    step(w, b, grad_w, error_sum, m, lr);
-                }
-            }
-            mean_loss(x, y, w, *b, loss_fn, activation_fn)
-        }
+    fn steps_per_sample(&mut self) {
+        let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
+        let (w, b) = (&mut self.w, &mut self.b);
+        step_per_sample(&self.visit, w, b, lr, activation);
     }
-    // ANCHOR_END: steps_and_loss
 
     /// The current weights.
     pub fn weights(&self) -> &Array1<f64> {
@@ -194,10 +164,9 @@ impl<'a> Trainer<'a> {
         self.b
     }
 
-    /// The order in which the last epoch visited the rows (before the first
-    /// epoch: the rows in the order given).
+    /// The order in which the last epoch visited the rows.
     pub fn order(&self) -> &[usize] {
-        &self.order
+        &self.visit.order
     }
 
     /// The final weights and bias.
@@ -206,9 +175,84 @@ impl<'a> Trainer<'a> {
     }
 }
 
+// ANCHOR: steps_and_loss
+impl Trainer<'_> {
+    /// One epoch's steps, then the loss on the whole data set.
+    #[inline(always)]
+    fn steps_and_loss(&mut self) -> f64 {
+        let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
+        if self.tuning.shortcuts && batch_size >= n {
+            return self.full_batch_epoch();
+        }
+        self.visit.order = epoch_order(n, &mut self.rng);
+        if self.tuning.shortcuts && batch_size == 1 {
+            self.steps_per_sample();
+        } else {
+            self.steps_per_batch();
+        }
+        let (loss_fn, activation) =
+            (self.settings.loss_fn, self.settings.activation_fn);
+        mean_loss(&self.visit, &self.w, self.b, loss_fn, activation)
+    }
+}
+// ANCHOR_END: steps_and_loss
+
+// ANCHOR: steps_per_batch
+impl Trainer<'_> {
+    /// One step per batch of `order`: the gradient sums of the batch, read
+    /// row by row in place, then the step.
+    #[inline(always)]
+    fn steps_per_batch(&mut self) {
+        let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
+        let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
+        let (visit, grad_w) = (&self.visit, &mut self.grad_w);
+        let (w, b) = (&mut self.w, &mut self.b);
+        for start in (0..n).step_by(batch_size) {
+            let batch = start..(start + batch_size).min(n);
+            let batch_len = batch.len();
+            grad_w.fill(0.0);
+            let error_sum =
+                accumulate_gradient(visit, batch, w, *b, activation, grad_w);
+            step(w, b, (grad_w, error_sum), batch_len, lr);
+        }
+    }
+}
+// ANCHOR_END: steps_per_batch
+
+// ANCHOR: full_batch_epoch
+impl Trainer<'_> {
+    /// A batch of every row: its gradient is the same in any order (up to
+    /// rounding), so the rows are read in their natural order, which memory
+    /// streams fastest, and the loss pass also computes the next epoch's
+    /// gradient. From the second epoch on, an epoch reads `X` once.
+    #[inline(always)]
+    fn full_batch_epoch(&mut self) -> f64 {
+        let n = self.visit.x.nrows();
+        let (lr, loss_fn) = (self.settings.lr, self.settings.loss_fn);
+        let activation = self.settings.activation_fn;
+        self.visit.order = (0..n).collect();
+        let (visit, grad_w) = (&self.visit, &mut self.grad_w);
+        let (w, b) = (&mut self.w, &mut self.b);
+        let error_sum = match self.gradient_ready.take() {
+            Some(error_sum) => error_sum,
+            None => {
+                grad_w.fill(0.0);
+                accumulate_gradient(visit, 0..n, w, *b, activation, grad_w)
+            }
+        };
+        step(w, b, (grad_w, error_sum), n, lr);
+        let functions = (loss_fn, activation);
+        let (loss, next_error_sum) =
+            loss_and_gradient(visit, w, *b, functions, grad_w);
+        self.gradient_ready = Some(next_error_sum);
+        loss
+    }
+}
+// ANCHOR_END: full_batch_epoch
+
 // ANCHOR: epoch
-/// Each item is one more epoch: its end, or [`TrainError::Diverged`] (after
-/// which there are no more).
+/// Each item is one more epoch: its end, or [`TrainError::Diverged`], after
+/// which there are no more.
 impl Iterator for Trainer<'_> {
     type Item = Result<EpochEnd, TrainError>;
 
@@ -218,13 +262,12 @@ impl Iterator for Trainer<'_> {
         }
         let loss = self.steps_and_loss_fastest();
         self.epochs_done += 1;
-        let epoch = self.epochs_done;
+        let (epoch, num_epochs) = (self.epochs_done, self.settings.num_epochs);
         if !loss.is_finite() {
             self.diverged = true;
             let lr = self.settings.lr;
             return Some(Err(TrainError::Diverged { epoch, loss, lr }));
         }
-        let num_epochs = self.settings.num_epochs;
         Some(Ok(EpochEnd {
             epoch,
             num_epochs,
@@ -234,12 +277,13 @@ impl Iterator for Trainer<'_> {
 }
 // ANCHOR_END: epoch
 
+// ANCHOR: steps_and_loss_avx2
 impl Trainer<'_> {
     /// [`Trainer::steps_and_loss`] in the copy compiled for AVX2 where the
-    /// processor has it, else in the baseline copy.
+    /// processor has it (and the tuning allows it), else the baseline copy.
     fn steps_and_loss_fastest(&mut self) -> f64 {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if self.tuning.wide && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has just been found to support AVX2.
             return unsafe { steps_and_loss_avx2(self) };
         }
@@ -247,40 +291,15 @@ impl Trainer<'_> {
     }
 }
 
-// ANCHOR: steps_and_loss_avx2
-/// [`Trainer::steps_and_loss`] compiled for processors with AVX2, whose
-/// instructions work on four `f64` at a time where the baseline x86-64 ones
-/// (SSE2) work on two.
-///
-/// The results are the same bit for bit: no operation changes, only how many
-/// lanes run side by side. (AVX2 processors also have fused multiply-add, which
-/// rounds once where `a * b + c` rounds twice; the compiler never substitutes
-/// it on its own.)
+/// [`Trainer::steps_and_loss`] compiled for AVX2: four `f64` per
+/// instruction instead of two, with the same operations, so the same
+/// results bit for bit (the compiler never fuses `a * b + c` on its own).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
     trainer.steps_and_loss()
 }
 // ANCHOR_END: steps_and_loss_avx2
-
-// ANCHOR: step
-/// One gradient step from the sums of a batch of `m` samples: `w ← w - lr · (Σ
-/// errorᵢ·xᵢ) / m` and `b ← b - lr · (Σ errorᵢ) / m`.
-fn step(
-    w: &mut Array1<f64>,
-    b: &mut f64,
-    grad_w: &Array1<f64>,
-    error_sum: f64,
-    m: usize,
-    lr: f64,
-) {
-    let m = m as f64;
-    Zip::from(w)
-        .and(grad_w)
-        .for_each(|w, &g| *w -= lr * (g / m));
-    *b -= lr * (error_sum / m);
-}
-// ANCHOR_END: step
 
 #[cfg(test)]
 mod tests {

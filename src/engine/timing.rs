@@ -19,7 +19,7 @@ use super::{Trainer, memory};
 use crate::data::DataError;
 use crate::data::mnist;
 use crate::data::read::BinaryTask;
-use crate::{Settings, TrainError};
+use crate::{Normalization, Settings, TrainError};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full
 /// batch (one step per epoch).
@@ -33,12 +33,13 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 
 /// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files
 /// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in
-/// 2 MB pages ([`memory::in_huge_pages`]).
+/// 2 MB pages ([`memory::in_huge_pages`]), and the normalization applied.
 pub fn mnist_0_vs_1(
     dir: &Path,
-) -> Result<(Array2<f64>, Array1<f64>), DataError> {
+) -> Result<(Array2<f64>, Array1<f64>, Normalization), DataError> {
     let task = BinaryTask::load(dir, (0, 1), None)?;
-    Ok((memory::in_huge_pages(task.train.x), task.train.y))
+    let x = memory::in_huge_pages(task.train.x);
+    Ok((x, task.train.y, task.normalization))
 }
 
 /// The blog's MNIST settings with the given batch size (`None`: the whole data
