@@ -92,21 +92,9 @@ pub fn median(times: &[f64]) -> f64 {
 }
 
 // ANCHOR: read_twice
-/// Reads every element of `x` twice and returns their sum (twice the sum of
-/// `x`): the least work an epoch as the blog defines it can do, one pass over
-/// the data to train and one for the end-of-epoch loss. Its time is the
-/// *memory-bandwidth floor* of an epoch.
-///
-/// The sum is spread over eight independent accumulators. A single running sum
-/// would make every addition wait for the previous one (about 4 cycles each),
-/// three times slower than memory; eight lanes that never wait on each other
-/// let the loads run at the speed of memory, which is what the floor is meant
-/// to measure.
-///
-/// # Panics
-///
-/// If `x` is not in standard (row-major, contiguous) layout, as loaded data
-/// always is.
+/// Reads every element of `x` twice, as an epoch must (once to train, once
+/// for the loss), and does nothing else: its time is the floor of an epoch.
+/// `x` must be contiguous and row-major, as loaded data always is.
 pub fn read_twice(x: &ArrayRef2<f64>) -> f64 {
     let data = x.as_slice().expect("a data set in standard layout");
     #[cfg(target_arch = "x86_64")]
@@ -127,7 +115,9 @@ fn read_twice_avx2(data: &[f64]) -> f64 {
     sum_of(data) + sum_of(data)
 }
 
-/// The sum of `data` in eight independent lanes (see [`read_twice`]).
+/// The sum of `data` in eight independent lanes: a single running sum would
+/// make each addition wait for the one before and measure the adder, not
+/// the memory.
 #[inline(always)]
 fn sum_of(data: &[f64]) -> f64 {
     let mut lanes = [0.0; 8];
