@@ -133,6 +133,17 @@ fn on_the_books_mnist_settings() {
         let settings = mnist::settings(batch_size, 2);
         assert_engine_equals_plain(x, y, &w, 0.0, &settings);
     }
+    // The first step of the speed page's ladder: no speed-up at all.
+    for batch_size in [1, x.nrows()] {
+        let settings = mnist::settings(batch_size, 2);
+        assert_tuned_engine_equals_plain(
+            x,
+            y,
+            (&w, 0.0),
+            &settings,
+            Tuning::NONE,
+        );
+    }
     assert_engine_equals_plain(
         x,
         y,
