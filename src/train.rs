@@ -219,8 +219,26 @@ pub fn check_inputs(
     b: f64,
     settings: &Settings,
 ) -> Result<(), TrainError> {
+    check_problem(x.dim(), y, w, b, settings)?;
+    if let Some(((row, column), &value)) =
+        x.indexed_iter().find(|(_, v)| !v.is_finite())
+    {
+        let position = format!("row {row}, column {column}");
+        return Err(TrainError::non_finite("inputs", position, value));
+    }
+    Ok(())
+}
+
+/// [`check_inputs`] for inputs of shape `(rows, features)` known to be
+/// finite: everything but the inputs' values.
+pub fn check_problem(
+    (rows, features): (usize, usize),
+    y: &ArrayRef1<f64>,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    settings: &Settings,
+) -> Result<(), TrainError> {
     settings.validate()?;
-    let (rows, features) = x.dim();
     if rows == 0 || features == 0 {
         return Err(TrainError::EmptyData { rows, features });
     }
@@ -235,12 +253,6 @@ pub fn check_inputs(
             weights: w.len(),
             features,
         });
-    }
-    if let Some(((row, column), &value)) =
-        x.indexed_iter().find(|(_, v)| !v.is_finite())
-    {
-        let position = format!("row {row}, column {column}");
-        return Err(TrainError::non_finite("inputs", position, value));
     }
     if let Some((i, &value)) = y.indexed_iter().find(|(_, v)| !v.is_finite()) {
         let position = format!("row {i}");

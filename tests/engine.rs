@@ -230,3 +230,48 @@ fn a_trainer_runs_exactly_num_epochs_and_stops_at_divergence() {
     );
     assert!(ends.len() < 50, "the run ends at the divergence");
 }
+
+/// Images kept as bytes train to exactly the numbers of the same images in
+/// `f64`, bit for bit, at every batch size of the benchmarks, shuffled and
+/// not.
+#[test]
+fn bytes_and_f64_give_the_same_results_bit_for_bit() {
+    use neural_network::engine::pixels::PixelTask;
+    let f64_task = BinaryTask::load(bundled(), (0, 1), None).expect("data");
+    let task = PixelTask::load(bundled(), (0, 1), None).expect("data");
+    assert_eq!(task.normalization, f64_task.normalization);
+    assert_eq!(task.train.x.to_f64(), f64_task.train.x);
+    assert_eq!(task.train.y, f64_task.train.y);
+    assert_eq!(task.test, f64_task.test);
+
+    let (x, y) = (&f64_task.train.x, &f64_task.train.y);
+    let w = Array1::zeros(x.ncols());
+    for batch_size in [1, 8, 32, 128, 1024, x.nrows()] {
+        for shuffle in [Shuffle::Seeded(42), Shuffle::Off] {
+            let settings = mnist::settings(batch_size, 2).shuffle(shuffle);
+            let from_f64 = engine::train(x, y, &w, 0.0, &settings, |_| {});
+            let from_bytes = engine::train_pixels(
+                &task.train.x,
+                &task.train.y,
+                &w,
+                0.0,
+                &settings,
+                |_| {},
+            );
+            assert_eq!(from_f64, from_bytes, "{settings:?}");
+        }
+    }
+}
+
+#[test]
+fn the_blogs_demo_in_bytes_is_the_demo_in_f64() {
+    use neural_network::engine::pixels::PixelTask;
+    let images = IdxDataSet::load(bundled()).expect("bundled data").train;
+    let (train, test, normalization) =
+        mnist::blog_demo(&images, (0, 1), 42).expect("demo");
+    let task = PixelTask::blog_demo(&images, (0, 1), 42).expect("demo");
+    assert_eq!(task.normalization, normalization);
+    assert_eq!(task.train.x.to_f64(), train.x);
+    assert_eq!(task.train.y, train.y);
+    assert_eq!(task.test, test);
+}

@@ -79,6 +79,18 @@ impl LabelledImages {
         limit: Option<usize>,
         part: Part,
     ) -> Result<Dataset, DataError> {
+        let bytes = self.binary_bytes(classes, limit, part)?;
+        Ok(bytes.map_x(|x| x.mapv(f64::from)))
+    }
+
+    /// [`LabelledImages::binary`] with the pixels kept as bytes, one image
+    /// per row: an eighth of the memory.
+    pub fn binary_bytes(
+        &self,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        part: Part,
+    ) -> Result<Dataset<Array2<u8>>, DataError> {
         let (negative, positive) = classes;
         if negative == positive {
             return Err(DataError::SameClasses(negative));
@@ -113,13 +125,11 @@ impl LabelledImages {
                 }
             }
         }
-        let mut pixels = Vec::with_capacity(chosen.len() * size);
-        pixels.extend(
-            chosen
-                .iter()
-                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
-                .map(|&p| f64::from(p)),
-        );
+        let pixels: Vec<u8> = chosen
+            .iter()
+            .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+            .copied()
+            .collect();
         let x = Array2::from_shape_vec((chosen.len(), size), pixels)
             .expect("rows × pixels values were gathered");
         let y = chosen
@@ -135,11 +145,12 @@ impl LabelledImages {
     }
 }
 
-/// A binary classification data set: inputs `x` (one sample per row) and targets `y` in {0, 1}.
+/// A binary classification data set: inputs `x` (one sample per row; `f64`
+/// unless said otherwise) and targets `y` in {0, 1}.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Dataset {
+pub struct Dataset<X = Array2<f64>> {
     /// One flattened image per row.
-    pub x: Array2<f64>,
+    pub x: X,
     /// 0 for the first class, 1 for the second.
     pub y: Array1<f64>,
     /// The original labels behind targets 0 and 1.
@@ -148,7 +159,7 @@ pub struct Dataset {
     pub image_shape: (usize, usize),
 }
 
-impl Dataset {
+impl<X> Dataset<X> {
     /// The number of samples.
     pub fn len(&self) -> usize {
         self.y.len()
@@ -164,6 +175,18 @@ impl Dataset {
         self.y.iter().filter(|&&t| t == 1.0).count()
     }
 
+    /// The same samples with their inputs turned into `f(x)`.
+    pub fn map_x<Y>(self, f: impl FnOnce(X) -> Y) -> Dataset<Y> {
+        Dataset {
+            x: f(self.x),
+            y: self.y,
+            classes: self.classes,
+            image_shape: self.image_shape,
+        }
+    }
+}
+
+impl<A: Clone> Dataset<Array2<A>> {
     /// The samples at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Self {
         Self {

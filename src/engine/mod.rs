@@ -4,27 +4,33 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this one | [`Trainer`], [`train`] |
-//! | [`kernels`] | the per-row arithmetic: dot products, prefetching, steps |
+//! | this one | [`Trainer`], [`train`], [`train_pixels`] |
+//! | [`rows`] | the rows it reads: `f64`, or image bytes with a table |
+//! | [`pixels`] | images kept as bytes, and tasks made of them |
+//! | [`kernels`] | the per-row arithmetic: gradients, steps, prefetching |
 //! | [`ladder`] | the speed page's steps from the plain loop to the engine |
 //! | [`memory`] | 2 MB memory pages for large data sets |
 //! | [`timing`] | the workload the benchmarks and `epoch_times` time |
 //!
 //! [`gradient_descent`]: crate::gradient_descent
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
-use crate::train::{check_inputs, epoch_order};
+use crate::train::{check_inputs, check_problem, epoch_order};
 use crate::{EpochEnd, Settings, TrainError, Trained};
 use kernels::{
     Visit, accumulate_gradient, loss_and_gradient, mean_loss, step,
     step_per_sample,
 };
+use pixels::Pixels;
+use rows::Inputs;
 
 pub mod kernels;
 pub mod ladder;
 pub mod memory;
+pub mod pixels;
+pub mod rows;
 pub mod timing;
 
 // ANCHOR: train
@@ -36,10 +42,31 @@ pub fn train(
     w: &ArrayRef1<f64>,
     b: f64,
     settings: &Settings,
+    on_epoch: impl FnMut(&EpochEnd),
+) -> Result<Trained, TrainError> {
+    run(Trainer::new(x, y, w, b, settings)?, on_epoch)
+}
+// ANCHOR_END: train
+
+/// [`train`] on images kept as bytes ([`Pixels`]): the same results, bit for
+/// bit, as on the `f64` values the bytes stand for.
+pub fn train_pixels(
+    pixels: &Pixels,
+    y: &ArrayRef1<f64>,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    settings: &Settings,
+    on_epoch: impl FnMut(&EpochEnd),
+) -> Result<Trained, TrainError> {
+    run(Trainer::for_pixels(pixels, y, (w, b), settings)?, on_epoch)
+}
+
+/// Runs every epoch of `trainer`, telling `on_epoch` about each.
+fn run<X: Inputs>(
+    mut trainer: Trainer<'_, X>,
     mut on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
-    let mut trainer = Trainer::new(x, y, w, b, settings)?;
-    let mut loss_history = Vec::with_capacity(settings.num_epochs);
+    let mut loss_history = Vec::new();
     for end in trainer.by_ref() {
         let end = end?;
         loss_history.push(end.loss);
@@ -48,7 +75,6 @@ pub fn train(
     let (w, b) = trainer.into_parameters();
     Ok(Trained { w, b, loss_history })
 }
-// ANCHOR_END: train
 
 // ANCHOR: tuning
 /// Which of the engine's speed-ups are on. All of them change how an epoch
@@ -83,18 +109,18 @@ impl Tuning {
 // ANCHOR: trainer
 /// A training run on the engine that advances one epoch per call of
 /// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
-/// and the `epoch_times` program run.
+/// and the `epoch_times` program run. `X` is how it holds the inputs.
 #[derive(Debug, Clone)]
-pub struct Trainer<'a> {
+pub struct Trainer<'a, X = ArrayView2<'a, f64>> {
     /// The data, and the order in which the last epoch visited its rows.
-    visit: Visit<'a>,
+    visit: Visit<'a, X>,
     settings: Settings,
     tuning: Tuning,
-    w: Array1<f64>,
+    w: Vec<f64>,
     b: f64,
     rng: Option<ChaCha8Rng>,
     /// The summed gradient of the current batch, reused batch after batch.
-    grad_w: Array1<f64>,
+    grad_w: Vec<f64>,
     /// With a full batch, `Some(Σ error)` once `grad_w` holds the sums at
     /// the current parameters, from the previous epoch's loss pass.
     gradient_ready: Option<f64>,
@@ -126,24 +152,51 @@ impl<'a> Trainer<'a> {
         tuning: Tuning,
     ) -> Result<Self, TrainError> {
         check_inputs(x, y, w, b, settings)?;
+        Ok(Self::start(x.view(), y.view(), (w, b), settings, tuning))
+    }
+}
+
+impl<'a> Trainer<'a, &'a Pixels> {
+    /// A run on images kept as bytes, with every speed-up on.
+    pub fn for_pixels(
+        pixels: &'a Pixels,
+        y: &'a ArrayRef1<f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        settings: &Settings,
+    ) -> Result<Self, TrainError> {
+        let shape = (pixels.nrows(), pixels.ncols());
+        check_problem(shape, y, w, b, settings)?;
+        Ok(Self::start(pixels, y.view(), (w, b), settings, Tuning::ALL))
+    }
+}
+
+impl<'a, X: Inputs> Trainer<'a, X> {
+    /// A run whose inputs have been checked.
+    fn start(
+        x: X,
+        y: ArrayView1<'a, f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        settings: &Settings,
+        tuning: Tuning,
+    ) -> Self {
         let visit = Visit {
-            x: x.view(),
-            y: y.view(),
             order: (0..x.nrows()).collect(),
+            x,
+            y,
             prefetch: tuning.prefetch,
         };
-        Ok(Self {
+        Self {
             visit,
             settings: *settings,
             tuning,
-            w: w.to_owned(),
+            w: w.to_vec(),
             b,
             rng: settings.shuffle.generator(),
-            grad_w: Array1::zeros(w.len()),
+            grad_w: vec![0.0; w.len()],
             gradient_ready: None,
             epochs_done: 0,
             diverged: false,
-        })
+        }
     }
 
     /// Batches of one sample, stepped directly ([`step_per_sample`]).
@@ -155,8 +208,8 @@ impl<'a> Trainer<'a> {
     }
 
     /// The current weights.
-    pub fn weights(&self) -> &Array1<f64> {
-        &self.w
+    pub fn weights(&self) -> ArrayView1<'_, f64> {
+        ArrayView1::from(&self.w)
     }
 
     /// The current bias.
@@ -171,12 +224,12 @@ impl<'a> Trainer<'a> {
 
     /// The final weights and bias.
     pub fn into_parameters(self) -> (Array1<f64>, f64) {
-        (self.w, self.b)
+        (Array1::from(self.w), self.b)
     }
 }
 
 // ANCHOR: steps_and_loss
-impl Trainer<'_> {
+impl<X: Inputs> Trainer<'_, X> {
     /// One epoch's steps, then the loss on the whole data set.
     #[inline(always)]
     fn steps_and_loss(&mut self) -> f64 {
@@ -198,7 +251,7 @@ impl Trainer<'_> {
 // ANCHOR_END: steps_and_loss
 
 // ANCHOR: steps_per_batch
-impl Trainer<'_> {
+impl<X: Inputs> Trainer<'_, X> {
     /// One step per batch of `order`: the gradient sums of the batch, read
     /// row by row in place, then the step.
     #[inline(always)]
@@ -220,7 +273,7 @@ impl Trainer<'_> {
 // ANCHOR_END: steps_per_batch
 
 // ANCHOR: full_batch_epoch
-impl Trainer<'_> {
+impl<X: Inputs> Trainer<'_, X> {
     /// A batch of every row: its gradient is the same in any order (up to
     /// rounding), so the rows are read in their natural order, which memory
     /// streams fastest, and the loss pass also computes the next epoch's
@@ -243,7 +296,7 @@ impl Trainer<'_> {
         step(w, b, (grad_w, error_sum), n, lr);
         let functions = (loss_fn, activation);
         let (loss, next_error_sum) =
-            loss_and_gradient(visit, w, *b, functions, grad_w);
+            loss_and_gradient(visit, (w, *b), functions, grad_w);
         self.gradient_ready = Some(next_error_sum);
         loss
     }
@@ -253,7 +306,7 @@ impl Trainer<'_> {
 // ANCHOR: epoch
 /// Each item is one more epoch: its end, or [`TrainError::Diverged`], after
 /// which there are no more.
-impl Iterator for Trainer<'_> {
+impl<X: Inputs> Iterator for Trainer<'_, X> {
     type Item = Result<EpochEnd, TrainError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -278,7 +331,7 @@ impl Iterator for Trainer<'_> {
 // ANCHOR_END: epoch
 
 // ANCHOR: steps_and_loss_avx2
-impl Trainer<'_> {
+impl<X: Inputs> Trainer<'_, X> {
     /// [`Trainer::steps_and_loss`] in the copy compiled for AVX2 where the
     /// processor has it (and the tuning allows it), else the baseline copy.
     fn steps_and_loss_fastest(&mut self) -> f64 {
@@ -296,7 +349,7 @@ impl Trainer<'_> {
 /// results bit for bit (the compiler never fuses `a * b + c` on its own).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn steps_and_loss_avx2(trainer: &mut Trainer<'_>) -> f64 {
+fn steps_and_loss_avx2<X: Inputs>(trainer: &mut Trainer<'_, X>) -> f64 {
     trainer.steps_and_loss()
 }
 // ANCHOR_END: steps_and_loss_avx2
