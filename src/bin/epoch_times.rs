@@ -17,9 +17,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use neural_network::data::read::BinaryTask;
-use neural_network::engine::ladder::{self, LADDER, Pages};
-use neural_network::engine::memory;
+use ndarray::Array1;
+use neural_network::engine::Trainer;
+use neural_network::engine::ladder::{self, LADDER, Workload};
+use neural_network::engine::rows::Inputs;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
 use neural_network::programs::cli::{parse_positive, run_main};
 
@@ -75,9 +76,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         normalization.mean,
         normalization.std
     );
+    drop((x, y));
+    // The engine as the main program runs it: the images kept as bytes.
+    let task = timing::mnist_0_vs_1_pixels(&args.data_dir)?;
+    let (x, y) = (&task.train.x, &task.train.y);
+    let w = Array1::zeros(x.ncols());
     for batch_size in args.batch_sizes.unwrap_or(BATCH_SIZES.to_vec()) {
         // One warm-up epoch, then the timed ones.
-        let mut trainer = timing::trainer(&x, &y, batch_size, 1 + args.epochs)?;
+        let settings = timing::settings(batch_size, x.nrows(), 1 + args.epochs);
+        let mut trainer = Trainer::for_pixels(x, y, (&w, 0.0), &settings)?;
         let loss = trainer.next().expect("at least one epoch")?.loss;
         let seconds = timing::time_epochs(&mut trainer)?;
         println!(
@@ -95,31 +102,24 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// The ladder of `neural_network::engine::ladder` as a Markdown table of
 /// milliseconds per epoch, with the floor below it.
 fn print_ladder(args: &Args) -> anyhow::Result<()> {
-    let task = BinaryTask::load(&args.data_dir, (0, 1), None)?;
-    let (x, y) = (task.train.x, task.train.y);
-    let x_huge = memory::in_huge_pages(x.clone());
+    let workload = Workload::load(&args.data_dir)?;
+    let x = &workload.x;
     let batch_sizes = [Some(1), Some(32), None];
     let mut seconds = vec![vec![Vec::new(); batch_sizes.len()]; LADDER.len()];
     for _ in 0..args.rounds {
         for (rung, times) in LADDER.iter().zip(&mut seconds) {
-            let data = match rung.pages {
-                Pages::Ordinary => &x,
-                Pages::Huge => &x_huge,
-            };
             for (batch_size, times) in batch_sizes.iter().zip(times.iter_mut())
             {
                 let settings = timing::settings(*batch_size, x.nrows(), 1);
+                let epochs = args.epochs;
                 times.extend(ladder::time_rung(
-                    rung,
-                    (data, &y),
-                    &settings,
-                    args.epochs,
+                    rung, &workload, &settings, epochs,
                 )?);
             }
         }
     }
     println!(
-        "Milliseconds per epoch on MNIST 0 vs 1 ({} images × {} pixels, `f64`), \
+        "Milliseconds per epoch on MNIST 0 vs 1 ({} images × {} pixels), \
          each the median of {} rounds × {} epochs; {}.\n",
         x.nrows(),
         x.ncols(),
@@ -136,9 +136,10 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
             .collect();
         println!("| {i}. {} | {} |", rung.name, cells.join(" | "));
     }
-    let floor = median(&timing::time_floor(&x_huge, args.floor_repeats));
+    let floor =
+        median(&timing::time_floor(&workload.x_huge, args.floor_repeats));
     println!(
-        "\nThe floor, two plain reads of the {:.0} MB data set, takes {:.1} ms.",
+        "\nThe floor, two plain reads of the {:.0} MB of `f64`, takes {:.1} ms.",
         (x.len() * size_of::<f64>()) as f64 / 1e6,
         1000.0 * floor
     );

@@ -5,20 +5,25 @@
 //! `cargo run --release --bin epoch_times -- --ladder` prints the table that
 //! the book shows (`book/outputs/ladder.md`).
 
+use std::path::Path;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
 
-use super::{Trainer, Tuning, timing};
+use super::pixels::Pixels;
+use super::{Trainer, Tuning, memory, timing};
+use crate::data::DataError;
 use crate::{Settings, TrainError, gradient_descent};
 
-/// Where a rung keeps the data set: in ordinary memory pages or in 2 MB ones.
+/// How a rung keeps the data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pages {
-    /// 4 KB pages, what any allocation gets.
+pub enum Form {
+    /// `f64` in ordinary 4 KB memory pages, what any allocation gets.
     Ordinary,
-    /// 2 MB pages where Linux grants them ([`super::memory`]).
-    Huge,
+    /// `f64` in 2 MB pages where Linux grants them ([`super::memory`]).
+    HugePages,
+    /// One byte per pixel and a table of the values they stand for.
+    Bytes,
 }
 
 /// One way of running the epochs.
@@ -28,26 +33,53 @@ pub struct Rung {
     pub name: &'static str,
     /// `None`: the book's `gradient_descent`; else the engine so tuned.
     pub engine: Option<Tuning>,
-    /// The memory the data set is in.
-    pub pages: Pages,
+    /// How the data set is kept.
+    pub form: Form,
+}
+
+/// The data set of the ladder in every form a rung may ask for.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// The normalized images in `f64`, in ordinary pages.
+    pub x: Array2<f64>,
+    /// The same in 2 MB pages.
+    pub x_huge: Array2<f64>,
+    /// The same as bytes and a table.
+    pub pixels: Pixels,
+    /// The targets.
+    pub y: Array1<f64>,
+}
+
+impl Workload {
+    /// The training images of digits 0 and 1 in the IDX files of `dir`.
+    pub fn load(dir: &Path) -> Result<Self, DataError> {
+        let task = timing::mnist_0_vs_1_pixels(dir)?;
+        let x = task.train.x.to_f64();
+        Ok(Self {
+            x_huge: memory::in_huge_pages(x.clone()),
+            x,
+            pixels: task.train.x,
+            y: task.train.y,
+        })
+    }
 }
 
 /// The rungs, each adding one speed-up to the one before.
-pub const LADDER: [Rung; 6] = [
+pub const LADDER: [Rung; 7] = [
     Rung {
         name: "the book's `gradient_descent`",
         engine: None,
-        pages: Pages::Ordinary,
+        form: Form::Ordinary,
     },
     Rung {
         name: "the engine's loop: rows read in place, once per step",
         engine: Some(Tuning::NONE),
-        pages: Pages::Ordinary,
+        form: Form::Ordinary,
     },
     Rung {
         name: "+ the data set in 2 MB memory pages",
         engine: Some(Tuning::NONE),
-        pages: Pages::Huge,
+        form: Form::HugePages,
     },
     Rung {
         name: "+ prefetching the rows ahead",
@@ -55,7 +87,7 @@ pub const LADDER: [Rung; 6] = [
             prefetch: true,
             ..Tuning::NONE
         }),
-        pages: Pages::Huge,
+        form: Form::HugePages,
     },
     Rung {
         name: "+ AVX2 instructions",
@@ -64,21 +96,26 @@ pub const LADDER: [Rung; 6] = [
             wide: true,
             shortcuts: false,
         }),
-        pages: Pages::Huge,
+        form: Form::HugePages,
     },
     Rung {
         name: "+ shortcuts for a batch of one and a full batch",
         engine: Some(Tuning::ALL),
-        pages: Pages::Huge,
+        form: Form::HugePages,
+    },
+    Rung {
+        name: "+ pixels kept as bytes, with a table of their values",
+        engine: Some(Tuning::ALL),
+        form: Form::Bytes,
     },
 ];
 
-/// The seconds of each of `epochs` epochs of `rung` on `(x, y)` with
+/// The seconds of each of `epochs` epochs of `rung` on `workload` with
 /// `settings` (whose `num_epochs` is ignored), after one untimed warm-up
 /// epoch, from zero weights and bias.
 pub fn time_rung(
     rung: &Rung,
-    (x, y): (&Array2<f64>, &Array1<f64>),
+    workload: &Workload,
     settings: &Settings,
     epochs: usize,
 ) -> Result<Vec<f64>, TrainError> {
@@ -86,15 +123,14 @@ pub fn time_rung(
         num_epochs: 1 + epochs,
         ..*settings
     };
-    let w = Array1::zeros(x.ncols());
-    match rung.engine {
-        Some(tuning) => {
-            let mut trainer =
-                Trainer::with_tuning(x, y, (&w, 0.0), &settings, tuning)?;
-            trainer.next().expect("a warm-up epoch")?;
-            timing::time_epochs(&mut trainer)
-        }
-        None => {
+    let y = &workload.y;
+    let w = Array1::zeros(workload.x.ncols());
+    let x = match rung.form {
+        Form::Ordinary | Form::Bytes => &workload.x,
+        Form::HugePages => &workload.x_huge,
+    };
+    match (rung.engine, rung.form) {
+        (None, _) => {
             // The time between the ends of consecutive epochs.
             let mut ends = Vec::new();
             gradient_descent(x, y, &w, 0.0, &settings, |_| {
@@ -103,5 +139,29 @@ pub fn time_rung(
             let seconds = ends.windows(2);
             Ok(seconds.map(|w| (w[1] - w[0]).as_secs_f64()).collect())
         }
+        (Some(tuning), Form::Bytes) => {
+            let pixels = &workload.pixels;
+            let trainer = Trainer::for_pixels_tuned(
+                pixels,
+                y,
+                (&w, 0.0),
+                &settings,
+                tuning,
+            )?;
+            time_after_warm_up(trainer)
+        }
+        (Some(tuning), _) => {
+            let trainer =
+                Trainer::with_tuning(x, y, (&w, 0.0), &settings, tuning)?;
+            time_after_warm_up(trainer)
+        }
     }
+}
+
+/// Runs one epoch of `trainer`, then times the rest.
+fn time_after_warm_up<X: super::rows::Inputs>(
+    mut trainer: Trainer<'_, X>,
+) -> Result<Vec<f64>, TrainError> {
+    trainer.next().expect("a warm-up epoch")?;
+    timing::time_epochs(&mut trainer)
 }

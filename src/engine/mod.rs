@@ -164,9 +164,20 @@ impl<'a> Trainer<'a, &'a Pixels> {
         (w, b): (&ArrayRef1<f64>, f64),
         settings: &Settings,
     ) -> Result<Self, TrainError> {
+        Self::for_pixels_tuned(pixels, y, (w, b), settings, Tuning::ALL)
+    }
+
+    /// [`Trainer::for_pixels`] with the speed-ups of `tuning` only.
+    pub fn for_pixels_tuned(
+        pixels: &'a Pixels,
+        y: &'a ArrayRef1<f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        settings: &Settings,
+        tuning: Tuning,
+    ) -> Result<Self, TrainError> {
         let shape = (pixels.nrows(), pixels.ncols());
         check_problem(shape, y, w, b, settings)?;
-        Ok(Self::start(pixels, y.view(), (w, b), settings, Tuning::ALL))
+        Ok(Self::start(pixels, y.view(), (w, b), settings, tuning))
     }
 }
 

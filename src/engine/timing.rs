@@ -15,6 +15,8 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
 
+use super::pixels::PixelTask;
+use super::rows::Inputs;
 use super::{Trainer, memory};
 use crate::data::DataError;
 use crate::data::mnist;
@@ -42,6 +44,11 @@ pub fn mnist_0_vs_1(
     Ok((x, task.train.y, task.normalization))
 }
 
+/// The same images kept as bytes, as the main program trains on them.
+pub fn mnist_0_vs_1_pixels(dir: &Path) -> Result<PixelTask, DataError> {
+    PixelTask::load(dir, (0, 1), None)
+}
+
 /// The blog's MNIST settings with the given batch size (`None`: the whole data
 /// set) and number of epochs.
 pub fn settings(
@@ -66,7 +73,9 @@ pub fn trainer<'a>(
 
 /// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of
 /// each.
-pub fn time_epochs(trainer: &mut Trainer<'_>) -> Result<Vec<f64>, TrainError> {
+pub fn time_epochs<X: Inputs>(
+    trainer: &mut Trainer<'_, X>,
+) -> Result<Vec<f64>, TrainError> {
     let mut seconds = Vec::new();
     loop {
         let start = Instant::now();
