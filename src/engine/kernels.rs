@@ -2,10 +2,10 @@
 //! one sample (one row of `X`) at a time, on the rows where they are, so that
 //! a mini-batch is a list of row numbers and the data set is never copied.
 //!
-//! The loops over one row, a dot product and `acc + a·x`, belong to the row
-//! ([`Row`]): written out on slices, they are inlined into the trainer's copy
-//! compiled for AVX2, where ndarray's own are compiled once for the baseline
-//! processor.
+//! The loops over one row, a dot product and `acc + a·x`, are written out on
+//! slices: they are inlined into the trainer's copy compiled for AVX2, where
+//! ndarray's own are compiled once for the baseline processor. Each row is
+//! first seen as `f64` values ([`Row::values`]), whatever its storage.
 
 use std::ops::Range;
 
@@ -32,7 +32,7 @@ pub(crate) struct Visit<'a, X> {
 /// added into the gradient while the row is still in cache.
 #[inline(always)]
 pub(crate) fn accumulate_gradient<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     batch: Range<usize>,
     w: &[f64],
     b: f64,
@@ -42,10 +42,10 @@ pub(crate) fn accumulate_gradient<X: Inputs>(
     let mut error_sum = 0.0;
     for k in batch {
         let i = visit.order[k];
-        let row = visit.x.row(i);
-        let z = row.dot(w, visit.row_ahead(k)) + b;
+        let x = visit.x.row(i).values(scratch);
+        let z = dot(x, w, visit.row_ahead(k)) + b;
         let error = activation.apply_scalar(z) - visit.y[i];
-        row.add_scaled_to(grad_w, error);
+        add_scaled(grad_w, error, x);
         error_sum += error;
     }
     error_sum
@@ -75,7 +75,7 @@ pub(crate) fn step(
 /// The mean loss over every sample, in one pass over `X` and no allocation.
 #[inline(always)]
 pub(crate) fn mean_loss<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     w: &[f64],
     b: f64,
     loss: Loss,
@@ -83,20 +83,59 @@ pub(crate) fn mean_loss<X: Inputs>(
 ) -> f64 {
     let mut total = 0.0;
     for (i, &target) in visit.y.iter().enumerate() {
-        let prediction =
-            activation.apply_scalar(visit.x.row(i).dot(w, None) + b);
+        let x = visit.x.row(i).values(scratch);
+        let no_row = None::<X::Row<'_>>;
+        let prediction = activation.apply_scalar(dot(x, w, no_row) + b);
         total += loss.per_sample(prediction, target);
     }
     total / visit.y.len() as f64
 }
 // ANCHOR_END: mean_loss
 
+// ANCHOR: dot
+/// `Σ xⱼ·wⱼ` in eight running sums, one per lane, combined as
+/// `(p0 + p4) + (p1 + p5) + …`, then the leftover elements: the order in
+/// which ndarray's `dot` sums, so our predictions equal its, bit for bit.
+/// With each group of eight it asks for the same group of `ahead`, a row
+/// needed soon.
+#[inline(always)]
+fn dot<R: Row>(x: &[f64], w: &[f64], ahead: Option<R>) -> f64 {
+    let (x_groups, w_groups) = (x.chunks_exact(8), w.chunks_exact(8));
+    let (x_rest, w_rest) = (x_groups.remainder(), w_groups.remainder());
+    let mut p = [0.0; 8];
+    for (k, (xs, ws)) in x_groups.zip(w_groups).enumerate() {
+        if let Some(row) = ahead {
+            row.prefetch_group(k);
+        }
+        for lane in 0..8 {
+            p[lane] += xs[lane] * ws[lane];
+        }
+    }
+    let mut sum = 0.0;
+    for lane in 0..4 {
+        sum += p[lane] + p[lane + 4];
+    }
+    for (&x, &w) in x_rest.iter().zip(w_rest) {
+        sum += x * w;
+    }
+    sum
+}
+// ANCHOR_END: dot
+
+/// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
+#[inline(always)]
+fn add_scaled(acc: &mut [f64], a: f64, x: &[f64]) {
+    for (acc, &x) in acc.iter_mut().zip(x) {
+        *acc += a * x;
+    }
+}
+
 // ANCHOR: prefetch
 /// How many places ahead in the visiting order to prefetch: far enough that
 /// the row arrives in time, near enough that it is still in cache when used.
 const PREFETCH_AHEAD: usize = 2;
 
-impl<X: Inputs> Visit<'_, X> {
+impl<'a, X: Inputs> Visit<'a, X> {
     /// The row to prefetch while the row at place `k` is computed: the one
     /// `PREFETCH_AHEAD` places later, if there is one.
     #[inline(always)]
@@ -131,17 +170,19 @@ pub(crate) fn prefetch(address: *const i8) {
 /// over the weights instead of one.
 #[inline(always)]
 pub(crate) fn step_per_sample<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     w: &mut [f64],
     b: &mut f64,
     lr: f64,
     activation: Activation,
 ) {
     for (k, &i) in visit.order.iter().enumerate() {
-        let row = visit.x.row(i);
-        let z = row.dot(w, visit.row_ahead(k)) + *b;
+        let x = visit.x.row(i).values(scratch);
+        let z = dot(x, w, visit.row_ahead(k)) + *b;
         let error = activation.apply_scalar(z) - visit.y[i];
-        row.step_weights(w, lr, error);
+        for (w, &x) in w.iter_mut().zip(x) {
+            *w -= lr * (error * x);
+        }
         *b -= lr * error;
     }
 }
@@ -153,7 +194,7 @@ pub(crate) fn step_per_sample<X: Inputs>(
 /// batch, the end of one epoch and the start of the next read `X` once.
 #[inline(always)]
 pub(crate) fn loss_and_gradient<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     (w, b): (&[f64], f64),
     (loss, activation): (Loss, Activation),
     grad_w: &mut [f64],
@@ -161,11 +202,12 @@ pub(crate) fn loss_and_gradient<X: Inputs>(
     grad_w.fill(0.0);
     let (mut total, mut error_sum) = (0.0, 0.0);
     for (i, &target) in visit.y.iter().enumerate() {
-        let row = visit.x.row(i);
-        let prediction = activation.apply_scalar(row.dot(w, None) + b);
+        let x = visit.x.row(i).values(scratch);
+        let no_row = None::<X::Row<'_>>;
+        let prediction = activation.apply_scalar(dot(x, w, no_row) + b);
         total += loss.per_sample(prediction, target);
         let error = prediction - target;
-        row.add_scaled_to(grad_w, error);
+        add_scaled(grad_w, error, x);
         error_sum += error;
     }
     (total / visit.y.len() as f64, error_sum)
