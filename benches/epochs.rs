@@ -8,8 +8,10 @@
 //! Throughput is in samples (images) per second. Criterion writes its report
 //! to `target/criterion/report/`.
 //!
-//! - `engine/<batch size>`: the engine's [`Trainer`], batch sizes 1, 8, 32,
-//!   128, 1024 and the whole data set.
+//! - `engine/<batch size>`: the engine's [`Trainer`] on the images as `f64`,
+//!   batch sizes 1, 8, 32, 128, 1024 and the whole data set.
+//! - `bytes/<batch size>`: the same on the images kept as bytes with a table
+//!   of their values, as the main program trains.
 //! - `plain/<batch size>`: the book's `gradient_descent`, which copies the
 //!   data set into its shuffled order every epoch, as the blog does.
 //! - `shuffled copy`: that copy alone.
@@ -24,6 +26,7 @@ use criterion::{
     criterion_main, measurement::WallTime,
 };
 use ndarray::{Array1, Array2, Axis};
+use neural_network::engine::Trainer;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label};
 use neural_network::train::epoch_order;
 use neural_network::{DEFAULT_SEED, Shuffle, gradient_descent};
@@ -71,6 +74,37 @@ fn engine_epochs(c: &mut Criterion) {
     group.finish();
 }
 
+fn byte_epochs(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let task = timing::mnist_0_vs_1_pixels(&dir).expect("the bundled data");
+    let (x, y) = (&task.train.x, &task.train.y);
+    let n = y.len();
+    let mut group = c.benchmark_group("bytes");
+    epoch_sized(&mut group);
+    group.throughput(Throughput::Elements(n as u64));
+    for batch_size in BATCH_SIZES {
+        group.bench_function(batch_label(batch_size), |b| {
+            b.iter_custom(|epochs| {
+                let settings =
+                    timing::settings(batch_size, n, 1 + epochs as usize);
+                let w = Array1::zeros(
+                    task.train.image_shape.0 * task.train.image_shape.1,
+                );
+                let mut trainer =
+                    Trainer::for_pixels(x, y, (&w, 0.0), &settings)
+                        .expect("valid settings");
+                trainer.next().expect("a warm-up epoch").expect("finite");
+                let start = Instant::now();
+                for end in trainer {
+                    end.expect("finite loss");
+                }
+                start.elapsed()
+            });
+        });
+    }
+    group.finish();
+}
+
 fn plain_epochs(c: &mut Criterion) {
     let (x, y) = data();
     let n = x.nrows();
@@ -96,5 +130,5 @@ fn plain_epochs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_epochs, plain_epochs);
+criterion_group!(benches, engine_epochs, byte_epochs, plain_epochs);
 criterion_main!(benches);
