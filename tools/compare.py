@@ -198,12 +198,19 @@ def run_sklearn(X, y, epochs, seed):
 
 
 def machine():
+    """The processor's model name, family and model numbers (which tell apart processors
+    that share a name, such as generations of AMD EPYC), and how many logical CPUs."""
+    fields = {}
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(l.split(":", 1)[1].strip() for l in lscpu.splitlines()
-                     if l.startswith("Model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown processor"
+        for line in lscpu.splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    model = fields.get("Model name") or platform.processor() or "unknown processor"
+    if "CPU family" in fields and "Model" in fields:
+        model += f" (family {fields['CPU family']}, model {fields['Model']})"
     return f"{model}, {os.cpu_count()} logical CPUs"
 
 
@@ -282,8 +289,10 @@ def main():
         row += f" {sk:.4f} | {sk / o:.1f}× |" if label == "1" else " – | – |"
         print(row)
     full = med(ours["full"])
-    print(f"\nMemory-bandwidth floor (reading the {floor_bytes(X) / 1e6:.0f} MB twice, eight "
-          f"independent sums, 1 thread): {floor:.4f} s ({gbps:.0f} GB/s); "
+    print(f"\nThis crate trains on the pixels as bytes (10 MB) with a table of their "
+          f"normalized values; NumPy and scikit-learn on the {floor_bytes(X) / 1e6:.0f} MB of "
+          f"`f64`. The `f64` floor, reading those {floor_bytes(X) / 1e6:.0f} MB twice with "
+          f"eight independent sums on 1 thread: {floor:.4f} s ({gbps:.0f} GB/s); "
           f"full batch ÷ floor: {full / floor:.2f}.")
     ours_loss, numpy_loss = our_first_loss["full"], numpy_first_loss["full"]
     print(f"\nFull batch, loss after the first epoch (deterministic): ours {ours_loss!r}, "
@@ -302,21 +311,20 @@ def main():
     print("<!-- ANCHOR_END: lesson -->")
 
     print("\nTargets:")
-    checks = []
-    for name, _ in variants:
-        checks += [
-            (f"batch 1: ≥ 20× faster than {name}",
-             med(numpy_times[(name, "1")]) / med(ours["1"]), 20, ">="),
-            (f"batch 32: ≥ 5× faster than {name}",
-             med(numpy_times[(name, "32")]) / med(ours["32"]), 5, ">="),
-        ]
-    checks += [
-        ("batch 1: ≥ 3× faster than scikit-learn", med(sk_times) / med(ours["1"]), 3, ">="),
-        ("full batch: ≤ 1.5× the floor", full / floor, 1.5, "<="),
+    shuffled = [label for label in BATCH_SIZES if label != "full"]
+    worst = max(shuffled, key=lambda label: med(ours[label]))
+    checks = [
+        (f"every shuffled batch size within 1.3× of the full batch (slowest: {worst})",
+         med(ours[worst]) / full, 1.3, "<="),
+        ("batch 1: ≥ 5× faster than scikit-learn", med(sk_times) / med(ours["1"]), 5, ">="),
     ]
+    for name, _ in variants:
+        checks.append((f"batch 32: ≥ 5× faster than {name}",
+                       med(numpy_times[(name, "32")]) / med(ours["32"]), 5, ">="))
+    checks.append(("full batch: below the f64 two-pass floor", full / floor, 1.0, "<"))
     for text, value, target, sense in checks:
-        met = value >= target if sense == ">=" else value <= target
-        print(f"- {text}: {value:.2f} — {'met' if met else 'missed'}")
+        met = {">=": value >= target, "<=": value <= target, "<": value < target}[sense]
+        print(f"- {text}: {value:.2f} — {'met' if met else f'missed (target {sense} {target})'}")
 
 
 def relative(a, b):
