@@ -68,8 +68,9 @@ impl fmt::Display for Loss {
 // ANCHOR: mse_loss
 /// Mean squared error: `mean((y_pred - y)²)`.
 ///
-/// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / m` is the gradient
-/// of *half* this loss. The gradient of the MSE itself is twice as large, `2·Xᵀ(y_pred - y) / m`.
+/// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / batch_len` is the
+/// gradient of *half* this loss. The gradient of the MSE itself is twice as large,
+/// `2·Xᵀ(y_pred - y) / batch_len`.
 /// The factor only rescales the learning rate (a step of `lr` on ½·MSE is a step of `lr / 2`
 /// on the MSE), so training still descends; the appendix of the book and the test
 /// `mse_update_is_the_gradient_of_half_the_mse` check it with finite differences.
@@ -93,7 +94,8 @@ pub fn mse_loss(
 /// Binary cross-entropy: `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with `ε =` [`BCE_EPSILON`].
 ///
 /// `a` are predicted probabilities (after a sigmoid) and `y` labels in {0, 1}. With a
-/// sigmoid output, the trainer's update `Xᵀ(a - y) / m` is exactly this loss's gradient.
+/// sigmoid output, the trainer's update `Xᵀ(a - y) / batch_len` is exactly this
+/// loss's gradient.
 ///
 /// ```
 /// use ndarray::array;

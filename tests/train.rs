@@ -174,7 +174,7 @@ fn the_last_batch_is_divided_by_its_own_size() {
     let y = array![1.0, 1.0, 1.0, 1.0, 1.0];
     let (lr, mut w, mut b) = (0.05, 0.0, 0.0);
     for batch in [0..2, 2..4, 4..5] {
-        let m = batch.len() as f64;
+        let batch_len = batch.len() as f64;
         let errors: Vec<f64> =
             batch.clone().map(|i| x[[i, 0]] * w + b - y[i]).collect();
         let grad_w: f64 = batch
@@ -182,9 +182,9 @@ fn the_last_batch_is_divided_by_its_own_size() {
             .zip(&errors)
             .map(|(i, e)| x[[i, 0]] * e)
             .sum::<f64>()
-            / m;
+            / batch_len;
         w -= lr * grad_w;
-        b -= lr * errors.iter().sum::<f64>() / m;
+        b -= lr * errors.iter().sum::<f64>() / batch_len;
     }
     let settings = Settings::new(lr, 1, 2, Loss::Mse).shuffle(Shuffle::Off);
     let trained = train(&x, &y, &array![0.0], 0.0, settings);

@@ -65,8 +65,8 @@ def blog_demo(seeds):
     X, y = images[:1000], labels[:1000]
     X = (X - np.mean(X)) / np.std(X)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
-    print(f"The blog's MNIST script: NumPy {np.__version__}, scikit-learn {sklearn.__version__}; "
-          f"{len(X_train)} training and {len(X_test)} test images")
+    print(f"The blog's MNIST script, NumPy {np.__version__}, scikit-learn {sklearn.__version__}")
+    print(f"{len(X_train)} training and {len(X_test)} test images, each seed a run:")
     print(f"{'np.random.seed':>14}  {'loss, epoch 1':>13}  {'loss, epoch 10':>14}  {'test loss':>9}  {'test accuracy':>13}")
     for seed in range(seeds):
         np.random.seed(seed)
