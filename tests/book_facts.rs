@@ -245,8 +245,19 @@ struct Page {
     included: String,
 }
 
-/// The part of `file` between `ANCHOR: anchor` and `ANCHOR_END: anchor`, or
-/// all of it without an anchor.
+/// The name a line marks with `marker` (`ANCHOR:` or `ANCHOR_END:`), read as
+/// mdBook reads it: anywhere in the line, so in any comment syntax.
+fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = line[line.find(marker)? + marker.len()..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// The part of `file` between `ANCHOR: anchor` and `ANCHOR_END: anchor`,
+/// without the anchor lines, as mdBook includes it; all of `file` without an
+/// anchor.
 fn anchored(file: &str, anchor: Option<&str>) -> String {
     let Some(anchor) = anchor else {
         return file.to_string();
@@ -254,11 +265,10 @@ fn anchored(file: &str, anchor: Option<&str>) -> String {
     let mut inside = false;
     let mut text = String::new();
     for line in file.lines() {
-        let marker = line.trim_start().trim_start_matches('/').trim();
-        if marker == format!("ANCHOR: {anchor}") {
-            inside = true;
-        } else if marker == format!("ANCHOR_END: {anchor}") {
-            inside = false;
+        if let Some(name) = anchor_name(line, "ANCHOR_END:") {
+            inside &= name != anchor;
+        } else if let Some(name) = anchor_name(line, "ANCHOR:") {
+            inside |= name == anchor;
         } else if inside {
             text.push_str(line);
             text.push('\n');
@@ -444,4 +454,14 @@ fn what_counts_as_a_decimal_figure() {
     let rounding = &numbers("0.015")[0].1;
     assert!(backed(rounding, &[0.014728]));
     assert!(!backed(rounding, &[0.0156]));
+}
+
+#[test]
+fn anchors_are_read_as_mdbook_reads_them() {
+    let file = "a 0.1\n// ANCHOR: one\nb 0.2\n<!-- ANCHOR: two -->\nc 0.3\n\
+                <!-- ANCHOR_END: two -->\n// ANCHOR_END: one\nd 0.4\n";
+    assert_eq!(anchored(file, Some("one")), "b 0.2\nc 0.3\n");
+    assert_eq!(anchored(file, Some("two")), "c 0.3\n");
+    assert_eq!(anchored(file, Some("three")), "");
+    assert_eq!(anchored(file, None), file);
 }
