@@ -13,8 +13,8 @@ use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
-use neural_network::data::BinaryTask;
 use neural_network::data::mnist;
+use neural_network::data::{BinaryTask, Dataset};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
@@ -293,45 +293,10 @@ const PIECES_PER_EPOCH: usize = 16;
 /// straddle two pieces, so the steps are those of an ordinary shuffled epoch; between
 /// pieces the loss on the whole training set is measured.
 fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
-    let (x, y) = (&mnist.train.x, &mnist.train.y);
-    let n = x.nrows();
+    let n = mnist.train.len();
     let (mut curves, mut pieces) = (Vec::new(), Vec::new());
     for batch_size in MNIST_BATCHES {
-        // ANCHOR: examples_seen
-        let settings = Settings {
-            shuffle: Shuffle::Off,
-            ..timing::settings(batch_size, n, 1)
-        };
-        let m = settings.batch_size;
-        let piece = n.div_ceil(PIECES_PER_EPOCH).div_ceil(m) * m;
-        let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
-        let (mut w, mut b, mut seen, mut points) =
-            (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
-        for _epoch in 0..3 {
-            let mut order: Vec<usize> = (0..n).collect();
-            order.shuffle(&mut rng);
-            let shuffled = mnist.train.select(&order);
-            for start in (0..n).step_by(piece) {
-                let rows = start..(start + piece).min(n);
-                let (part_x, part_y) = (
-                    shuffled.x.slice(s![rows.clone(), ..]),
-                    shuffled.y.slice(s![rows.clone()]),
-                );
-                let trained =
-                    engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
-                (w, b, seen) = (trained.w, trained.b, seen + rows.len());
-                let loss = loss_at(
-                    x,
-                    y,
-                    &w,
-                    b,
-                    Loss::BinaryCrossEntropy,
-                    Activation::Sigmoid,
-                )?;
-                points.push((seen as f64, loss));
-            }
-        }
-        // ANCHOR_END: examples_seen
+        let (piece, points) = loss_after_each_piece(&mnist.train, batch_size)?;
         pieces.push((piece, n.div_ceil(piece)));
         curves.push(Line {
             label: batch_name(batch_size),
@@ -381,6 +346,51 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+// ANCHOR: examples_seen
+/// Trains three shuffled epochs a piece at a time; returns the piece size
+/// and, after each piece, the examples used so far and the training loss.
+fn loss_after_each_piece(
+    train: &Dataset,
+    batch_size: Option<usize>,
+) -> anyhow::Result<(usize, Vec<(f64, f64)>)> {
+    let (x, y, n) = (&train.x, &train.y, train.len());
+    let settings = Settings {
+        shuffle: Shuffle::Off,
+        ..timing::settings(batch_size, n, 1)
+    };
+    let m = settings.batch_size;
+    let piece = n.div_ceil(PIECES_PER_EPOCH).div_ceil(m) * m;
+    let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
+    let (mut w, mut b, mut seen, mut points) =
+        (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
+    for _epoch in 0..3 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut rng);
+        let shuffled = train.select(&order);
+        for start in (0..n).step_by(piece) {
+            let rows = start..(start + piece).min(n);
+            let (part_x, part_y) = (
+                shuffled.x.slice(s![rows.clone(), ..]),
+                shuffled.y.slice(s![rows.clone()]),
+            );
+            let trained =
+                engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
+            (w, b, seen) = (trained.w, trained.b, seen + rows.len());
+            let loss = loss_at(
+                x,
+                y,
+                &w,
+                b,
+                Loss::BinaryCrossEntropy,
+                Activation::Sigmoid,
+            )?;
+            points.push((seen as f64, loss));
+        }
+    }
+    Ok((piece, points))
+}
+// ANCHOR_END: examples_seen
 
 /// How long each batch size trains for in `mnist_time`.
 const TIME_BUDGET_SECONDS: f64 = 0.25;
