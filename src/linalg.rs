@@ -5,7 +5,7 @@ use ndarray::{Array2, ArrayRef2};
 use crate::error::ShapeError;
 
 // ANCHOR: matrix_multiply
-/// Multiplies an `(m, n)` matrix by an `(n, p)` matrix, giving an `(m, p)`
+/// Multiplies an `(n, d)` matrix by a `(d, p)` matrix, giving an `(n, p)`
 /// matrix.
 ///
 /// NumPy's `np.matmul` raises on mismatched shapes and ndarray's `dot` panics;

@@ -68,15 +68,9 @@ impl fmt::Display for Loss {
 }
 
 // ANCHOR: mse_loss
-/// Mean squared error: `mean((y_pred - y)²)`.
-///
-/// A note the blog leaves out: the trainer's update `Xᵀ(y_pred - y) / m` is the
-/// gradient of *half* this loss. The gradient of the MSE itself is twice as
-/// large, `2·Xᵀ(y_pred - y) / m`. The factor only rescales the learning rate (a
-/// step of `lr` on ½·MSE is a step of `lr / 2` on the MSE), so training still
-/// descends; the appendix of the book and the test
-/// `mse_update_is_the_gradient_of_half_the_mse` check it with finite
-/// differences.
+/// Mean squared error: `mean((y_pred - y)²)`. The trainer's step
+/// `Xᵀ(y_pred - y) / batch_len` is the gradient of *half* of it, which only
+/// rescales the learning rate (the appendix checks it numerically).
 pub fn mse_loss(
     y_pred: &ArrayRef1<f64>,
     y: &ArrayRef1<f64>,
@@ -86,12 +80,9 @@ pub fn mse_loss(
 // ANCHOR_END: mse_loss
 
 // ANCHOR: binary_cross_entropy
-/// Binary cross-entropy: `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with `ε
-/// =` [`BCE_EPSILON`].
-///
-/// `a` are predicted probabilities (after a sigmoid) and `y` labels in {0, 1}.
-/// With a sigmoid output, the trainer's update `Xᵀ(a - y) / m` is exactly this
-/// loss's gradient.
+/// Binary cross-entropy, `-mean(y·ln(a + ε) + (1 - y)·ln(1 - a + ε))` with
+/// `ε =` [`BCE_EPSILON`], of probabilities `a` and labels `y` in {0, 1}. With
+/// a sigmoid output, the step `Xᵀ(a - y) / batch_len` is its exact gradient.
 pub fn binary_cross_entropy(
     a: &ArrayRef1<f64>,
     y: &ArrayRef1<f64>,

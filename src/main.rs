@@ -104,43 +104,19 @@ fn run(args: Args) -> anyhow::Result<()> {
     describe("Training set", &train);
     describe("Test set", &test);
 
-    // ANCHOR: settings
-    let shuffle = if args.no_shuffle {
-        Shuffle::Off
-    } else {
-        Shuffle::Seeded(args.seed)
-    };
-    let settings = Settings::new(
-        args.lr,
-        args.epochs,
-        args.batch_size,
-        Loss::BinaryCrossEntropy,
-    )
-    .activation(Activation::Sigmoid)
-    .shuffle(shuffle);
-    // ANCHOR_END: settings
+    let settings = settings(&args);
     println!(
         "Training: logistic regression, batch size {}, learning rate {:?}, {} epochs, {}",
         settings.batch_size,
         settings.lr,
         settings.num_epochs,
-        match shuffle {
+        match settings.shuffle {
             Shuffle::Seeded(seed) => format!("shuffled with seed {seed}"),
             Shuffle::Off => "not shuffled".to_string(),
         }
     );
-    // ANCHOR: evaluate
     let trained = train_with_progress(&train, &settings)?;
-
-    let probabilities =
-        predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
-    let confusion = Confusion::of(&probabilities, &test.y)?;
-    println!(
-        "Test loss: {:.4}",
-        binary_cross_entropy(&probabilities, &test.y)?
-    );
-    println!("Test accuracy: {:.4}", confusion.accuracy());
-    // ANCHOR_END: evaluate
+    let confusion = evaluate(&trained, &test)?;
     println!(
         "Confusion counts (rows: true class, columns: predicted class; 0 is digit {}, 1 is digit {}):",
         test.classes.0, test.classes.1
@@ -172,6 +148,42 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+// ANCHOR: settings
+/// Logistic regression with the flags' batch size, learning rate, epochs
+/// and shuffling.
+fn settings(args: &Args) -> Settings {
+    let shuffle = if args.no_shuffle {
+        Shuffle::Off
+    } else {
+        Shuffle::Seeded(args.seed)
+    };
+    Settings::new(
+        args.lr,
+        args.epochs,
+        args.batch_size,
+        Loss::BinaryCrossEntropy,
+    )
+    .activation(Activation::Sigmoid)
+    .shuffle(shuffle)
+}
+// ANCHOR_END: settings
+
+// ANCHOR: evaluate
+/// Prints the test loss and accuracy of the trained model and returns its
+/// confusion counts.
+fn evaluate(trained: &Trained, test: &Dataset) -> anyhow::Result<Confusion> {
+    let probabilities =
+        predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
+    let confusion = Confusion::of(&probabilities, &test.y)?;
+    println!(
+        "Test loss: {:.4}",
+        binary_cross_entropy(&probabilities, &test.y)?
+    );
+    println!("Test accuracy: {:.4}", confusion.accuracy());
+    Ok(confusion)
+}
+// ANCHOR_END: evaluate
 
 /// Fails before training if the folder that `path` is to be written into does not exist,
 /// so that a long run does not end in an error after all.
@@ -220,8 +232,9 @@ fn describe(name: &str, set: &Dataset) {
     );
 }
 
-/// Trains from zero weights, printing the blog's line after each epoch; on a terminal, a
-/// progress bar on standard error shows how far the run is (it stays hidden otherwise).
+// ANCHOR: train
+/// Trains from zero weights, printing the blog's line after each epoch; on a
+/// terminal, a progress bar on standard error shows how far the run is.
 fn train_with_progress(
     train: &Dataset,
     settings: &Settings,
@@ -234,17 +247,16 @@ fn train_with_progress(
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} epoch {pos}/{len}, {elapsed} elapsed, about {eta} left",
     )?);
-    // ANCHOR: train
     let w_init = Array1::zeros(train.x.ncols());
     let trained =
         engine::train(&train.x, &train.y, &w_init, 0.0, settings, |epoch| {
             bar.suspend(|| println!("{epoch}"));
             bar.inc(1);
         });
-    // ANCHOR_END: train
     bar.finish_and_clear();
     Ok(trained?)
 }
+// ANCHOR_END: train
 
 /// The trained model as JSON: enough to apply it to new images.
 fn weights_json(

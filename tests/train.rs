@@ -175,7 +175,7 @@ fn the_last_batch_is_divided_by_its_own_size() {
     let y = array![1.0, 1.0, 1.0, 1.0, 1.0];
     let (lr, mut w, mut b) = (0.05, 0.0, 0.0);
     for batch in [0..2, 2..4, 4..5] {
-        let m = batch.len() as f64;
+        let batch_len = batch.len() as f64;
         let errors: Vec<f64> =
             batch.clone().map(|i| x[[i, 0]] * w + b - y[i]).collect();
         let grad_w: f64 = batch
@@ -183,9 +183,9 @@ fn the_last_batch_is_divided_by_its_own_size() {
             .zip(&errors)
             .map(|(i, e)| x[[i, 0]] * e)
             .sum::<f64>()
-            / m;
+            / batch_len;
         w -= lr * grad_w;
-        b -= lr * errors.iter().sum::<f64>() / m;
+        b -= lr * errors.iter().sum::<f64>() / batch_len;
     }
     let settings = Settings::new(lr, 1, 2, Loss::Mse).shuffle(Shuffle::Off);
     let trained = train(&x, &y, &array![0.0], 0.0, settings);
@@ -296,3 +296,21 @@ fn helpers_match_their_definitions() {
         "a confident mistake costs -ln(1e-15), not infinity"
     );
 }
+
+// ANCHOR: fixed_order_settles
+#[test]
+fn exercise_4_in_a_fixed_order_still_settles_on_the_line() {
+    // Exercise 4's data and settings without shuffling, for 500 epochs.
+    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
+    let y = x.column(0).mapv(|v| 2.0 * v);
+    let settings = Settings::new(0.01, 500, 2, Loss::Mse).shuffle(Shuffle::Off);
+    let trained = train(&x, &y, &array![0.0], 0.0, settings);
+    let loss = &trained.loss_history;
+    // The loss rises at epochs 5 and 6, then falls at every later epoch,
+    assert!(loss[3] < loss[4] && loss[4] < loss[5]);
+    assert!(loss[5..].windows(2).all(|pair| pair[1] < pair[0]));
+    // toward w = 2, b = 0, where every sample's error is zero.
+    assert!(loss[499] < 1e-5);
+    assert!((trained.w[0] - 2.0).abs() < 1e-3 && trained.b.abs() < 1e-2);
+}
+// ANCHOR_END: fixed_order_settles

@@ -13,8 +13,8 @@ use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
-use neural_network::data::BinaryTask;
 use neural_network::data::mnist;
+use neural_network::data::{BinaryTask, Dataset};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
@@ -107,7 +107,20 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// `batch_sizes.svg`: Exercise 1's data trained with batch sizes 1, 2, 4 and 8.
 fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
-    // ANCHOR: batch_sizes
+    let runs = batch_size_runs()?;
+    println!("batch_sizes.svg, loss per epoch:");
+    chart_and_table(
+        &out_dir.join("batch_sizes.svg"),
+        "y = 2x, learning rate 0.01: loss per epoch by batch size",
+        &runs,
+        None,
+    )
+}
+
+// ANCHOR: batch_sizes
+/// Exercise 1's data trained for 30 epochs with batch sizes 1, 2, 4 and 8:
+/// each run's loss history, labelled.
+fn batch_size_runs() -> anyhow::Result<Vec<(String, Vec<f64>)>> {
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
     let mut runs = Vec::new();
@@ -118,14 +131,9 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
             gradient_descent(&x, &y, &array![0.0], 0.0, &settings, |_| {})?;
         runs.push((format!("batch size {batch_size}"), trained.loss_history));
     }
-    // ANCHOR_END: batch_sizes
-    println!("batch_sizes.svg, loss per epoch:");
-    chart_and_table(
-        &out_dir.join("batch_sizes.svg"),
-        "y = 2x, learning rate 0.01: loss per epoch by batch size",
-        &runs,
-    )
+    Ok(runs)
 }
+// ANCHOR_END: batch_sizes
 
 /// The main program's model: logistic regression from zero weights, batch size 32,
 /// learning rate 0.1, 10 epochs.
@@ -151,11 +159,7 @@ fn train_mnist(
 /// `mnist_shuffling.svg`: the MNIST training set sorted by label (every 0, then every 1),
 /// trained with a fresh shuffle every epoch and in that order.
 fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
-    // ANCHOR: sorted
-    let mut order: Vec<usize> = (0..mnist.train.len()).collect();
-    order.sort_by(|&i, &j| mnist.train.y[i].total_cmp(&mnist.train.y[j]));
-    let sorted = mnist.train.select(&order);
-    // ANCHOR_END: sorted
+    let sorted = sorted_by_label(&mnist.train);
     let mut runs = Vec::new();
     println!("mnist_shuffling.svg, training set sorted by label:");
     for (label, shuffle) in [
@@ -171,8 +175,19 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         &out_dir.join("mnist_shuffling.svg"),
         "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
         &runs,
+        None,
     )
 }
+
+// ANCHOR: sorted
+/// The data set with every sample of target 0 first, then every sample of
+/// target 1, each in its original order.
+fn sorted_by_label(set: &Dataset) -> Dataset {
+    let mut order: Vec<usize> = (0..set.len()).collect();
+    order.sort_by(|&i, &j| set.y[i].total_cmp(&set.y[j]));
+    set.select(&order)
+}
+// ANCHOR_END: sorted
 
 /// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
 /// the first two test images of each digit.
@@ -223,9 +238,9 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         .w
         .iter()
         .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
+    println!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
     println!(
-        "mnist_weights.svg: weights from {lo:.4} to {hi:.4}, corner pixel's weight {:.4}, bias {:.4}, \
-         test accuracy {accuracy:.4}",
+        "corner pixel's weight {:.4}, bias {:.4}, test accuracy {accuracy:.4}",
         trained.w[0], trained.b
     );
     Ok(())
@@ -256,65 +271,46 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         )?;
         runs.push((batch_name(batch_size), trained.loss_history));
     }
-    println!("mnist_epochs.svg, loss per epoch:");
+    // Every run starts from the same zero weights, so from the same loss.
+    let initial = loss_at(
+        x,
+        y,
+        &Array1::zeros(x.ncols()),
+        0.0,
+        Loss::BinaryCrossEntropy,
+        Activation::Sigmoid,
+    )?;
+    println!(
+        "mnist_epochs.svg, loss per epoch; before any step (epoch 0) every batch \
+         size\nstarts from the loss of the zero weights, {initial:.6}:"
+    );
     chart_and_table(
         &out_dir.join("mnist_epochs.svg"),
         "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
         &runs,
+        Some(initial),
     )
 }
 
-/// How many times per epoch `mnist_examples` measures the loss.
-const MEASUREMENTS_PER_EPOCH: usize = 16;
+/// Into how many pieces `mnist_examples` cuts an epoch, at most: it measures the loss
+/// after each piece.
+const PIECES_PER_EPOCH: usize = 16;
 
 /// `mnist_examples.svg`: MNIST 0 vs 1, loss against the number of training examples the
-/// steps have used, measured 16 times per epoch over the first 3 epochs.
+/// steps have used, measured after every piece of an epoch over the first 3 epochs.
 ///
 /// The library reports the loss once per epoch, so this chart cuts each shuffled epoch into
 /// pieces of whole batches and trains on one piece at a time, in order, continuing from
-/// where the last piece stopped. Batches never straddle two pieces, so the steps are those
-/// of an ordinary shuffled epoch; between pieces the loss on the whole training set is
-/// measured.
+/// where the last piece stopped. A piece is at least a sixteenth of the epoch, rounded up
+/// to whole batches, so an epoch has at most 16 pieces (the last one shorter). Batches never
+/// straddle two pieces, so the steps are those of an ordinary shuffled epoch; between
+/// pieces the loss on the whole training set is measured.
 fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
-    let (x, y) = (&mnist.train.x, &mnist.train.y);
-    let n = x.nrows();
-    let mut curves = Vec::new();
+    let n = mnist.train.len();
+    let (mut curves, mut pieces) = (Vec::new(), Vec::new());
     for batch_size in MNIST_BATCHES {
-        // ANCHOR: examples_seen
-        let settings = Settings {
-            shuffle: Shuffle::Off,
-            ..timing::settings(batch_size, n, 1)
-        };
-        let m = settings.batch_size;
-        let piece = (n / MEASUREMENTS_PER_EPOCH).div_ceil(m) * m;
-        let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
-        let (mut w, mut b, mut seen, mut points) =
-            (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
-        for _epoch in 0..3 {
-            let mut order: Vec<usize> = (0..n).collect();
-            order.shuffle(&mut rng);
-            let shuffled = mnist.train.select(&order);
-            for start in (0..n).step_by(piece) {
-                let rows = start..(start + piece).min(n);
-                let (part_x, part_y) = (
-                    shuffled.x.slice(s![rows.clone(), ..]),
-                    shuffled.y.slice(s![rows.clone()]),
-                );
-                let trained =
-                    engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
-                (w, b, seen) = (trained.w, trained.b, seen + rows.len());
-                let loss = loss_at(
-                    x,
-                    y,
-                    &w,
-                    b,
-                    Loss::BinaryCrossEntropy,
-                    Activation::Sigmoid,
-                )?;
-                points.push((seen as f64, loss));
-            }
-        }
-        // ANCHOR_END: examples_seen
+        let (piece, points) = loss_after_each_piece(&mnist.train, batch_size)?;
+        pieces.push((piece, n.div_ceil(piece)));
         curves.push(Line {
             label: batch_name(batch_size),
             points,
@@ -336,21 +332,78 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         &curves,
     )?;
     println!(
-        "mnist_examples.svg, loss after the first piece (about 1/16 epoch), 1 epoch and 3 epochs:"
+        "mnist_examples.svg, loss on the training set after the first piece, \
+         1 epoch and 3 epochs\n(the full batch's piece is the whole epoch):"
     );
-    for curve in &curves {
+    println!(
+        "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
+        "", "piece", "pieces", "after", "after", "after"
+    );
+    println!(
+        "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
+        "", "size", "/epoch", "1 piece", "1 epoch", "3 epochs"
+    );
+    for (curve, (piece, count)) in curves.iter().zip(pieces) {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
-        let per_epoch = curve.points.len() / 3;
+        let first = if count > 1 {
+            format!("{:.6}", at(0))
+        } else {
+            "-".to_string()
+        };
         println!(
-            "{:>16}  {:>10.6}  {:>10.6}  {:>10.6}",
+            "{:>16}  {piece:>6}  {count:>6}  {first:>11}  {:>11.6}  {:>11.6}",
             curve.label,
-            at(0),
-            at(per_epoch - 1),
+            at(count - 1),
             at(curve.points.len() - 1)
         );
     }
     Ok(())
 }
+
+// ANCHOR: examples_seen
+/// Trains three shuffled epochs a piece at a time; returns the piece size
+/// and, after each piece, the examples used so far and the training loss.
+fn loss_after_each_piece(
+    train: &Dataset,
+    batch_size: Option<usize>,
+) -> anyhow::Result<(usize, Vec<(f64, f64)>)> {
+    let (x, y, n) = (&train.x, &train.y, train.len());
+    let settings = Settings {
+        shuffle: Shuffle::Off,
+        ..timing::settings(batch_size, n, 1)
+    };
+    let m = settings.batch_size;
+    let piece = n.div_ceil(PIECES_PER_EPOCH).div_ceil(m) * m;
+    let mut rng = ChaCha8Rng::seed_from_u64(DEFAULT_SEED);
+    let (mut w, mut b, mut seen, mut points) =
+        (Array1::zeros(x.ncols()), 0.0, 0, Vec::new());
+    for _epoch in 0..3 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut rng);
+        let shuffled = train.select(&order);
+        for start in (0..n).step_by(piece) {
+            let rows = start..(start + piece).min(n);
+            let (part_x, part_y) = (
+                shuffled.x.slice(s![rows.clone(), ..]),
+                shuffled.y.slice(s![rows.clone()]),
+            );
+            let trained =
+                engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
+            (w, b, seen) = (trained.w, trained.b, seen + rows.len());
+            let loss = loss_at(
+                x,
+                y,
+                &w,
+                b,
+                Loss::BinaryCrossEntropy,
+                Activation::Sigmoid,
+            )?;
+            points.push((seen as f64, loss));
+        }
+    }
+    Ok((piece, points))
+}
+// ANCHOR_END: examples_seen
 
 /// How long each batch size trains for in `mnist_time`.
 const TIME_BUDGET_SECONDS: f64 = 0.25;
@@ -402,15 +455,23 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Draws labelled loss histories as a loss-per-epoch chart (log scale) at `path` and prints
-/// the numbers behind it as a table.
+/// the numbers behind it as a table. With `initial`, the loss before training, every curve
+/// starts from it at epoch 0, so that the chart shows the first epoch's fall too.
 fn chart_and_table(
     path: &Path,
     title: &str,
     runs: &[(String, Vec<f64>)],
+    initial: Option<f64>,
 ) -> anyhow::Result<()> {
     let curves: Vec<Line> = runs
         .iter()
-        .map(|(label, losses)| Line::per_epoch(label, losses))
+        .map(|(label, losses)| {
+            let mut line = Line::per_epoch(label, losses);
+            if let Some(loss) = initial {
+                line.points.insert(0, (0.0, loss));
+            }
+            line
+        })
         .collect();
     plot::loss_per_epoch(path, title, Scale::Log, &curves)?;
     let columns: Vec<(&str, &[f64])> = runs

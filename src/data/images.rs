@@ -199,7 +199,8 @@ impl<A: Clone> Dataset<Array2<A>> {
 
     /// Splits into a training and a test set the way scikit-learn's `train_test_split`
     /// does: a seeded random permutation, whose first `ceil(test_fraction · n)` samples are
-    /// the test set and the rest the training set.
+    /// the test set and the rest the training set. The permutation is ChaCha8's, not
+    /// NumPy's, so the same seed picks other samples than scikit-learn would.
     pub fn train_test_split(
         &self,
         test_fraction: f64,

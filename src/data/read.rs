@@ -122,12 +122,12 @@ pub struct BinaryTask {
     pub normalization: Normalization,
 }
 
+// ANCHOR: binary_task
 impl BinaryTask {
-    // ANCHOR: binary_task
-    /// Loads `dir`, keeps `classes` (the first `limit` images of each set, if given) and
-    /// normalizes both sets with the training set's statistics only: the test set stands
-    /// for data the model has never seen, so nothing may be learned from it, not even its
-    /// mean.
+    /// Loads `dir`, keeps `classes` (the first `limit` images of each set, if
+    /// given) and normalizes both sets with the training set's statistics
+    /// only: the test set stands for data the model has never seen, so nothing
+    /// may be learned from it, not even its mean.
     pub fn load(
         dir: &Path,
         classes: (u8, u8),
@@ -145,5 +145,5 @@ impl BinaryTask {
             normalization,
         })
     }
-    // ANCHOR_END: binary_task
 }
+// ANCHOR_END: binary_task
