@@ -2,10 +2,10 @@
 //! one sample (one row of `X`) at a time, on the rows where they are, so that
 //! a mini-batch is a list of row numbers and the data set is never copied.
 //!
-//! The loops over one row, a dot product and `acc + a·x`, are written out on
-//! slices: they are inlined into the trainer's copy compiled for AVX2, where
-//! ndarray's own are compiled once for the baseline processor. Each row is
-//! first seen as `f64` values ([`Row::values`]), whatever its storage.
+//! The loops over one row, a dot product and `acc + a·x`, are written out
+//! here in groups of eight values ([`Row::group`]), whatever the row's
+//! storage: they are inlined into the trainer's copy compiled for AVX2,
+//! where ndarray's own are compiled once for the baseline processor.
 
 use std::ops::Range;
 
@@ -32,7 +32,7 @@ pub(crate) struct Visit<'a, X> {
 /// added into the gradient while the row is still in cache.
 #[inline(always)]
 pub(crate) fn accumulate_gradient<X: Inputs>(
-    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
+    visit: &Visit<'_, X>,
     batch: Range<usize>,
     w: &[f64],
     b: f64,
@@ -42,10 +42,10 @@ pub(crate) fn accumulate_gradient<X: Inputs>(
     let mut error_sum = 0.0;
     for k in batch {
         let i = visit.order[k];
-        let x = visit.x.row(i).values(scratch);
-        let z = dot(x, w, visit.row_ahead(k)) + b;
+        let row = visit.x.row(i);
+        let z = dot(row, w, visit.row_ahead(k)) + b;
         let error = activation.apply_scalar(z) - visit.y[i];
-        add_scaled(grad_w, error, x);
+        add_scaled(grad_w, error, row);
         error_sum += error;
     }
     error_sum
@@ -75,7 +75,7 @@ pub(crate) fn step(
 /// The mean loss over every sample, in one pass over `X` and no allocation.
 #[inline(always)]
 pub(crate) fn mean_loss<X: Inputs>(
-    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
+    visit: &Visit<'_, X>,
     w: &[f64],
     b: f64,
     loss: Loss,
@@ -83,10 +83,8 @@ pub(crate) fn mean_loss<X: Inputs>(
 ) -> f64 {
     let mut total = 0.0;
     for (i, &target) in visit.y.iter().enumerate() {
-        let x = visit.x.row(i).values(scratch);
-        let no_row = None::<X::Row<'_>>;
-        let prediction = activation.apply_scalar(dot(x, w, no_row) + b);
-        total += loss.per_sample(prediction, target);
+        let z = dot(visit.x.row(i), w, None) + b;
+        total += loss.per_sample(activation.apply_scalar(z), target);
     }
     total / visit.y.len() as f64
 }
@@ -99,14 +97,14 @@ pub(crate) fn mean_loss<X: Inputs>(
 /// With each group of eight it asks for the same group of `ahead`, a row
 /// needed soon.
 #[inline(always)]
-fn dot<R: Row>(x: &[f64], w: &[f64], ahead: Option<R>) -> f64 {
-    let (x_groups, w_groups) = (x.chunks_exact(8), w.chunks_exact(8));
-    let (x_rest, w_rest) = (x_groups.remainder(), w_groups.remainder());
+fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
+    let groups = x.width() / 8;
     let mut p = [0.0; 8];
-    for (k, (xs, ws)) in x_groups.zip(w_groups).enumerate() {
+    for k in 0..groups {
         if let Some(row) = ahead {
             row.prefetch_group(k);
         }
+        let (xs, ws) = (x.group(k), &w[8 * k..8 * k + 8]);
         for lane in 0..8 {
             p[lane] += xs[lane] * ws[lane];
         }
@@ -115,8 +113,8 @@ fn dot<R: Row>(x: &[f64], w: &[f64], ahead: Option<R>) -> f64 {
     for lane in 0..4 {
         sum += p[lane] + p[lane + 4];
     }
-    for (&x, &w) in x_rest.iter().zip(w_rest) {
-        sum += x * w;
+    for (j, &w) in w.iter().enumerate().skip(8 * groups) {
+        sum += x.value(j) * w;
     }
     sum
 }
@@ -124,9 +122,16 @@ fn dot<R: Row>(x: &[f64], w: &[f64], ahead: Option<R>) -> f64 {
 
 /// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
 #[inline(always)]
-fn add_scaled(acc: &mut [f64], a: f64, x: &[f64]) {
-    for (acc, &x) in acc.iter_mut().zip(x) {
-        *acc += a * x;
+fn add_scaled<R: Row>(acc: &mut [f64], a: f64, x: R) {
+    let groups = x.width() / 8;
+    for (k, acc) in acc.chunks_exact_mut(8).enumerate() {
+        let xs = x.group(k);
+        for lane in 0..8 {
+            acc[lane] += a * xs[lane];
+        }
+    }
+    for (j, acc) in acc.iter_mut().enumerate().skip(8 * groups) {
+        *acc += a * x.value(j);
     }
 }
 
@@ -170,18 +175,24 @@ pub(crate) fn prefetch(address: *const i8) {
 /// over the weights instead of one.
 #[inline(always)]
 pub(crate) fn step_per_sample<X: Inputs>(
-    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
+    visit: &Visit<'_, X>,
     w: &mut [f64],
     b: &mut f64,
     lr: f64,
     activation: Activation,
 ) {
     for (k, &i) in visit.order.iter().enumerate() {
-        let x = visit.x.row(i).values(scratch);
-        let z = dot(x, w, visit.row_ahead(k)) + *b;
+        let row = visit.x.row(i);
+        let z = dot(row, w, visit.row_ahead(k)) + *b;
         let error = activation.apply_scalar(z) - visit.y[i];
-        for (w, &x) in w.iter_mut().zip(x) {
-            *w -= lr * (error * x);
+        for (k, w) in w.chunks_exact_mut(8).enumerate() {
+            let xs = row.group(k);
+            for lane in 0..8 {
+                w[lane] -= lr * (error * xs[lane]);
+            }
+        }
+        for (j, w) in w.iter_mut().enumerate().skip(8 * (row.width() / 8)) {
+            *w -= lr * (error * row.value(j));
         }
         *b -= lr * error;
     }
@@ -194,7 +205,7 @@ pub(crate) fn step_per_sample<X: Inputs>(
 /// batch, the end of one epoch and the start of the next read `X` once.
 #[inline(always)]
 pub(crate) fn loss_and_gradient<X: Inputs>(
-    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
+    visit: &Visit<'_, X>,
     (w, b): (&[f64], f64),
     (loss, activation): (Loss, Activation),
     grad_w: &mut [f64],
@@ -202,12 +213,11 @@ pub(crate) fn loss_and_gradient<X: Inputs>(
     grad_w.fill(0.0);
     let (mut total, mut error_sum) = (0.0, 0.0);
     for (i, &target) in visit.y.iter().enumerate() {
-        let x = visit.x.row(i).values(scratch);
-        let no_row = None::<X::Row<'_>>;
-        let prediction = activation.apply_scalar(dot(x, w, no_row) + b);
+        let row = visit.x.row(i);
+        let prediction = activation.apply_scalar(dot(row, w, None) + b);
         total += loss.per_sample(prediction, target);
         let error = prediction - target;
-        add_scaled(grad_w, error, x);
+        add_scaled(grad_w, error, row);
         error_sum += error;
     }
     (total / visit.y.len() as f64, error_sum)

@@ -14,7 +14,7 @@
 //!
 //! [`gradient_descent`]: crate::gradient_descent
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, CowArray, Ix2};
 use rand_chacha::ChaCha8Rng;
 
 use crate::train::{check_inputs, check_problem, epoch_order};
@@ -111,7 +111,7 @@ impl Tuning {
 /// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
 /// and the `epoch_times` program run. `X` is how it holds the inputs.
 #[derive(Debug, Clone)]
-pub struct Trainer<'a, X = ArrayView2<'a, f64>> {
+pub struct Trainer<'a, X = CowArray<'a, f64, Ix2>> {
     /// The data, and the order in which the last epoch visited its rows.
     visit: Visit<'a, X>,
     settings: Settings,
@@ -121,8 +121,6 @@ pub struct Trainer<'a, X = ArrayView2<'a, f64>> {
     rng: Option<ChaCha8Rng>,
     /// The summed gradient of the current batch, reused batch after batch.
     grad_w: Vec<f64>,
-    /// Room for one row's values, for rows not stored as `f64`.
-    scratch: Vec<f64>,
     /// With a full batch, `Some(Σ error)` once `grad_w` holds the sums at
     /// the current parameters, from the previous epoch's loss pass.
     gradient_ready: Option<f64>,
@@ -154,7 +152,8 @@ impl<'a> Trainer<'a> {
         tuning: Tuning,
     ) -> Result<Self, TrainError> {
         check_inputs(x, y, w, b, settings)?;
-        Ok(Self::start(x.view(), y.view(), (w, b), settings, tuning))
+        let x = x.as_standard_layout();
+        Ok(Self::start(x, y.view(), (w, b), settings, tuning))
     }
 }
 
@@ -206,7 +205,6 @@ impl<'a, X: Inputs> Trainer<'a, X> {
             b,
             rng: settings.shuffle.generator(),
             grad_w: vec![0.0; w.len()],
-            scratch: vec![0.0; w.len()],
             gradient_ready: None,
             epochs_done: 0,
             diverged: false,
@@ -218,8 +216,7 @@ impl<'a, X: Inputs> Trainer<'a, X> {
     fn steps_per_sample(&mut self) {
         let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
         let (w, b) = (&mut self.w, &mut self.b);
-        let rows = (&self.visit, &mut self.scratch[..]);
-        step_per_sample(rows, w, b, lr, activation);
+        step_per_sample(&self.visit, w, b, lr, activation);
     }
 
     /// The current weights.
@@ -260,8 +257,7 @@ impl<X: Inputs> Trainer<'_, X> {
         }
         let (loss_fn, activation) =
             (self.settings.loss_fn, self.settings.activation_fn);
-        let rows = (&self.visit, &mut self.scratch[..]);
-        mean_loss(rows, &self.w, self.b, loss_fn, activation)
+        mean_loss(&self.visit, &self.w, self.b, loss_fn, activation)
     }
 }
 // ANCHOR_END: steps_and_loss
@@ -275,14 +271,13 @@ impl<X: Inputs> Trainer<'_, X> {
         let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
         let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
         let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
+        let (w, b) = (&mut self.w, &mut self.b);
         for start in (0..n).step_by(batch_size) {
             let batch = start..(start + batch_size).min(n);
             let batch_len = batch.len();
             grad_w.fill(0.0);
-            let rows = (visit, &mut scratch[..]);
             let error_sum =
-                accumulate_gradient(rows, batch, w, *b, activation, grad_w);
+                accumulate_gradient(visit, batch, w, *b, activation, grad_w);
             step(w, b, (grad_w, error_sum), batch_len, lr);
         }
     }
@@ -302,20 +297,18 @@ impl<X: Inputs> Trainer<'_, X> {
         let activation = self.settings.activation_fn;
         self.visit.order = (0..n).collect();
         let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
+        let (w, b) = (&mut self.w, &mut self.b);
         let error_sum = match self.gradient_ready.take() {
             Some(error_sum) => error_sum,
             None => {
                 grad_w.fill(0.0);
-                let rows = (visit, &mut scratch[..]);
-                accumulate_gradient(rows, 0..n, w, *b, activation, grad_w)
+                accumulate_gradient(visit, 0..n, w, *b, activation, grad_w)
             }
         };
         step(w, b, (grad_w, error_sum), n, lr);
         let functions = (loss_fn, activation);
-        let rows = (visit, &mut scratch[..]);
         let (loss, next_error_sum) =
-            loss_and_gradient(rows, (w, *b), functions, grad_w);
+            loss_and_gradient(visit, (w, *b), functions, grad_w);
         self.gradient_ready = Some(next_error_sum);
         loss
     }

@@ -7,7 +7,7 @@
 //! below does the same operations in the same order on either kind of row, so
 //! the results are the same bit for bit.
 
-use ndarray::{ArrayRef2, ArrayView1, ArrayView2};
+use ndarray::{CowArray, Ix2};
 
 use super::kernels::prefetch;
 use super::pixels::Pixels;
@@ -27,15 +27,16 @@ pub trait Inputs {
 }
 
 // ANCHOR: row
-/// One sample's inputs as the engine reads them.
+/// One sample's inputs, read in groups of eight values (a cache line of
+/// `f64`): what the engine's loops need of a row, however it is stored.
 pub trait Row: Copy {
-    /// The row's values as `f64`: the row itself where it is stored so, or
-    /// its values written into `scratch`.
-    fn values<'s>(self, scratch: &'s mut [f64]) -> &'s [f64]
-    where
-        Self: 's;
-    /// Asks for the memory of the row's `k`-th group of eight values, before
-    /// they are needed.
+    /// How many values the row has.
+    fn width(self) -> usize;
+    /// Values `8k` to `8k + 7`.
+    fn group(self, k: usize) -> [f64; 8];
+    /// Value `j`.
+    fn value(self, j: usize) -> f64;
+    /// Asks for the memory of group `k`, before it is needed.
     fn prefetch_group(self, k: usize);
 }
 // ANCHOR_END: row
@@ -59,9 +60,11 @@ impl<T: Inputs> Inputs for &T {
     }
 }
 
-impl Inputs for ArrayView2<'_, f64> {
+/// A matrix of `f64` in row-major order: the caller's own, or a copy in
+/// that order of one that was not (such as a column-major matrix).
+impl Inputs for CowArray<'_, f64, Ix2> {
     type Row<'r>
-        = ArrayView1<'r, f64>
+        = &'r [f64]
     where
         Self: 'r;
 
@@ -73,34 +76,35 @@ impl Inputs for ArrayView2<'_, f64> {
         self.dim().1
     }
 
-    fn row(&self, i: usize) -> ArrayView1<'_, f64> {
-        let x: &ArrayRef2<f64> = self;
-        x.row(i)
+    fn row(&self, i: usize) -> &[f64] {
+        let d = self.ncols();
+        let all = self.as_slice().expect("made row-major by the trainer");
+        &all[i * d..(i + 1) * d]
     }
 }
 
 // ANCHOR: f64_row
-/// A row of `f64` is read where it is; only a row that is not contiguous in
-/// memory (as in a column-major matrix) is copied first.
-impl Row for ArrayView1<'_, f64> {
+/// A row of `f64` is read where it is.
+impl Row for &[f64] {
     #[inline(always)]
-    fn values<'s>(self, scratch: &'s mut [f64]) -> &'s [f64]
-    where
-        Self: 's,
-    {
-        match self.to_slice() {
-            Some(values) => values,
-            None => {
-                scratch.iter_mut().zip(self).for_each(|(s, &v)| *s = v);
-                scratch
-            }
-        }
+    fn width(self) -> usize {
+        <[f64]>::len(self)
+    }
+
+    #[inline(always)]
+    fn group(self, k: usize) -> [f64; 8] {
+        self[8 * k..8 * k + 8].try_into().expect("eight values")
+    }
+
+    #[inline(always)]
+    fn value(self, j: usize) -> f64 {
+        self[j]
     }
 
     #[inline(always)]
     fn prefetch_group(self, k: usize) {
         // Eight `f64` are one 64-byte cache line.
-        if let Some(value) = self.to_slice().and_then(|r| r.get(k * 8)) {
+        if let Some(value) = self.get(k * 8) {
             prefetch(std::ptr::from_ref(value).cast());
         }
     }
@@ -132,18 +136,26 @@ impl Inputs for Pixels {
 }
 
 // ANCHOR: pixel_row
-/// A row of bytes is turned into its `f64` values through the table, once
-/// per visit, into a scratch row that stays in the processor's nearest cache.
+/// A row of bytes: eight bytes are read at once, as one 64-bit word, and each
+/// is looked up in the table.
 impl Row for PixelRow<'_> {
     #[inline(always)]
-    fn values<'s>(self, scratch: &'s mut [f64]) -> &'s [f64]
-    where
-        Self: 's,
-    {
-        for (value, &byte) in scratch.iter_mut().zip(self.bytes) {
-            *value = self.table[usize::from(byte)];
-        }
-        scratch
+    fn width(self) -> usize {
+        self.bytes.len()
+    }
+
+    #[inline(always)]
+    fn group(self, k: usize) -> [f64; 8] {
+        let eight = self.bytes[8 * k..8 * k + 8].try_into();
+        let word = u64::from_le_bytes(eight.expect("eight bytes"));
+        std::array::from_fn(|lane| {
+            self.table[((word >> (8 * lane)) & 0xff) as usize]
+        })
+    }
+
+    #[inline(always)]
+    fn value(self, j: usize) -> f64 {
+        self.table[usize::from(self.bytes[j])]
     }
 
     #[inline(always)]
@@ -174,23 +186,16 @@ mod tests {
             std: 3.0,
         };
         let pixels = Pixels::new(bytes, &normalization);
-        let x = pixels.to_f64();
-        let column_major =
-            x.t().as_standard_layout().reversed_axes().to_owned();
-        let mut scratch = vec![0.0; 19];
+        let x = CowArray::from(pixels.to_f64());
         for i in 0..3 {
-            let expected = x.row(i).to_vec();
-            let view = x.view();
-            assert_eq!(
-                Inputs::row(&view, i).values(&mut scratch),
-                &expected[..]
-            );
-            let view = column_major.view();
-            assert_eq!(
-                Inputs::row(&view, i).values(&mut scratch),
-                &expected[..]
-            );
-            assert_eq!(pixels.row(i).values(&mut scratch), &expected[..]);
+            let (f64_row, pixel_row) = (x.row(i), pixels.row(i));
+            assert_eq!(f64_row.width(), pixel_row.width());
+            for k in 0..2 {
+                assert_eq!(f64_row.group(k), pixel_row.group(k));
+            }
+            for j in 0..19 {
+                assert_eq!(f64_row.value(j), pixel_row.value(j));
+            }
         }
     }
 }
