@@ -593,6 +593,13 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         "the page had problems:\n  {}",
         problems.join("\n  ")
     );
+    let diverged: Vec<&Vec<String>> =
+        records.iter().filter(|r| r[0] == "diverged").collect();
+    assert!(
+        diverged.len() == 1 && diverged[0][1].contains("diverged"),
+        "with learning rate 0.5 for 100 epochs the page should report the \
+         crate's divergence error, but said {diverged:?}"
+    );
     let line = compare_line(&runs(&records, "line"));
     let digits = compare_digits(&runs(&records, "digits"));
     assert!(

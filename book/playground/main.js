@@ -303,6 +303,7 @@ async function received({ data: message }) {
       needs.textContent = `The playground could not start: ${message.failed.message}`;
       return;
     }
+    results.hidden = true;
     say(`Training stopped: ${message.failed.message}`, 'failed');
     return;
   }

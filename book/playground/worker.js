@@ -43,10 +43,16 @@ async function start({ module, images, labels }) {
 function train({ data, batches, lr, epochs, shuffle, seed }) {
   return batches.map((batch) => {
     const size = batch ?? undefined;
-    const run =
-      data === 'digits'
-        ? digits.train(size, lr, epochs, shuffle, BigInt(seed))
-        : train_line(size, lr, epochs, shuffle, BigInt(seed));
+    let run;
+    try {
+      run =
+        data === 'digits'
+          ? digits.train(size, lr, epochs, shuffle, BigInt(seed))
+          : train_line(size, lr, epochs, shuffle, BigInt(seed));
+    } catch (error) {
+      const which = batch === null ? 'the full batch' : `batch size ${batch}`;
+      throw new Error(`${which}: ${error instanceof Error ? error.message : error}`);
+    }
     const result = {
       batchSize: run.batch_size,
       samples: run.samples,

@@ -6,6 +6,8 @@
 //   line     BATCH  W  B  LOSS,LOSS,...          (the line's default run)
 //   digits   BATCH  ACCURACY  B  LOSS,LOSS,...   (the MNIST default run)
 //   time     MS                                  (one timed MNIST default run)
+//   diverged TEXT                                (what the page says when the
+//                                                 line's loss overflows)
 //   problem  TEXT                                (a console error or warning,
 //                                                 an uncaught error, or a
 //                                                 request to another host)
@@ -137,6 +139,14 @@ try {
     print('line', run.batch, w, b, run.losses.join(','));
   }
   await screenshots('line');
+
+  // A learning rate far too large: the crate's error reaches the reader.
+  await page.fill('#playground-form input[name=lr]', '0.5');
+  await page.fill('#playground-form input[name=epochs]', '100');
+  await page.focus('#playground-form button[type=submit]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#playground-form:is([data-state=done], [data-state=failed])');
+  print('diverged', await page.textContent('#playground-status'));
 
   // The data set chosen with the keyboard: the arrow key moves to MNIST.
   await page.focus('#playground-form input[name=data][value=line]');
