@@ -49,6 +49,7 @@ const context = await chromium.launchPersistentContext(profile, {
     '--disable-background-networking',
     '--disable-component-update',
     '--no-first-run',
+    '--disable-sync',
   ],
 });
 
