@@ -308,6 +308,9 @@ pub fn loss_per_epoch(
     lines(title, x, y, curves)
 }
 
+/// At most this many tick labels on the x axis (plotters' default).
+const X_LABELS: usize = 11;
+
 /// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
 /// are (linear or log ranges); `names` are the axes' labels.
 fn draw_curves<X, Y>(
@@ -324,9 +327,18 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
+    // Never more tick labels than x values, so that five epochs are labelled
+    // 1 to 5, not 1, 1.5, 2, …
+    let mut xs: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
     let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
     chart
         .configure_mesh()
+        .x_labels(xs.len().min(X_LABELS))
         .x_desc(names.0)
         .y_desc(names.1)
         .x_label_formatter(&|v| short_number(*v))

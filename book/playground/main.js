@@ -123,8 +123,10 @@ function numberCell(value, text = short(value)) {
   return cell;
 }
 
-function table(headings, rows) {
+// A table in a wrapper that scrolls sideways on a narrow screen.
+function table(id, headings, rows) {
   const element = document.createElement('table');
+  element.id = id;
   const head = element.createTHead().insertRow();
   for (const heading of headings) {
     const th = document.createElement('th');
@@ -136,7 +138,10 @@ function table(headings, rows) {
   for (const cells of rows) {
     body.insertRow().append(...cells);
   }
-  return element;
+  const wrapper = document.createElement('div');
+  wrapper.className = 'table-wrapper';
+  wrapper.append(element);
+  return wrapper;
 }
 
 // One row per run: the final loss and parameters, or the test accuracy.
@@ -159,9 +164,7 @@ function summaryTable(request, runs) {
     }
     return cells;
   });
-  const element = table(headings, rows);
-  element.id = 'playground-summary';
-  return element;
+  return table('playground-summary', headings, rows);
 }
 
 // The loss after every epoch, one column per run.
@@ -174,9 +177,7 @@ function epochTable(runs) {
     number.textContent = String(epoch + 1);
     rows.push([number, ...runs.map((run) => numberCell(run.losses[epoch]))]);
   }
-  const element = table(['epoch', ...runs.map(label)], rows);
-  element.id = 'playground-epochs';
-  return element;
+  return table('playground-epochs', ['epoch', ...runs.map(label)], rows);
 }
 
 function concat(arrays) {

@@ -117,29 +117,56 @@ async function numbers() {
   });
 }
 
-async function screenshots(name) {
-  if (!shots) {
-    return;
+// A fresh page `width` pixels wide in mdBook's `theme`, after a default run
+// on `data`; a problem if the page then scrolls sideways as a whole.
+async function fresh(data, width, theme) {
+  const shot = await context.newPage();
+  shot.on('pageerror', (error) => problem(`uncaught: ${error.message}`));
+  await shot.setViewportSize({ width, height: 900 });
+  await shot.addInitScript((t) => localStorage.setItem('mdbook-theme', t), theme);
+  await shot.goto(url);
+  await shot.waitForSelector('#playground-form:not([hidden])');
+  await shot.check(`#playground-form input[name=data][value=${data}]`);
+  await shot.click('#playground-form button[type=submit]');
+  await shot.waitForSelector('#playground-form[data-state=done]');
+  // mdBook's layout clips what overflows, so look for anything of the
+  // playground that reaches past the window (tables scroll on their own).
+  const wide = await shot.evaluate(() =>
+    [...document.querySelectorAll('#playground *')]
+      .filter((e) => !e.closest('.table-wrapper') && e.getClientRects().length > 0)
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .map((e) => `${e.tagName.toLowerCase()} "${e.textContent.trim().slice(0, 40)}"`),
+  );
+  if (wide.length > 0) {
+    problem(`at ${width} px the ${data} results reach past the window: ${wide.join(', ')}`);
   }
-  for (const width of [1100, 400]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+  return shot;
+}
+
+// Screenshots for each theme, data set and width: for looking at the page
+// as a reader would.
+async function screenshots(dir) {
+  for (const theme of ['light', 'navy']) {
+    for (const data of ['line', 'digits']) {
+      for (const width of [1100, 400]) {
+        const shot = await fresh(data, width, theme);
+        await shot.screenshot({ path: join(dir, `${data}-${theme}-${width}.png`), fullPage: true });
+        await shot.close();
+      }
+    }
   }
-  await page.setViewportSize({ width: 1100, height: 900 });
 }
 
 try {
   print('browser', context.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent)));
   await page.goto(url);
   await page.waitForSelector('#playground-form:not([hidden])');
-  await screenshots('start');
 
   await train();
   for (const run of await numbers()) {
     const [, w, b] = run.values;
     print('line', run.batch, w, b, run.losses.join(','));
   }
-  await screenshots('line');
 
   // A learning rate far too large: the crate's error reaches the reader.
   await page.fill('#playground-form input[name=lr]', '0.5');
@@ -160,14 +187,10 @@ try {
     const [, b, accuracy] = run.values;
     print('digits', run.batch, accuracy, b, run.losses.join(','));
   }
-  await screenshots('digits');
+  // On a phone, nothing but the tables scrolls sideways.
+  await (await fresh('digits', 400, 'light')).close();
   if (shots) {
-    await page.evaluate(() => localStorage.setItem('mdbook-theme', 'navy'));
-    await page.reload();
-    await page.waitForSelector('#playground-form:not([hidden])');
-    await page.check('#playground-form input[name=data][value=digits]');
-    await train();
-    await screenshots('digits-navy');
+    await screenshots(shots);
   }
 } catch (error) {
   problem(error instanceof Error ? error.message : error);
