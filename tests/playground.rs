@@ -600,6 +600,14 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         "with learning rate 0.5 for 100 epochs the page should report the \
          crate's divergence error, but said {diverged:?}"
     );
+    let nojs: Vec<&Vec<String>> =
+        records.iter().filter(|r| r[0] == "nojs").collect();
+    assert!(
+        nojs.len() == 1
+            && nojs[0][1].contains("needs JavaScript and WebAssembly"),
+        "without JavaScript the page should say what the playground needs, \
+         but showed {nojs:?}"
+    );
     let line = compare_line(&runs(&records, "line"));
     let digits = compare_digits(&runs(&records, "digits"));
     assert!(

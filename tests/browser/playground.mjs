@@ -8,6 +8,8 @@
 //   time     MS                                  (one timed MNIST default run)
 //   diverged TEXT                                (what the page says when the
 //                                                 line's loss overflows)
+//   nojs     TEXT                                (what a reader without
+//                                                 JavaScript sees instead)
 //   problem  TEXT                                (a console error or warning,
 //                                                 an uncaught error, or a
 //                                                 request to another host)
@@ -187,6 +189,15 @@ try {
     const [, b, accuracy] = run.values;
     print('digits', run.batch, accuracy, b, run.losses.join(','));
   }
+  // Without JavaScript the reader sees what the playground needs, no form.
+  const plain = await context.newPage();
+  const cdp = await context.newCDPSession(plain);
+  await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+  await plain.goto(url);
+  const form = await plain.isVisible('#playground-form');
+  print('nojs', form ? 'the form shows' : await plain.innerText('#playground-needs'));
+  await plain.close();
+
   // On a phone, nothing but the tables scrolls sideways.
   await (await fresh('digits', 400, 'light')).close();
   if (shots) {
