@@ -1,5 +1,5 @@
 //! The book's playground: the crate's own `gradient_descent` and charts,
-//! compiled to WebAssembly for the page "Playground: batch sizes in the
+//! compiled to WebAssembly for the page "Playground: batch sizes in your
 //! browser" (`book/mini-batch/playground.md`).
 //!
 //! A Web Worker trains ([`train_line`], [`Digits::train`]) so that the page
