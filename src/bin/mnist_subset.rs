@@ -2,6 +2,9 @@
 //!
 //! `cargo run --release --bin mnist_subset -- --from DIR --classes 0,1 --out data`
 //!
+//! The book's playground ships the blog's demo images, made from `data/` by
+//! `scripts/build-playground` with `--limit 1000 --train-only`.
+//!
 //! `DIR` holds the four official MNIST files (raw or gzipped) and a `SHA256SUMS` file with
 //! the SHA-256 of their decompressed content; every file is verified before anything is
 //! written. The output keeps the images of the chosen classes in their original order, as
@@ -20,10 +23,9 @@ use flate2::write::GzEncoder;
 use neural_network::data::checksum::{hex_sha256, parse_sums};
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, TEST_IMAGES, TEST_LABELS,
-    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, find_idx_file, parse_idx,
-    read_maybe_gzipped,
+    TRAIN_IMAGES, TRAIN_LABELS, find_idx_file, parse_idx, read_maybe_gzipped,
 };
-use neural_network::programs::cli::{parse_classes, run_main};
+use neural_network::programs::cli::{parse_classes, parse_positive, run_main};
 use neural_network::programs::output::write_atomically;
 
 /// Filter verified MNIST IDX files down to some classes.
@@ -38,6 +40,12 @@ struct Args {
     /// Directory to write the subset to (created if missing).
     #[arg(long, default_value = "data")]
     out: PathBuf,
+    /// Keep only the first N images of the classes in each file.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    limit: Option<usize>,
+    /// Write only the training set's two files.
+    #[arg(long)]
+    train_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -59,9 +67,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     // Everything is read, verified and filtered before anything is written.
     let mut files = Vec::new();
     let mut report = Vec::new();
-    for (images_name, labels_name) in
-        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
-    {
+    let parts: &[_] = if args.train_only {
+        &[(TRAIN_IMAGES, TRAIN_LABELS)]
+    } else {
+        &[(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    };
+    for &(images_name, labels_name) in parts {
         let images = parse_idx(
             &verified(&args.from, images_name, &sums)?,
             IMAGES_MAGIC,
@@ -83,34 +94,26 @@ fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let size = set.rows * set.cols;
-        let keep: Vec<usize> = (0..set.len())
-            .filter(|&i| classes.contains(&set.labels[i]))
-            .collect();
-        let pixels: Vec<u8> = keep
-            .iter()
-            .flat_map(|&i| set.pixels[i * size..(i + 1) * size].to_vec())
-            .collect();
-        let labels: Vec<u8> = keep.iter().map(|&i| set.labels[i]).collect();
-        files.push((
-            images_name,
-            encode_idx(
-                IMAGES_MAGIC,
-                &[keep.len(), set.rows, set.cols],
-                &pixels,
-            ),
-        ));
-        files.push((
-            labels_name,
-            encode_idx(LABELS_MAGIC, &[keep.len()], &labels),
-        ));
+        let kept = set.of_classes(&classes, args.limit);
+        for class in classes {
+            if kept.count(class) == 0 {
+                bail!(
+                    "{images_name}: the first {} images of the classes hold none of class {class}: \
+                     raise --limit",
+                    kept.len()
+                );
+            }
+        }
+        let (images, labels) = kept.to_idx();
+        files.push((images_name, images));
+        files.push((labels_name, labels));
         report.push(format!(
             "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
-            keep.len(),
+            kept.len(),
             set.len(),
-            set.count(classes[0]),
+            kept.count(classes[0]),
             classes[0],
-            set.count(classes[1]),
+            kept.count(classes[1]),
             classes[1]
         ));
     }

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::idx::Idx;
+use super::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, encode_idx};
 use super::{DataError, Part};
 
 /// Labelled images: one image of `rows × cols` bytes per label.
@@ -70,6 +70,40 @@ impl LabelledImages {
         self.labels.iter().filter(|&&l| l == label).count()
     }
 
+    /// The first `limit` images (all of them without a limit) whose label is
+    /// one of `classes`, in the file's order.
+    pub fn of_classes(&self, classes: &[u8], limit: Option<usize>) -> Self {
+        let size = self.rows * self.cols;
+        let chosen: Vec<usize> = (0..self.len())
+            .filter(|&i| classes.contains(&self.labels[i]))
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+        Self {
+            rows: self.rows,
+            cols: self.cols,
+            pixels: chosen
+                .iter()
+                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+                .copied()
+                .collect(),
+            labels: chosen.iter().map(|&i| self.labels[i]).collect(),
+            path: self.path.clone(),
+        }
+    }
+
+    /// The images and the labels as the bytes of two IDX files.
+    pub fn to_idx(&self) -> (Vec<u8>, Vec<u8>) {
+        let count = self.len();
+        (
+            encode_idx(
+                IMAGES_MAGIC,
+                &[count, self.rows, self.cols],
+                &self.pixels,
+            ),
+            encode_idx(LABELS_MAGIC, &[count], &self.labels),
+        )
+    }
+
     /// The images of two classes as a binary task: inputs are the raw pixel values (0 to
     /// 255) as `f64`, one image per row, and the target is 0 for `classes.0` and 1 for
     /// `classes.1`. Images keep the file's order; `limit` keeps only the first ones.
@@ -95,16 +129,10 @@ impl LabelledImages {
                 });
             }
         }
-        let size = self.rows * self.cols;
-        let chosen: Vec<usize> = (0..self.len())
-            .filter(|&i| {
-                self.labels[i] == negative || self.labels[i] == positive
-            })
-            .take(limit.unwrap_or(usize::MAX))
-            .collect();
+        let chosen = self.of_classes(&[negative, positive], limit);
         if let Some(limit) = limit {
             for class in [negative, positive] {
-                if !chosen.iter().any(|&i| self.labels[i] == class) {
+                if chosen.count(class) == 0 {
                     return Err(DataError::LimitedAway {
                         class,
                         limit,
@@ -113,18 +141,16 @@ impl LabelledImages {
                 }
             }
         }
-        let mut pixels = Vec::with_capacity(chosen.len() * size);
-        pixels.extend(
-            chosen
-                .iter()
-                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
-                .map(|&p| f64::from(p)),
-        );
-        let x = Array2::from_shape_vec((chosen.len(), size), pixels)
-            .expect("rows × pixels values were gathered");
+        let pixels = chosen.pixels.iter().map(|&p| f64::from(p)).collect();
+        let x = Array2::from_shape_vec(
+            (chosen.len(), self.rows * self.cols),
+            pixels,
+        )
+        .expect("rows × pixels values were gathered");
         let y = chosen
+            .labels
             .iter()
-            .map(|&i| if self.labels[i] == positive { 1.0 } else { 0.0 })
+            .map(|&label| if label == positive { 1.0 } else { 0.0 })
             .collect();
         Ok(Dataset {
             x,
