@@ -636,8 +636,8 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         .map_or("?", |r| r[1].as_str());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let summary = format!(
-        "Chromium {browser}, headless, {cores} cores: the MNIST defaults \
-         (batch sizes {}; 10 epochs)\n\
+        "Chromium {browser}, headless, {cores} cores:\n\
+         the MNIST defaults (batch sizes {}; 10 epochs)\n\
          took {middle} ms from pressing Train to the drawn charts \
          (median of {} runs: {each} ms).\n\
          Largest difference from the native numbers: {} on the line, \
