@@ -7,12 +7,12 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use neural_network::data::checksum::{read_sums, read_verified};
 use neural_network::data::{
     DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
     TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
-    parse_idx, read_maybe_gzipped,
+    parse_idx,
 };
-use sha2::{Digest, Sha256};
 
 fn bundled() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
@@ -20,20 +20,22 @@ fn bundled() -> &'static Path {
 
 #[test]
 fn bundled_files_match_their_checksums() {
-    let sums = fs::read_to_string(bundled().join("SHA256SUMS")).unwrap();
-    let mut checked = 0;
-    for line in sums.lines().filter(|l| !l.starts_with('#')) {
-        let (hash, name) = line.split_once("  ").unwrap();
-        let content =
-            read_maybe_gzipped(&bundled().join(format!("{name}.gz"))).unwrap();
-        let found: String = Sha256::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(found, hash, "{name}");
-        checked += 1;
+    let sums = read_sums(&bundled().join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.len(), 4);
+    for (name, magic) in [
+        (TRAIN_IMAGES, IMAGES_MAGIC),
+        (TRAIN_LABELS, LABELS_MAGIC),
+        (TEST_IMAGES, IMAGES_MAGIC),
+        (TEST_LABELS, LABELS_MAGIC),
+    ] {
+        let path = bundled().join(format!("{name}.gz"));
+        read_verified(&path, magic, &sums[name]).unwrap();
+        let wrong = "0".repeat(64);
+        assert!(matches!(
+            read_verified(&path, magic, &wrong),
+            Err(DataError::Checksum { .. })
+        ));
     }
-    assert_eq!(checked, 4);
 }
 
 #[test]
@@ -173,7 +175,9 @@ fn truncated_files_raw_and_gzipped() {
     fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let (e, message) = load_error(gz.path());
     assert!(
-        matches!(e, DataError::Read { .. }) && message.contains(TRAIN_LABELS),
+        matches!(e, DataError::Gzip { .. })
+            && message.contains(TRAIN_LABELS)
+            && message.contains("damaged gzip data"),
         "{message}"
     );
 }
@@ -250,7 +254,10 @@ fn parse_idx_checks_every_length() {
     );
     let huge = encode_idx(IMAGES_MAGIC, &[u32::MAX as usize; 3], &[]);
     assert!(
-        parse_idx(&huge, IMAGES_MAGIC).is_err(),
+        matches!(
+            parse_idx(&huge, IMAGES_MAGIC),
+            Err(IdxError::TooLarge { .. })
+        ),
         "a header promising exabytes is an error, not an allocation"
     );
     assert!(matches!(

@@ -144,7 +144,7 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
     );
     let text = stdout(&output);
     assert!(
-        text.contains("4×4 pixels (20 of digit 3, 20 of digit 8)"),
+        text.contains("4×4 pixels (20 of class 3, 20 of class 8)"),
         "{text}"
     );
     assert_eq!(value_after(&text, "Test accuracy:"), 1.0);
@@ -215,7 +215,10 @@ fn bad_flags_are_refused() {
         &["--classes", "2,3"],
         "class 2 has no samples in the training set",
     );
-    assert_refused(&["--blog", "--epochs", "3"], "--epochs");
+    assert_refused(
+        &["--blog", "--limit", "3"],
+        "the argument '--blog' cannot be used with '--limit <N>'",
+    );
     assert_refused(
         &["--limit", "1"],
         "class 1 has no samples among the first 1 images",
@@ -257,7 +260,7 @@ fn bad_data_is_refused_with_the_file_named() {
     fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
     assert_refused(
         &["--data-dir", dir.path().to_str().unwrap()],
-        "train-images-idx3-ubyte.gz: cannot read",
+        "train-images-idx3-ubyte.gz: damaged gzip data",
     );
 
     let dir = tempfile::tempdir().unwrap();
