@@ -522,8 +522,7 @@ fn a_mirror_without_the_file_or_with_a_corrupt_one_falls_through_to_the_next() {
     let empty = Server::start(HashMap::new());
     let mut corrupt_files = files.served("");
     // Valid gzip, a valid IDX file of labels, wrong content.
-    corrupt_files
-        .insert(format!("/{TRAIN_LABELS}.gz"), files.gz(TEST_LABELS));
+    corrupt_files.insert(format!("/{TRAIN_LABELS}.gz"), files.gz(TEST_LABELS));
     let corrupt = Server::start(corrupt_files);
     let good = Server::start(files.served(""));
     let dir = tempfile::tempdir().unwrap();
@@ -681,7 +680,10 @@ fn an_unreachable_mirror_fails_fast_with_the_data_dir_advice() {
         assert!(stderr.contains(needle), "{needle:?} in {stderr}");
     }
     assert!(!stderr.contains("panicked"));
-    assert!(!out.exists(), "the folder made for the run is removed again");
+    assert!(
+        !out.exists(),
+        "the folder made for the run is removed again"
+    );
 }
 
 #[test]

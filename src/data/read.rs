@@ -280,7 +280,10 @@ pub fn read_idx(
             return Err(ReadError::Format(IdxError::Longer { expected }));
         }
     }
-    let mut data = Vec::with_capacity(expected);
+    // Memory is reserved for the declared size only up to 64 MiB (the full
+    // MNIST's largest file is 47 MB), so that a header that lies costs no
+    // more than the bytes that really arrive.
+    let mut data = Vec::with_capacity(expected.min(1 << 26));
     reader
         .take(expected as u64 + 1)
         .read_to_end(&mut data)

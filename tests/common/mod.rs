@@ -65,3 +65,93 @@ pub fn summaries(text: &str) -> Vec<Summary> {
         })
         .collect()
 }
+
+/// What a program did when it ran: exit code, output, peak memory and time.
+#[derive(Debug)]
+pub struct Measured {
+    /// The exit code (`None` if a signal ended it).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// The peak resident memory of the process, in bytes (its `ru_maxrss`).
+    pub peak_memory: u64,
+    pub elapsed: std::time::Duration,
+}
+
+/// Runs `program` with `args` and measures it: its peak memory comes from `wait4`, which
+/// reports the resources of exactly this child (other tests run in parallel in the same
+/// process, so `RUSAGE_CHILDREN` would mix their children in).
+pub fn measure(program: &str, args: &[&str]) -> Measured {
+    use std::io::Read;
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let mut child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut out = String::new();
+    stdout.read_to_string(&mut out).unwrap();
+    let err = errors.join().unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, whose pid is valid until it is reaped here.
+    let pid = unsafe {
+        libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage)
+    };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let elapsed = started.elapsed();
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    Measured {
+        code,
+        stdout: out,
+        stderr: err,
+        // Linux reports ru_maxrss in kilobytes.
+        peak_memory: usage.ru_maxrss as u64 * 1024,
+        elapsed,
+    }
+}
+
+/// The entries of a folder with their content (or link target) and permissions: equal
+/// before and after a run that must change nothing there.
+pub fn snapshot(dir: &std::path::Path) -> Vec<(String, String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let content = if meta.file_type().is_symlink() {
+                format!("-> {}", std::fs::read_link(&path).unwrap().display())
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                format!("{} bytes, {:x}", bytes.len(), checksum(&bytes))
+            } else {
+                "(not a regular file)".to_string()
+            };
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                content,
+                meta.permissions().mode(),
+            )
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// A cheap checksum (FNV-1a) to tell file contents apart.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
