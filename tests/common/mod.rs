@@ -81,6 +81,8 @@ pub struct Measured {
 /// Runs `program` with `args` and measures it: its peak memory comes from `wait4`, which
 /// reports the resources of exactly this child (other tests run in parallel in the same
 /// process, so `RUSAGE_CHILDREN` would mix their children in).
+// The child is reaped by wait4, which std's `wait` cannot stand in for.
+#[allow(clippy::zombie_processes)]
 pub fn measure(program: &str, args: &[&str]) -> Measured {
     use std::io::Read;
     use std::process::Stdio;
