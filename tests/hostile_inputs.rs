@@ -204,7 +204,9 @@ fn other_bytes_after_the_gzip_data_are_refused_as_such() {
 fn entries_named_like_data_files_that_are_not_files_are_named_as_what_they_are()
 {
     let name = format!("{TRAIN_LABELS}.gz");
-    let cases: [(&str, fn(&Path), &str); 4] = [
+    /// What the entry is, how to make it, what the error says.
+    type Case = (&'static str, fn(&Path), &'static str);
+    let cases: [Case; 4] = [
         (
             "directory",
             |p| fs::create_dir(p).unwrap(),
