@@ -318,21 +318,10 @@ impl Downloader {
                 .and_then(|v| v.to_str().ok());
             let reply =
                 decide(offset, response.status().as_u16(), content_range);
-            let (opened, start, how) = match reply {
-                Reply::Append => (
-                    OpenOptions::new().append(true).create(true).open(&partial),
-                    offset,
-                    Start::Resumed,
-                ),
-                Reply::Whole => (
-                    File::create(&partial),
-                    0,
-                    if offset > 0 {
-                        Start::NotResumable
-                    } else {
-                        Start::Fresh
-                    },
-                ),
+            let (start, how) = match reply {
+                Reply::Append => (offset, Start::Resumed),
+                Reply::Whole if offset > 0 => (0, Start::NotResumable),
+                Reply::Whole => (0, Start::Fresh),
                 Reply::Complete => {
                     on_event(Event::AlreadyComplete { target });
                     return Ok(true);
@@ -348,11 +337,16 @@ impl Downloader {
                     )));
                 }
             };
-            let mut writer = opened.map_err(|e| local(&partial, e))?;
             let total = response.body().content_length().map(|n| start + n);
             if total.is_some_and(|t| t > MAX_DOWNLOAD_BYTES) {
                 return Err(Failure::Refused(too_long()));
             }
+            let opened = if start > 0 {
+                OpenOptions::new().append(true).open(&partial)
+            } else {
+                File::create(&partial)
+            };
+            let mut writer = opened.map_err(|e| local(&partial, e))?;
             on_event(Event::Start {
                 target,
                 url,

@@ -86,10 +86,16 @@ pub const MEMORY_LIMIT: u64 = 200_000_000;
 /// peak memory cannot be read afterwards: Linux's `ru_maxrss` of a child includes the
 /// memory of the test process it was forked from.)
 pub fn measure(program: &str, args: &[&str]) -> Measured {
-    use std::os::unix::process::CommandExt;
-    let started = std::time::Instant::now();
     let mut command = Command::new(program);
     command.args(args);
+    measure_command(command)
+}
+
+/// [`measure`] for a command set up by the caller.
+pub fn measure_command(mut command: Command) -> Measured {
+    use std::os::unix::process::CommandExt;
+    let started = std::time::Instant::now();
+    let program = command.get_program().to_string_lossy().into_owned();
     // SAFETY: setrlimit is async-signal-safe and touches nothing but the child's limits.
     unsafe {
         command.pre_exec(|| {
