@@ -7,11 +7,14 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::data::checksum::{read_sums, read_verified};
+use neural_network::data::checksum::{
+    content_sha256, hex_sha256, read_sums, read_verified,
+};
+use neural_network::data::read::is_gzip;
 use neural_network::data::{
-    DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
-    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
-    parse_idx,
+    DataError, Gunzip, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
+    ReadError, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    encode_idx, parse_idx, read_idx,
 };
 
 fn bundled() -> &'static Path {
@@ -275,4 +278,74 @@ fn train_test_split_is_seeded_and_complete() {
     assert_eq!(all.train_test_split(0.2, 42), (train.clone(), test.clone()));
     assert_ne!(all.train_test_split(0.2, 7).1, test);
     assert_eq!(train.positives() + test.positives(), all.positives());
+}
+
+/// `bytes` read as the loader reads a file of them.
+fn stream(
+    bytes: &[u8],
+    magic: u32,
+) -> Result<neural_network::data::Idx, ReadError> {
+    let mut reader = bytes;
+    if is_gzip(&mut reader).unwrap() {
+        read_idx(Gunzip::new(reader), magic, None)
+    } else {
+        read_idx(reader, magic, Some(bytes.len() as u64))
+    }
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn the_streaming_reader_reads_what_the_parser_parses() {
+    let file = encode_idx(IMAGES_MAGIC, &[2, 3, 1], &[1, 2, 3, 4, 5, 6]);
+    let parsed = parse_idx(&file, IMAGES_MAGIC).unwrap();
+    assert_eq!(stream(&file, IMAGES_MAGIC).unwrap(), parsed);
+    assert_eq!(stream(&gz(&file), IMAGES_MAGIC).unwrap(), parsed);
+    // Two gzip members are one stream, as for gzip -d.
+    let mut two = gz(&file[..7]);
+    two.extend(gz(&file[7..]));
+    assert_eq!(stream(&two, IMAGES_MAGIC).unwrap(), parsed);
+    // Zero padding after the last member is accepted, as gzip accepts it.
+    let mut padded = gz(&file);
+    padded.extend([0; 100]);
+    assert_eq!(stream(&padded, IMAGES_MAGIC).unwrap(), parsed);
+    // Anything else after it is an error that says so.
+    let mut garbage = gz(&file);
+    garbage.extend(b"\0\0junk");
+    match stream(&garbage, IMAGES_MAGIC) {
+        Err(ReadError::Io(e)) => assert!(
+            e.to_string().contains("neither gzip data nor zero padding"),
+            "{e}"
+        ),
+        other => {
+            panic!("expected an error about trailing bytes, got {other:?}")
+        }
+    }
+    // Longer than declared: refused, whether raw or compressed.
+    let mut long = file.clone();
+    long.push(9);
+    for bytes in [long.clone(), gz(&long)] {
+        assert!(matches!(
+            stream(&bytes, IMAGES_MAGIC),
+            Err(ReadError::Format(IdxError::Longer { expected: 6 }))
+        ));
+    }
+    assert!(matches!(
+        stream(&gz(&file[..file.len() - 1]), IMAGES_MAGIC),
+        Err(ReadError::Format(IdxError::Truncated {
+            expected: 6,
+            found: 5
+        }))
+    ));
+}
+
+#[test]
+fn the_content_checksum_is_the_checksum_of_the_decompressed_file() {
+    let file = encode_idx(LABELS_MAGIC, &[3], &[7, 8, 9]);
+    let idx = parse_idx(&file, LABELS_MAGIC).unwrap();
+    assert_eq!(content_sha256(LABELS_MAGIC, &idx), hex_sha256(&file));
 }

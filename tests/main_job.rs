@@ -528,3 +528,55 @@ fn the_blog_demo_takes_the_usual_training_flags() {
     );
     assert!(text.contains("Epoch 3/3,") && !text.contains("Epoch 4/"));
 }
+
+#[test]
+fn mnist_subset_never_writes_over_its_inputs() {
+    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
+    let from = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(bundled).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, from.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let before: Vec<Vec<u8>> = fs::read_dir(from.path())
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    let dir = from.path().to_str().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
+        .args(["--from", dir, "--out", dir])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(": is the input file "), "{stderr}");
+    let after: Vec<Vec<u8>> = fs::read_dir(from.path())
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(before, after);
+
+    // Into a new folder, it rewrites the bundled files byte for byte.
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("subset");
+    let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
+        .args(["--from", dir, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for entry in fs::read_dir(bundled).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if name == "README.md" {
+            continue;
+        }
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            fs::read(out.join(name)).unwrap(),
+            "{name:?}"
+        );
+    }
+}

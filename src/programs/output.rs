@@ -550,3 +550,61 @@ impl FileId {
         self.canonical == other.canonical
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary_one() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        fs::write(&path, "old").unwrap();
+        let error = write_as("--save-weights", &path, |file| {
+            file.write_all(b"half")?;
+            Err(io::Error::other("the disk is full"))
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("--save-weights")
+                && error.to_string().contains("the disk is full"),
+            "{error}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_complete_write_replaces_the_file_and_leaves_nothing_else() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        fs::write(&path, "old").unwrap();
+        let outputs =
+            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        outputs.write(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_directory_after_planning_is_still_refused() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        let outputs =
+            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        fs::create_dir(&path).unwrap();
+        let error = outputs.write(&path, b"new").unwrap_err();
+        assert!(matches!(error, OutputError::NotRegular { .. }), "{error}");
+        assert!(path.is_dir());
+    }
+
+    #[test]
+    fn new_folders_go_again_unless_kept() {
+        let scratch = tempfile::tempdir().unwrap();
+        let deep = scratch.path().join("a").join("b");
+        drop(NewFolders::create("--out", &deep).unwrap());
+        assert!(!scratch.path().join("a").exists());
+        NewFolders::create("--out", &deep).unwrap().keep();
+        assert!(deep.is_dir());
+    }
+}
