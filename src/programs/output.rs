@@ -18,6 +18,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
+
+use crate::data::read::file_kind;
 use thiserror::Error;
 
 /// Why an output path cannot be written. `what` names the flag (or the file's
@@ -165,9 +167,7 @@ impl Outputs {
             .collect();
         let mut planned: Vec<Planned> = Vec::new();
         for &(what, path) in outputs {
-            let refuse = |make: &dyn Fn(String, PathBuf) -> OutputError| {
-                Err(make(what.to_string(), path.to_path_buf()))
-            };
+            let (named, given) = (what.to_string(), path.to_path_buf());
             let (resolved, metadata) = inspect(what, path)?;
             probe_folder(what, path, &resolved)?;
             let existing = FileId::of(&resolved);
@@ -175,30 +175,30 @@ impl Outputs {
                 existing.as_ref().is_some_and(|e| e.same(other))
             };
             if let Some((input, _)) = inputs.iter().find(|(_, i)| same(i)) {
-                return refuse(&|what, path| OutputError::IsInput {
-                    what,
-                    path,
+                return Err(OutputError::IsInput {
+                    what: named,
+                    path: given,
                     input: input.to_path_buf(),
                 });
             }
             if let Some(first) = planned.iter().find(|p| {
                 p.resolved == resolved || p.existing.as_ref().is_some_and(same)
             }) {
-                return refuse(&|other, path| OutputError::Shared {
+                return Err(OutputError::Shared {
                     what: first.what.clone(),
-                    other,
-                    path,
+                    other: named,
+                    path: given,
                 });
             }
             if !force && metadata.is_some_and(|m| read_only(&resolved, &m)) {
-                return refuse(&|what, path| OutputError::ReadOnly {
-                    what,
-                    path,
+                return Err(OutputError::ReadOnly {
+                    what: named,
+                    path: given,
                 });
             }
             planned.push(Planned {
-                what: what.to_string(),
-                given: path.to_path_buf(),
+                what: named,
+                given,
                 resolved,
                 existing,
             });
@@ -446,7 +446,7 @@ fn inspect(
         return Err(OutputError::NotRegular {
             what: what.to_string(),
             path: path.to_path_buf(),
-            kind: kind_of(&metadata),
+            kind: file_kind(&metadata),
         });
     }
     Ok((resolved, Some(metadata)))
@@ -468,28 +468,6 @@ fn probe_folder(
             source,
         }
     })
-}
-
-/// What kind of thing `metadata` describes, for messages.
-fn kind_of(metadata: &Metadata) -> &'static str {
-    let kind = metadata.file_type();
-    if kind.is_dir() {
-        return "directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_char_device() || kind.is_block_device() {
-            return "device";
-        }
-        if kind.is_fifo() {
-            return "FIFO (named pipe)";
-        }
-        if kind.is_socket() {
-            return "socket";
-        }
-    }
-    "special file"
 }
 
 /// Whether the existing file at `path` may not be written: no write
