@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 use ndarray::Array1;
 use neural_network::data::checksum::hex_sha256;
 use neural_network::data::{
-    IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC, LabelledImages, mnist, parse_idx,
-    read_maybe_gzipped,
+    IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC, LabelledImages, mnist,
+    read_idx_file,
 };
 use neural_network::metrics::Confusion;
 use neural_network::{
@@ -171,7 +171,7 @@ fn the_playground_weighs_less_than_a_megabyte() {
 fn shipped_images() -> LabelledImages {
     let read = |name: &str, magic| {
         let path = built().join("data").join(name);
-        parse_idx(&read_maybe_gzipped(&path).unwrap(), magic).unwrap()
+        read_idx_file(&path, magic).unwrap()
     };
     LabelledImages::pair(
         "train-images-idx3-ubyte".into(),

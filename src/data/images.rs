@@ -28,7 +28,7 @@ pub struct LabelledImages {
 
 impl LabelledImages {
     /// Pairs parsed image and label files (of [`IMAGES_MAGIC`] and [`LABELS_MAGIC`]),
-    /// checking that they hold the same number of samples.
+    /// checking that they hold the same number of samples, of at least one pixel.
     pub fn pair(
         images_path: PathBuf,
         images: Idx,
@@ -46,9 +46,17 @@ impl LabelledImages {
                 label_count: labels.dims.first().copied().unwrap_or(0),
             });
         }
+        let (rows, cols) = (images.dims[1], images.dims[2]);
+        if rows == 0 || cols == 0 {
+            return Err(DataError::NoPixels {
+                path: images_path,
+                rows,
+                cols,
+            });
+        }
         Ok(Self {
-            rows: images.dims[1],
-            cols: images.dims[2],
+            rows,
+            cols,
             pixels: images.data,
             labels: labels.data,
             path: images_path,
