@@ -9,21 +9,22 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
-use neural_network::data::{BinaryTask, Dataset, IdxDataSet, mnist};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, mnist};
 use neural_network::engine;
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{
-    parse_classes, parse_learning_rate, parse_positive, run_main,
+    parse_args, parse_classes, parse_learning_rate, parse_positive, parse_seed,
+    parse_svg_path, run_main,
 };
-use neural_network::programs::output::write_atomically;
+use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
 use neural_network::{
-    Activation, DEFAULT_SEED, Loss, Normalization, Settings, Shuffle, Trained,
-    binary_cross_entropy, predict,
+    Activation, DEFAULT_SEED, Loss, Normalization, Settings, Shuffle,
+    TrainError, Trained, binary_cross_entropy, predict,
 };
 
 /// Train logistic regression on two MNIST classes with mini-batch gradient descent.
@@ -38,40 +39,43 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The two classes to tell apart: the first becomes target 0, the second target 1
-    #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes)]
+    #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Use only the first N matching images of each of the training and test sets
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     limit: Option<usize>,
-    /// Samples per mini-batch
-    #[arg(long, default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
+    /// Samples per mini-batch (more than the training set: one batch of all of it)
+    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
     batch_size: usize,
     /// Learning rate
-    #[arg(long, default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
     lr: f64,
     /// Passes over the training set
-    #[arg(long, default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
     epochs: usize,
     /// Seed of the shuffling (and, with --blog, of the train/test split)
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: u64,
     /// Visit the training samples in file order every epoch
     #[arg(long)]
     no_shuffle: bool,
-    /// Reproduce the blog's demo: the first 1,000 training images of the two classes,
-    /// normalized together, split 80/20 with the seed; 10 epochs, batch size 32, lr 0.1
-    #[arg(long, conflicts_with_all = ["limit", "batch_size", "lr", "epochs"])]
+    /// The blog's demo data: the first 1,000 training images of the two classes, normalized
+    /// together, split 80/20 with the seed (so not with --limit); the other flags apply as usual
+    #[arg(long, conflicts_with = "limit")]
     blog: bool,
     /// Write the trained weights, bias and normalization to FILE as JSON
     #[arg(long, value_name = "FILE")]
     save_weights: Option<PathBuf>,
-    /// Draw the loss per epoch into FILE as an SVG chart
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the loss per epoch into FILE.svg as an SVG chart
+    #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     loss_chart: Option<PathBuf>,
+    /// Replace output files even if they are read-only
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(Args::parse()))
+    run_main(|| run(parse_args()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -84,32 +88,44 @@ fn run(args: Args) -> anyhow::Result<()> {
             "data/ (bundled)".to_string(),
         ),
     };
-    for (flag, path) in [
+    let files = IdxFiles::find(&dir)?;
+    // Every output is checked before the data is read, so that a bad path
+    // fails at once and no output can overwrite an input.
+    let wanted: Vec<(&str, &Path)> = [
         ("--save-weights", &args.save_weights),
         ("--loss-chart", &args.loss_chart),
-    ] {
-        if let Some(path) = path {
-            check_output_folder(flag, path)?;
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    .collect();
+    let inputs: Vec<PathBuf> =
+        files.paths.iter().chain(&files.unread).cloned().collect();
+    let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
     let (train, test, normalization) = if args.blog {
-        blog_split(&dir, &args)?
+        blog_split(&files, &args)?
     } else {
-        file_split(&dir, &args)?
+        file_split(&files, &args)?
     };
     println!(
-        "Data: {shown} (normalized with mean {:.4} and standard deviation {:.4})",
+        "Data: {shown}, normalized with mean {:.4} and standard deviation {:.4}",
         normalization.mean, normalization.std
     );
+    for unread in &files.unread {
+        println!(
+            "Note: {} is not read: the .gz file of the same name beside it is",
+            unread.display()
+        );
+    }
     describe("Training set", &train);
     describe("Test set", &test);
 
     let settings = settings(&args);
     println!(
-        "Training: logistic regression, batch size {}, learning rate {:?}, {} epochs, {}",
-        settings.batch_size,
+        "Training: logistic regression, {}, learning rate {:?}, {} epoch{}, {}",
+        batch_text(settings.batch_size, train.len()),
         settings.lr,
         settings.num_epochs,
+        if settings.num_epochs == 1 { "" } else { "s" },
         match settings.shuffle {
             Shuffle::Seeded(seed) => format!("shuffled with seed {seed}"),
             Shuffle::Off => "not shuffled".to_string(),
@@ -118,21 +134,20 @@ fn run(args: Args) -> anyhow::Result<()> {
     let trained = train_with_progress(&train, &settings)?;
     let confusion = evaluate(&trained, &test)?;
     println!(
-        "Confusion counts (rows: true class, columns: predicted class; 0 is digit {}, 1 is digit {}):",
+        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
         test.classes.0, test.classes.1
     );
     println!("{confusion}");
     if let Some(path) = &args.save_weights {
         let json = weights_json(&trained, &normalization, train.classes);
-        write_atomically(path, json.as_bytes()).with_context(|| {
-            format!("--save-weights: cannot write {}", path.display())
-        })?;
+        outputs.write(path, json.as_bytes())?;
         println!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
             "Loss per epoch, batch size {}, learning rate {:?}",
-            settings.batch_size, settings.lr
+            settings.batch_size.min(train.len()),
+            settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);
         // A loss of exactly 0 (or the -1e-15 that the ε in the logarithms allows) has no
@@ -185,45 +200,29 @@ fn evaluate(trained: &Trained, test: &Dataset) -> anyhow::Result<Confusion> {
 }
 // ANCHOR_END: evaluate
 
-/// Fails before training if the folder that `path` is to be written into does not exist,
-/// so that a long run does not end in an error after all.
-fn check_output_folder(flag: &str, path: &Path) -> anyhow::Result<()> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    anyhow::ensure!(
-        folder.is_dir(),
-        "{flag}: cannot write {}: the folder {} does not exist",
-        path.display(),
-        folder.display()
-    );
-    Ok(())
-}
-
-/// The training and test files of `dir`, normalized with the training set's statistics.
+/// The training and test files, normalized with the training set's statistics.
 fn file_split(
-    dir: &Path,
+    files: &IdxFiles,
     args: &Args,
 ) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
-    let task = BinaryTask::load(dir, args.classes, args.limit)?;
+    let task = BinaryTask::new(&files.load()?, args.classes, args.limit)?;
     Ok((task.train, task.test, task.normalization))
 }
 
 /// The blog's demo: its first 1,000 training images, normalized together,
 /// then split.
 fn blog_split(
-    dir: &Path,
+    files: &IdxFiles,
     args: &Args,
 ) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
-    let images = IdxDataSet::load(dir)?.train;
+    let images = files.load()?.train;
     Ok(mnist::blog_demo(&images, args.classes, args.seed)?)
 }
 
 fn describe(name: &str, set: &Dataset) {
     let (rows, cols) = set.image_shape;
     println!(
-        "{name}: {} images of {rows}×{cols} pixels ({} of digit {}, {} of digit {})",
+        "{name}: {} images of {rows}×{cols} pixels ({} of class {}, {} of class {})",
         set.len(),
         set.len() - set.positives(),
         set.classes.0,
@@ -254,9 +253,62 @@ fn train_with_progress(
             bar.inc(1);
         });
     bar.finish_and_clear();
-    Ok(trained?)
+    match trained {
+        // The inputs are normalized here, so the only advice that helps is a
+        // smaller learning rate.
+        Err(TrainError::Diverged { epoch, loss, lr }) => bail!(
+            "training diverged: the loss became {loss} at epoch {epoch}: \
+             the steps of learning rate {lr:?} are too large for this \
+             data; pass a smaller --lr, such as {:?}",
+            lr / 10.0
+        ),
+        other => {
+            let trained = other?;
+            check_moved(train, &trained, settings.lr)?;
+            Ok(trained)
+        }
+    }
 }
 // ANCHOR_END: train
+
+/// The batch size as the run uses it: one larger than the training set is
+/// one batch of the whole set, and is said so.
+fn batch_text(batch_size: usize, samples: usize) -> String {
+    if batch_size > samples {
+        format!(
+            "batch size {samples} (the whole training set; --batch-size {batch_size} is larger)"
+        )
+    } else {
+        format!("batch size {batch_size}")
+    }
+}
+
+/// Fails when training changed no prediction on the training set: steps so
+/// small (a learning rate such as 1e-320) that they vanish in `f64`
+/// arithmetic train nothing, and must not pass for a result.
+fn check_moved(
+    train: &Dataset,
+    trained: &Trained,
+    lr: f64,
+) -> anyhow::Result<()> {
+    let before = predict(
+        &train.x,
+        &Array1::zeros(train.x.ncols()),
+        0.0,
+        Activation::Sigmoid,
+    )?;
+    let after = predict(&train.x, &trained.w, trained.b, Activation::Sigmoid)?;
+    if before == after {
+        bail!(
+            "training changed no prediction: after {} epochs every training image gets the \
+             probability it had before; steps of learning rate {lr:?} are too small to register \
+             in f64 arithmetic: pass a larger --lr, such as {}",
+            trained.loss_history.len(),
+            mnist::LEARNING_RATE
+        );
+    }
+    Ok(())
+}
 
 /// The trained model as JSON: enough to apply it to new images.
 fn weights_json(

@@ -66,6 +66,31 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "0.935",
         "the blog's printed test accuracy, quoted to show that no run gives it",
     ),
+    (
+        "mini-batch/playground.md",
+        "0.01",
+        "a learning rate the reader is invited to type into the form",
+    ),
+    (
+        "mini-batch/playground.md",
+        "0.05",
+        "a learning rate the reader is invited to type into the form",
+    ),
+    (
+        "mini-batch/playground.md",
+        "0.1",
+        "a learning rate the reader is invited to type into the form",
+    ),
+    (
+        "mini-batch/playground.md",
+        "0.5",
+        "a learning rate the reader is invited to type into the form",
+    ),
+    (
+        "mini-batch/playground.md",
+        "1e-12",
+        "the tolerance of the browser test, a setting of the test",
+    ),
 ];
 
 fn root() -> &'static Path {

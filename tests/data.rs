@@ -7,12 +7,15 @@ use std::path::Path;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::data::{
-    DataError, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
-    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
-    parse_idx, read_maybe_gzipped,
+use neural_network::data::checksum::{
+    content_sha256, hex_sha256, read_sums, read_verified,
 };
-use sha2::{Digest, Sha256};
+use neural_network::data::read::is_gzip;
+use neural_network::data::{
+    DataError, Gunzip, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
+    ReadError, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    encode_idx, parse_idx, read_idx,
+};
 
 fn bundled() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
@@ -20,20 +23,22 @@ fn bundled() -> &'static Path {
 
 #[test]
 fn bundled_files_match_their_checksums() {
-    let sums = fs::read_to_string(bundled().join("SHA256SUMS")).unwrap();
-    let mut checked = 0;
-    for line in sums.lines().filter(|l| !l.starts_with('#')) {
-        let (hash, name) = line.split_once("  ").unwrap();
-        let content =
-            read_maybe_gzipped(&bundled().join(format!("{name}.gz"))).unwrap();
-        let found: String = Sha256::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(found, hash, "{name}");
-        checked += 1;
+    let sums = read_sums(&bundled().join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.len(), 4);
+    for (name, magic) in [
+        (TRAIN_IMAGES, IMAGES_MAGIC),
+        (TRAIN_LABELS, LABELS_MAGIC),
+        (TEST_IMAGES, IMAGES_MAGIC),
+        (TEST_LABELS, LABELS_MAGIC),
+    ] {
+        let path = bundled().join(format!("{name}.gz"));
+        read_verified(&path, magic, &sums[name]).unwrap();
+        let wrong = "0".repeat(64);
+        assert!(matches!(
+            read_verified(&path, magic, &wrong),
+            Err(DataError::Checksum { .. })
+        ));
     }
-    assert_eq!(checked, 4);
 }
 
 #[test]
@@ -173,7 +178,9 @@ fn truncated_files_raw_and_gzipped() {
     fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let (e, message) = load_error(gz.path());
     assert!(
-        matches!(e, DataError::Read { .. }) && message.contains(TRAIN_LABELS),
+        matches!(e, DataError::Gzip { .. })
+            && message.contains(TRAIN_LABELS)
+            && message.contains("damaged gzip data"),
         "{message}"
     );
 }
@@ -250,7 +257,10 @@ fn parse_idx_checks_every_length() {
     );
     let huge = encode_idx(IMAGES_MAGIC, &[u32::MAX as usize; 3], &[]);
     assert!(
-        parse_idx(&huge, IMAGES_MAGIC).is_err(),
+        matches!(
+            parse_idx(&huge, IMAGES_MAGIC),
+            Err(IdxError::TooLarge { .. })
+        ),
         "a header promising exabytes is an error, not an allocation"
     );
     assert!(matches!(
@@ -268,4 +278,74 @@ fn train_test_split_is_seeded_and_complete() {
     assert_eq!(all.train_test_split(0.2, 42), (train.clone(), test.clone()));
     assert_ne!(all.train_test_split(0.2, 7).1, test);
     assert_eq!(train.positives() + test.positives(), all.positives());
+}
+
+/// `bytes` read as the loader reads a file of them.
+fn stream(
+    bytes: &[u8],
+    magic: u32,
+) -> Result<neural_network::data::Idx, ReadError> {
+    let mut reader = bytes;
+    if is_gzip(&mut reader).unwrap() {
+        read_idx(Gunzip::new(reader), magic, None)
+    } else {
+        read_idx(reader, magic, Some(bytes.len() as u64))
+    }
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn the_streaming_reader_reads_what_the_parser_parses() {
+    let file = encode_idx(IMAGES_MAGIC, &[2, 3, 1], &[1, 2, 3, 4, 5, 6]);
+    let parsed = parse_idx(&file, IMAGES_MAGIC).unwrap();
+    assert_eq!(stream(&file, IMAGES_MAGIC).unwrap(), parsed);
+    assert_eq!(stream(&gz(&file), IMAGES_MAGIC).unwrap(), parsed);
+    // Two gzip members are one stream, as for gzip -d.
+    let mut two = gz(&file[..7]);
+    two.extend(gz(&file[7..]));
+    assert_eq!(stream(&two, IMAGES_MAGIC).unwrap(), parsed);
+    // Zero padding after the last member is accepted, as gzip accepts it.
+    let mut padded = gz(&file);
+    padded.extend([0; 100]);
+    assert_eq!(stream(&padded, IMAGES_MAGIC).unwrap(), parsed);
+    // Anything else after it is an error that says so.
+    let mut garbage = gz(&file);
+    garbage.extend(b"\0\0junk");
+    match stream(&garbage, IMAGES_MAGIC) {
+        Err(ReadError::Io(e)) => assert!(
+            e.to_string().contains("neither gzip data nor zero padding"),
+            "{e}"
+        ),
+        other => {
+            panic!("expected an error about trailing bytes, got {other:?}")
+        }
+    }
+    // Longer than declared: refused, whether raw or compressed.
+    let mut long = file.clone();
+    long.push(9);
+    for bytes in [long.clone(), gz(&long)] {
+        assert!(matches!(
+            stream(&bytes, IMAGES_MAGIC),
+            Err(ReadError::Format(IdxError::Longer { expected: 6 }))
+        ));
+    }
+    assert!(matches!(
+        stream(&gz(&file[..file.len() - 1]), IMAGES_MAGIC),
+        Err(ReadError::Format(IdxError::Truncated {
+            expected: 6,
+            found: 5
+        }))
+    ));
+}
+
+#[test]
+fn the_content_checksum_is_the_checksum_of_the_decompressed_file() {
+    let file = encode_idx(LABELS_MAGIC, &[3], &[7, 8, 9]);
+    let idx = parse_idx(&file, LABELS_MAGIC).unwrap();
+    assert_eq!(content_sha256(LABELS_MAGIC, &idx), hex_sha256(&file));
 }

@@ -188,7 +188,7 @@ fn a_diverging_run_reports_its_epoch_after_finite_ones() {
         matches!(e, TrainError::Diverged { epoch, .. } if epoch == finite_epochs + 1),
         "{e:?}"
     );
-    assert!(e.to_string().contains("smaller learning rate"));
+    assert!(e.to_string().contains("learning rate below"));
 }
 
 #[test]

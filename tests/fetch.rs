@@ -1,6 +1,8 @@
 //! `fetch_mnist` as a user meets it, with no network: a tiny HTTP/1.1 server on 127.0.0.1
 //! serves small gzip IDX files made here, and the real program downloads them.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
@@ -92,6 +94,8 @@ struct Behaviour {
     honour_range: bool,
     /// Close the connection after this many bytes of the body, as a network cut would.
     cut_after: Option<usize>,
+    /// Announce this Content-Length instead of the body's.
+    claim_length: Option<u64>,
 }
 
 impl Default for Behaviour {
@@ -99,6 +103,7 @@ impl Default for Behaviour {
         Self {
             honour_range: true,
             cut_after: None,
+            claim_length: None,
         }
     }
 }
@@ -243,7 +248,7 @@ fn serve(
         };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n",
-        body.len()
+        behaviour.claim_length.unwrap_or(body.len() as u64)
     );
     let _ = stream.write_all(response.as_bytes());
     let sent = behaviour
@@ -255,6 +260,11 @@ fn serve(
 
 /// Runs `fetch_mnist` with `args`, with no proxy from the environment in the way.
 fn fetch(args: &[&str]) -> Output {
+    fetch_command(args).output().expect("the program starts")
+}
+
+/// The command that runs `fetch_mnist` with `args`, with no proxy from the environment.
+fn fetch_command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fetch_mnist"));
     for var in [
         "http_proxy",
@@ -266,7 +276,8 @@ fn fetch(args: &[&str]) -> Output {
     ] {
         command.env_remove(var);
     }
-    command.args(args).output().expect("the program starts")
+    command.args(args);
+    command
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -521,11 +532,8 @@ fn a_mirror_without_the_file_or_with_a_corrupt_one_falls_through_to_the_next() {
     let files = Files::new(7);
     let empty = Server::start(HashMap::new());
     let mut corrupt_files = files.served("");
-    // Valid gzip, valid IDX, wrong content.
-    corrupt_files.insert(
-        format!("/{TRAIN_LABELS}.gz"),
-        Files::new(8).gz(TRAIN_IMAGES),
-    );
+    // Valid gzip, a valid IDX file of labels, wrong content.
+    corrupt_files.insert(format!("/{TRAIN_LABELS}.gz"), files.gz(TEST_LABELS));
     let corrupt = Server::start(corrupt_files);
     let good = Server::start(files.served(""));
     let dir = tempfile::tempdir().unwrap();
@@ -546,8 +554,9 @@ fn a_mirror_without_the_file_or_with_a_corrupt_one_falls_through_to_the_next() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("HTTP status 404"), "{stderr}");
     assert!(
-        stderr
-            .contains(&format!("{TRAIN_LABELS}.gz: SHA-256 of the content is")),
+        stderr.contains(&format!(
+            "{TRAIN_LABELS}.gz.partial: the SHA-256 of its content is"
+        )),
         "{stderr}"
     );
 }
@@ -574,10 +583,9 @@ fn corrupt_content_everywhere_is_a_clear_error_and_lands_nothing() {
             && stderr.contains("--data-dir DIR"),
         "{stderr}"
     );
-    assert_eq!(
-        fs::read_dir(&out).unwrap().count(),
-        0,
-        "no final file, no partial file"
+    assert!(
+        !out.exists(),
+        "no final file, no partial file, and no empty folder"
     );
 }
 
@@ -683,7 +691,10 @@ fn an_unreachable_mirror_fails_fast_with_the_data_dir_advice() {
         assert!(stderr.contains(needle), "{needle:?} in {stderr}");
     }
     assert!(!stderr.contains("panicked"));
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
+    assert!(
+        !out.exists(),
+        "the folder made for the run is removed again"
+    );
 }
 
 #[test]
@@ -704,5 +715,205 @@ fn a_sums_file_without_one_of_the_files_is_a_clear_error() {
     assert!(
         stderr.contains(&format!("no checksum for {TRAIN_LABELS}")),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_served_gzip_bomb_is_refused_after_the_size_its_header_declares() {
+    let files = Files::new(14);
+    let mut served = files.served("");
+    // MNIST's header for 60,000 images, then 6 GiB of zeros: 96 gzip members of 64 MiB
+    // each, 6 MB on the wire.
+    let mut bomb = gzip(&encode_idx(IMAGES_MAGIC, &[60_000, 28, 28], &[]));
+    let zeros = gzip(&vec![0; 64 << 20]);
+    for _ in 0..96 {
+        bomb.extend_from_slice(&zeros);
+    }
+    served.insert(format!("/{TRAIN_IMAGES}.gz"), bomb);
+    let server = Server::start(served);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let sums = files.sums_file(dir.path());
+    let run = common::measure_command(fetch_command(&[
+        "--sums",
+        sums.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--mirror",
+        &server.url(),
+    ]));
+    eprintln!("served bomb: {:.3} s", run.elapsed.as_secs_f64());
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("no mirror served a verified file")
+            && run.stderr.contains("longer than its header says"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{run:?}");
+    assert!(
+        !out.exists(),
+        "nothing landed, no partial file, no empty folder"
+    );
+}
+
+#[test]
+fn a_body_announced_longer_than_any_idx_file_is_refused_unread() {
+    let files = Files::new(15);
+    let server = Server::start_with(
+        files.served(""),
+        Behaviour {
+            claim_length: Some(5 << 30),
+            ..Behaviour::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = fetch_from(&[server.url()], &files, &out);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the body is longer than")
+            && stderr.contains("more than any IDX file"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn an_out_that_is_a_file_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mnist");
+    fs::write(&out, "a file").unwrap();
+    let output = fetch(&[
+        "--out",
+        out.to_str().unwrap(),
+        "--mirror",
+        "http://127.0.0.1:1/",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "--out {0}: {0} is not a folder",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(&out).unwrap(), "a file");
+}
+
+#[test]
+fn a_failed_run_removes_the_folders_it_made_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a").join("b").join("mnist");
+    let output =
+        fetch_from(&["http://127.0.0.1:1/".to_string()], &Files::new(16), &out);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !dir.path().join("a").exists(),
+        "a/b/mnist was made for the run"
+    );
+    // The sums file made by the test stays where it was.
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn where_a_file_would_land_is_checked_before_anything_is_downloaded() {
+    use std::os::unix::fs::PermissionsExt;
+    let files = Files::new(17);
+    let server = Server::start(files.served(""));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    // A directory where a file would land.
+    fs::create_dir(out.join(format!("{TEST_IMAGES}.gz"))).unwrap();
+    let output = fetch_from(&[server.url()], &files, &out);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains(&format!(
+            "--out {}: is a directory, not a regular file",
+            out.join(format!("{TEST_IMAGES}.gz")).display()
+        )),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(server.requests().is_empty(), "nothing downloaded");
+    fs::remove_dir(out.join(format!("{TEST_IMAGES}.gz"))).unwrap();
+
+    // A read-only file that does not verify: replaced only with --force.
+    let stale = out.join(format!("{TEST_LABELS}.gz"));
+    fs::write(&stale, gzip(b"old")).unwrap();
+    fs::set_permissions(&stale, fs::Permissions::from_mode(0o444)).unwrap();
+    let output = fetch_from(&[server.url()], &files, &out);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("the file is read-only: pass --force"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(server.requests().is_empty(), "nothing downloaded");
+    assert_eq!(fs::read(&stale).unwrap(), gzip(b"old"));
+
+    let sums = files.sums_file(dir.path());
+    let output = fetch(&[
+        "--sums",
+        sums.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--mirror",
+        &server.url(),
+        "--force",
+    ]);
+    succeeded(&output);
+    assert_downloaded(&out, &files);
+}
+
+#[test]
+fn a_partial_file_that_is_not_a_regular_file_is_never_written_through() {
+    let files = Files::new(18);
+    let server = Server::start(files.served(""));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious").unwrap();
+    let partial = out.join(format!("{TRAIN_IMAGES}.gz.partial"));
+    std::os::unix::fs::symlink(&victim, &partial).unwrap();
+    let output = fetch_from(&[server.url()], &files, &out);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr)
+            .contains("is not a regular file, so no download is written to it"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn sums_read_from_the_output_folder_are_left_as_they_are() {
+    let files = Files::new(19);
+    let server = Server::start(files.served(""));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let sums = files.sums_file(dir.path());
+    let mut text_sums = fs::read_to_string(&sums).unwrap();
+    text_sums.push_str(&format!("{}  another-file\n", "0".repeat(64)));
+    fs::write(out.join("SHA256SUMS"), &text_sums).unwrap();
+    let output = fetch(&[
+        "--sums",
+        out.join("SHA256SUMS").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--mirror",
+        &server.url(),
+    ]);
+    succeeded(&output);
+    assert_eq!(
+        fs::read_to_string(out.join("SHA256SUMS")).unwrap(),
+        text_sums
     );
 }

@@ -144,7 +144,7 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
     );
     let text = stdout(&output);
     assert!(
-        text.contains("4×4 pixels (20 of digit 3, 20 of digit 8)"),
+        text.contains("4×4 pixels (20 of class 3, 20 of class 8)"),
         "{text}"
     );
     assert_eq!(value_after(&text, "Test accuracy:"), 1.0);
@@ -215,7 +215,10 @@ fn bad_flags_are_refused() {
         &["--classes", "2,3"],
         "class 2 has no samples in the training set",
     );
-    assert_refused(&["--blog", "--epochs", "3"], "--epochs");
+    assert_refused(
+        &["--blog", "--limit", "3"],
+        "the argument '--blog' cannot be used with '--limit <N>'",
+    );
     assert_refused(
         &["--limit", "1"],
         "class 1 has no samples among the first 1 images",
@@ -257,7 +260,7 @@ fn bad_data_is_refused_with_the_file_named() {
     fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
     assert_refused(
         &["--data-dir", dir.path().to_str().unwrap()],
-        "train-images-idx3-ubyte.gz: cannot read",
+        "train-images-idx3-ubyte.gz: damaged gzip data",
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -373,4 +376,215 @@ fn an_unwritable_chart_is_an_error_that_names_the_flag() {
             && stderr.contains(chart.to_str().unwrap()),
         "{stderr}"
     );
+}
+
+/// Runs with `args` and returns standard error, checking a failure with `code` and one line.
+fn one_line_error(args: &[&str], code: i32) -> String {
+    let output = train(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn values_that_look_negative_get_a_message_about_the_value() {
+    let stderr = one_line_error(&["--seed", "-1"], 2);
+    assert!(
+        stderr.contains("invalid value '-1' for '--seed <N>'")
+            && stderr.contains("is not a seed: give a whole number from 0 to"),
+        "{stderr}"
+    );
+    let stderr = one_line_error(&["--classes", "-1,1"], 2);
+    assert!(
+        stderr.contains("invalid value '-1,1' for '--classes <A,B>'")
+            && stderr.contains("\"-1\" is not a class label"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn command_line_errors_are_one_line_in_every_program() {
+    let programs: [(&str, &[&str], &str); 5] = [
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--epochs"],
+            "a value is required for '--epochs <N>'",
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--forse"],
+            "tip: a similar argument exists: '--force'",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exercise_1"),
+            &["--seed", "x"],
+            "is not a seed",
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &[],
+            "required arguments were not provided: --from <DIR>",
+        ),
+        (
+            env!("CARGO_BIN_EXE_fetch_mnist"),
+            &["--mirror", "ftp://x"],
+            "not an http:// or https:// URL",
+        ),
+    ];
+    for (program, args, expected) in programs {
+        let output = Command::new(program).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{program} {args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{program} {args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ")
+                && stderr.contains(expected)
+                && stderr.trim_end().ends_with("; see --help"),
+            "{program} {args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_help_names_values_as_the_readme_does() {
+    let help = stdout(&train(&["--help"]));
+    for placeholder in ["<BATCH_SIZE>", "<LR>", "<EPOCHS>", "<SEED>", "<LIMIT>"]
+    {
+        assert!(!help.contains(placeholder), "{placeholder} in:\n{help}");
+    }
+    for flag in [
+        "--batch-size <N>",
+        "--lr <X>",
+        "--epochs <N>",
+        "--seed <N>",
+        "--limit <N>",
+        "--data-dir <DIR>",
+        "--classes <A,B>",
+        "--force",
+    ] {
+        assert!(help.contains(flag), "{flag} not in:\n{help}");
+    }
+}
+
+#[test]
+fn the_data_line_and_the_class_names_read_well() {
+    let text = stdout(&train(&["--limit", "200", "--epochs", "1"]));
+    assert!(
+        text.starts_with("Data: data/ (bundled), normalized with mean "),
+        "{text}"
+    );
+    // Classes, not digits: the same lines serve Fashion-MNIST's clothes.
+    assert!(!text.contains("digit"), "{text}");
+    assert!(text.contains("(90 of class 0, 110 of class 1)"), "{text}");
+    assert!(text.contains("0 is class 0, 1 is class 1"), "{text}");
+    assert!(text.contains("1 epoch, "), "{text}");
+}
+
+#[test]
+fn a_batch_larger_than_the_training_set_is_shown_as_the_whole_set() {
+    let text = stdout(&train(&[
+        "--limit",
+        "300",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "999999999",
+    ]));
+    assert!(
+        text.contains(
+            "batch size 300 (the whole training set; --batch-size 999999999 is larger)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_learning_rate_too_small_to_change_anything_is_an_error() {
+    let stderr = one_line_error(&["--limit", "300", "--lr", "1e-320"], 1);
+    assert!(
+        stderr.contains("training changed no prediction")
+            && stderr.contains("learning rate 1e-320 are too small")
+            && stderr.contains("pass a larger --lr"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn divergence_advice_does_not_suggest_normalizing_normalized_inputs() {
+    let stderr = one_line_error(&["--limit", "300", "--lr", "1e308"], 1);
+    assert!(
+        stderr.contains("training diverged")
+            && stderr.contains("pass a smaller --lr"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("normalize"), "{stderr}");
+}
+
+#[test]
+fn the_blog_demo_takes_the_usual_training_flags() {
+    let text =
+        stdout(&train(&["--blog", "--epochs", "3", "--batch-size", "16"]));
+    assert!(text.contains("Training set: 800 images"), "{text}");
+    assert!(
+        text.contains("batch size 16, learning rate 0.1, 3 epochs"),
+        "{text}"
+    );
+    assert!(text.contains("Epoch 3/3,") && !text.contains("Epoch 4/"));
+}
+
+#[test]
+fn mnist_subset_never_writes_over_its_inputs() {
+    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
+    let from = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(bundled).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, from.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let before: Vec<Vec<u8>> = fs::read_dir(from.path())
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    let dir = from.path().to_str().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
+        .args(["--from", dir, "--out", dir])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(": is the input file "), "{stderr}");
+    let after: Vec<Vec<u8>> = fs::read_dir(from.path())
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(before, after);
+
+    // Into a new folder, it rewrites the bundled files byte for byte.
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("subset");
+    let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
+        .args(["--from", dir, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for entry in fs::read_dir(bundled).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if name == "README.md" {
+            continue;
+        }
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            fs::read(out.join(name)).unwrap(),
+            "{name:?}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ set's global mean and standard deviation (as our main program does), trains logi
 regression from zero weights with the blog's `gradient_descent` (batch size 32, lr 0.1,
 10 epochs; see tools/reference.py) and prints the lines our program prints:
 
-    cargo run --release -- --no-shuffle | grep -E '^(Epoch|Test)'
+    cargo run --release -- --no-shuffle | grep -E '^(Epoch|Test (loss|accuracy))'
 
 With `--no-shuffle` nothing is random, so the two outputs must agree line for line.
 With shuffling the permutations differ (NumPy's generator vs ChaCha8), so compare the
@@ -75,7 +75,8 @@ def blog_demo(seeds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # No abbreviations: `--seed 0` must be an error, not `--seeds 0`.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--no-shuffle", action="store_true")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--blog-demo", action="store_true")

@@ -1,5 +1,7 @@
-//! Fuzzes the IDX reader with arbitrary bytes: gzip or raw, images and labels, paired into
-//! a binary task. Nothing may panic; whatever parses must encode back to the same bytes.
+//! Fuzzes the IDX reader with arbitrary bytes: gzip or raw, images and labels, read by the
+//! streaming reader the loader uses and paired into a binary task. Nothing may panic; on
+//! raw bytes the streaming reader and the slice parser must agree exactly; whatever is
+//! read must encode back to the content it came from.
 //!
 //! Run with `cargo fuzz run idx -- -runs=1000000` from the repository root (see fuzz/README.md).
 
@@ -8,8 +10,10 @@
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
+use neural_network::data::read::is_gzip;
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, Part, encode_idx, gunzip_if_gzipped, parse_idx,
+    Gunzip, IMAGES_MAGIC, Idx, LABELS_MAGIC, LabelledImages, Part, ReadError, encode_idx,
+    parse_idx, read_idx,
 };
 
 fuzz_target!(|input: &[u8]| {
@@ -18,27 +22,8 @@ fuzz_target!(|input: &[u8]| {
         return;
     };
     let (first, second) = rest.split_at((cut as usize).min(rest.len()));
-    let (Ok(images), Ok(labels)) = (
-        gunzip_if_gzipped(first.to_vec()),
-        gunzip_if_gzipped(second.to_vec()),
-    ) else {
-        return;
-    };
-    let parsed_images = parse_idx(&images, IMAGES_MAGIC);
-    let parsed_labels = parse_idx(&labels, LABELS_MAGIC);
-    for (parsed, bytes, magic) in [
-        (&parsed_images, &images, IMAGES_MAGIC),
-        (&parsed_labels, &labels, LABELS_MAGIC),
-    ] {
-        if let Ok(idx) = parsed {
-            assert_eq!(
-                &encode_idx(magic, &idx.dims, &idx.data),
-                bytes,
-                "parse then encode must give the bytes back"
-            );
-        }
-    }
-    if let (Ok(images), Ok(labels)) = (parsed_images, parsed_labels) {
+    if let (Some(images), Some(labels)) = (read(first, IMAGES_MAGIC), read(second, LABELS_MAGIC))
+    {
         if let Ok(set) = LabelledImages::pair(
             PathBuf::from("images"),
             images,
@@ -53,3 +38,30 @@ fuzz_target!(|input: &[u8]| {
         }
     }
 });
+
+/// Reads `bytes` as the loader reads a file of them, checking the result against the
+/// slice parser.
+fn read(bytes: &[u8], magic: u32) -> Option<Idx> {
+    let mut reader = bytes;
+    let gzip = is_gzip(&mut reader).expect("reading a slice cannot fail");
+    let streamed = if gzip {
+        read_idx(Gunzip::new(reader), magic, None)
+    } else {
+        read_idx(reader, magic, Some(bytes.len() as u64))
+    };
+    if let Ok(idx) = &streamed {
+        let content = encode_idx(magic, &idx.dims, &idx.data);
+        assert_eq!(parse_idx(&content, magic).as_ref(), Ok(idx), "read, encode, parse");
+        if !gzip {
+            assert_eq!(content, bytes, "a raw file is its content");
+        }
+    }
+    if !gzip {
+        match (&streamed, parse_idx(bytes, magic)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, &b),
+            (Err(ReadError::Format(a)), Err(b)) => assert_eq!(a, &b),
+            (a, b) => panic!("the streaming reader gave {a:?}, the parser {b:?}"),
+        }
+    }
+    streamed.ok()
+}

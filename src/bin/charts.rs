@@ -8,17 +8,17 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
 use neural_network::data::mnist;
-use neural_network::data::{BinaryTask, Dataset};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
-use neural_network::programs::cli::run_main;
+use neural_network::programs::cli::{parse_args, run_main};
+use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
 use neural_network::{
@@ -38,6 +38,9 @@ struct Args {
     /// Draw only this chart (default: all of them).
     #[arg(long, value_enum)]
     only: Option<Chart>,
+    /// Replace chart files even if they are read-only.
+    #[arg(long)]
+    force: bool,
 }
 
 /// The charts this program draws, one SVG file each.
@@ -57,17 +60,55 @@ enum Chart {
     MnistTime,
 }
 
+impl Chart {
+    /// Every chart, in the order they are drawn.
+    const ALL: [Chart; 6] = [
+        Chart::BatchSizes,
+        Chart::MnistShuffling,
+        Chart::MnistWeights,
+        Chart::MnistEpochs,
+        Chart::MnistExamples,
+        Chart::MnistTime,
+    ];
+
+    /// The file the chart is drawn into.
+    fn file(self) -> &'static str {
+        match self {
+            Chart::BatchSizes => "batch_sizes.svg",
+            Chart::MnistShuffling => "mnist_shuffling.svg",
+            Chart::MnistWeights => "mnist_weights.svg",
+            Chart::MnistEpochs => "mnist_epochs.svg",
+            Chart::MnistExamples => "mnist_examples.svg",
+            Chart::MnistTime => "mnist_time.svg",
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    run_main(|| run(Args::parse()))
+    run_main(|| run(parse_args()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out_dir).with_context(|| {
-        format!(
-            "--out-dir: cannot create the folder {}",
-            args.out_dir.display()
-        )
-    })?;
+    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    // Every chart file is checked before anything is drawn.
+    let folders = NewFolders::create("--out-dir", &args.out_dir)?;
+    let files: Vec<PathBuf> = Chart::ALL
+        .into_iter()
+        .filter(|&chart| wanted(chart))
+        .map(|chart| args.out_dir.join(chart.file()))
+        .collect();
+    let plan: Vec<(&str, &Path)> =
+        files.iter().map(|f| ("--out-dir", f.as_path())).collect();
+    let inputs = IdxFiles::find(&data)?.paths.to_vec();
+    Outputs::plan(&plan, &inputs, args.force)?;
+    draw(&args, &data)?;
+    folders.keep();
+    Ok(())
+}
+
+/// Draws the wanted charts from the bundled data in `data`.
+fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
     let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
     if wanted(Chart::BatchSizes) {
         batch_sizes(&args.out_dir)?;
@@ -82,11 +123,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if !mnist_charts.into_iter().any(wanted) {
         return Ok(());
     }
-    let mnist = BinaryTask::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
-        (0, 1),
-        None,
-    )?;
+    let mnist = BinaryTask::load(data, (0, 1), None)?;
     if wanted(Chart::MnistShuffling) {
         mnist_shuffling(&mnist, &args.out_dir)?;
     }
@@ -110,7 +147,7 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
     let runs = batch_size_runs()?;
     println!("batch_sizes.svg, loss per epoch:");
     chart_and_table(
-        &out_dir.join("batch_sizes.svg"),
+        &out_dir.join(Chart::BatchSizes.file()),
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
         &runs,
         None,
@@ -172,7 +209,7 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         runs.push((label.to_string(), trained.loss_history));
     }
     chart_and_table(
-        &out_dir.join("mnist_shuffling.svg"),
+        &out_dir.join(Chart::MnistShuffling.file()),
         "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
         &runs,
         None,
@@ -230,7 +267,7 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         }
     }
     plot::pictures(
-        &out_dir.join("mnist_weights.svg"),
+        &out_dir.join(Chart::MnistWeights.file()),
         "What logistic regression learned on MNIST 0 vs 1",
         &pictures,
     )?;
@@ -285,7 +322,7 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
          size\nstarts from the loss of the zero weights, {initial:.6}:"
     );
     chart_and_table(
-        &out_dir.join("mnist_epochs.svg"),
+        &out_dir.join(Chart::MnistEpochs.file()),
         "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
         &runs,
         Some(initial),
@@ -325,7 +362,7 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         scale: Scale::Log,
     };
     plot::lines(
-        &out_dir.join("mnist_examples.svg"),
+        &out_dir.join(Chart::MnistExamples.file()),
         "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
         x_axis,
         y_axis,
@@ -445,7 +482,7 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         scale: Scale::Log,
     };
     plot::lines(
-        &out_dir.join("mnist_time.svg"),
+        &out_dir.join(Chart::MnistTime.file()),
         &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
         x_axis,
         y_axis,

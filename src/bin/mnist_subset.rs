@@ -2,80 +2,114 @@
 //!
 //! `cargo run --release --bin mnist_subset -- --from DIR --classes 0,1 --out data`
 //!
+//! The book's playground ships the blog's demo images, made from `data/` by
+//! `scripts/build-playground` with `--limit 1000 --train-only`.
+//!
 //! `DIR` holds the four official MNIST files (raw or gzipped) and a `SHA256SUMS` file with
 //! the SHA-256 of their decompressed content; every file is verified before anything is
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
 
-use std::collections::HashMap;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::data::checksum::{hex_sha256, parse_sums};
+use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, TEST_IMAGES, TEST_LABELS,
-    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, find_idx_file, parse_idx,
-    read_maybe_gzipped,
+    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
+    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
-use neural_network::programs::cli::{parse_classes, run_main};
-use neural_network::programs::output::write_atomically;
+use neural_network::programs::cli::{
+    parse_args, parse_classes, parse_positive, run_main,
+};
+use neural_network::programs::output::{NewFolders, Outputs};
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
 struct Args {
     /// Directory with the four official IDX files and their SHA256SUMS.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     from: PathBuf,
     /// The classes to keep, as A,B.
-    #[arg(long, default_value = "0,1", value_parser = parse_classes)]
+    #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Directory to write the subset to (created if missing).
-    #[arg(long, default_value = "data")]
+    #[arg(long, value_name = "DIR", default_value = "data")]
     out: PathBuf,
+    /// Keep only the first N images of the classes in each file.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    limit: Option<usize>,
+    /// Write only the training set's two files.
+    #[arg(long)]
+    train_only: bool,
+    /// Replace files in the --out directory even if they are read-only.
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(Args::parse()))
+    run_main(|| run(parse_args()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
     let sums_path = args.from.join("SHA256SUMS");
-    let sums_text = fs::read_to_string(&sums_path).with_context(|| {
-        format!(
-            "{}: cannot read the checksums the files are verified against",
-            sums_path.display()
-        )
+    let sums = read_sums(&sums_path).map_err(|e| {
+        anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
-    let sums = parse_sums(&sums_text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", sums_path.display()))?;
     let classes = [args.classes.0, args.classes.1];
+    let sources = IdxFiles::find(&args.from)?;
 
-    // Everything is read, verified and filtered before anything is written.
+    // Every output is checked, then everything is read, verified and filtered,
+    // before anything is written.
+    let folders = NewFolders::create("--out", &args.out)?;
+    let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+    // Pairs of (images, labels) among `names`.
+    let parts: &[(usize, usize)] = if args.train_only {
+        &[(0, 1)]
+    } else {
+        &[(0, 1), (2, 3)]
+    };
+    let written = 2 * parts.len();
+    let targets: Vec<PathBuf> = names[..written]
+        .iter()
+        .map(|name| args.out.join(format!("{name}.gz")))
+        .chain([args.out.join("SHA256SUMS")])
+        .collect();
+    let plan: Vec<(&str, &Path)> = targets
+        .iter()
+        .map(|path| ("--out", path.as_path()))
+        .collect();
+    let inputs: Vec<PathBuf> = sources
+        .paths
+        .iter()
+        .chain(&sources.unread)
+        .chain([&sums_path])
+        .cloned()
+        .collect();
+    let outputs = Outputs::plan(&plan, &inputs, args.force)?;
+
     let mut files = Vec::new();
     let mut report = Vec::new();
-    for (images_name, labels_name) in
-        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
-    {
-        let images = parse_idx(
-            &verified(&args.from, images_name, &sums)?,
-            IMAGES_MAGIC,
-        )?;
-        let labels = parse_idx(
-            &verified(&args.from, labels_name, &sums)?,
-            LABELS_MAGIC,
-        )?;
+    // The i-th file's content, verified against its checksum.
+    let verified = |i: usize, magic| {
+        let name = names[i];
+        let expected = sums.get(name).ok_or_else(|| {
+            anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
+        })?;
+        anyhow::Ok(read_verified(&sources.paths[i], magic, expected)?)
+    };
+    for &(images, labels) in parts {
         let set = LabelledImages::pair(
-            PathBuf::from(images_name),
-            images,
-            PathBuf::from(labels_name),
-            labels,
+            sources.paths[images].clone(),
+            verified(images, IMAGES_MAGIC)?,
+            sources.paths[labels].clone(),
+            verified(labels, LABELS_MAGIC)?,
         )?;
+        let (images_name, labels_name) = (names[images], names[labels]);
         for class in classes {
             if set.count(class) == 0 {
                 bail!(
@@ -83,48 +117,40 @@ fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let size = set.rows * set.cols;
-        let keep: Vec<usize> = (0..set.len())
-            .filter(|&i| classes.contains(&set.labels[i]))
-            .collect();
-        let pixels: Vec<u8> = keep
-            .iter()
-            .flat_map(|&i| set.pixels[i * size..(i + 1) * size].to_vec())
-            .collect();
-        let labels: Vec<u8> = keep.iter().map(|&i| set.labels[i]).collect();
-        files.push((
-            images_name,
-            encode_idx(
-                IMAGES_MAGIC,
-                &[keep.len(), set.rows, set.cols],
-                &pixels,
-            ),
-        ));
-        files.push((
-            labels_name,
-            encode_idx(LABELS_MAGIC, &[keep.len()], &labels),
-        ));
+        let kept = set.of_classes(&classes, args.limit);
+        for class in classes {
+            if kept.count(class) == 0 {
+                bail!(
+                    "{images_name}: the first {} images of the classes hold none of class {class}: \
+                     raise --limit",
+                    kept.len()
+                );
+            }
+        }
+        let (images, labels) = kept.to_idx();
+        files.push((images_name, images));
+        files.push((labels_name, labels));
         report.push(format!(
             "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
-            keep.len(),
+            kept.len(),
             set.len(),
-            set.count(classes[0]),
+            kept.count(classes[0]),
             classes[0],
-            set.count(classes[1]),
+            kept.count(classes[1]),
             classes[1]
         ));
     }
 
-    fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut out_sums = String::from(
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
     );
     for (name, bytes) in &files {
-        write_gzipped(&args.out.join(format!("{name}.gz")), bytes)?;
+        let path = args.out.join(format!("{name}.gz"));
+        outputs.write(&path, &gzipped(bytes)?)?;
         out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
-    write_atomically(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
+    outputs.write(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
+    folders.keep();
     for line in report {
         println!("{line}");
     }
@@ -132,36 +158,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The decompressed content of `name` in `dir`, after checking it against `sums`.
-fn verified(
-    dir: &Path,
-    name: &'static str,
-    sums: &HashMap<String, String>,
-) -> anyhow::Result<Vec<u8>> {
-    let expected = sums.get(name).with_context(|| {
-        format!(
-            "{}: no checksum for {name}",
-            dir.join("SHA256SUMS").display()
-        )
-    })?;
-    let path = find_idx_file(dir, name)?;
-    let content = read_maybe_gzipped(&path)?;
-    let found = hex_sha256(&content);
-    if &found != expected {
-        bail!(
-            "{}: SHA-256 {found} does not match {expected}: the file is damaged or not the official one",
-            path.display()
-        );
-    }
-    Ok(content)
-}
-
-/// Gzips `bytes` (best compression, no name or time in the header, so the output is the
-/// same on every run) into `path`.
-fn write_gzipped(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// `bytes` gzipped with the best compression and no name or time in the header, so the
+/// output is the same on every run.
+fn gzipped(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     encoder.write_all(bytes)?;
-    let compressed = encoder.finish()?;
-    write_atomically(path, &compressed)
-        .with_context(|| format!("cannot write {}", path.display()))
+    encoder.finish()
 }

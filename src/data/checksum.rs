@@ -6,8 +6,67 @@
 //! since two gzip compressors give different bytes for the same content.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+use super::DataError;
+use super::idx::{Idx, encode_idx};
+use super::read::read_idx_file;
+
+/// The largest SHA256SUMS file read: a list of a few files' sums is a few hundred bytes.
+pub const MAX_SUMS_BYTES: u64 = 1 << 20;
+
+/// Reads and parses the SHA256SUMS file at `path` (see [`parse_sums`]); the
+/// error names the file. A file larger than [`MAX_SUMS_BYTES`] is refused
+/// unread.
+pub fn read_sums(path: &Path) -> Result<HashMap<String, String>, String> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|f| f.take(MAX_SUMS_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    if text.len() as u64 > MAX_SUMS_BYTES {
+        return Err(format!(
+            "{}: larger than {MAX_SUMS_BYTES} bytes, so not a SHA256SUMS file",
+            path.display()
+        ));
+    }
+    parse_sums(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads the IDX file at `path` (raw or gzip-compressed, at the bounded cost
+/// of [`read_idx_file`]) and checks that its decompressed content has the
+/// SHA-256 `expected` (64 hexadecimal digits). A file that verifies is the
+/// right file and a valid IDX file of its kind, so a checksum list for
+/// another data set cannot let a file of the wrong kind through.
+pub fn read_verified(
+    path: &Path,
+    magic: u32,
+    expected: &str,
+) -> Result<Idx, DataError> {
+    let idx = read_idx_file(path, magic)?;
+    let found = content_sha256(magic, &idx);
+    if !found.eq_ignore_ascii_case(expected) {
+        return Err(DataError::Checksum {
+            path: path.to_path_buf(),
+            found,
+            expected: expected.to_string(),
+        });
+    }
+    Ok(idx)
+}
+
+/// The SHA-256 of the decompressed file that `idx` was read from: its header
+/// (`magic` and sizes) and its data, hashed without copying the data.
+pub fn content_sha256(magic: u32, idx: &Idx) -> String {
+    let header = encode_idx(magic, &idx.dims, &[]);
+    hex(Sha256::new()
+        .chain_update(header)
+        .chain_update(&idx.data)
+        .finalize())
+}
 
 /// Reads a SHA256SUMS file (`HASH  NAME` lines, as `sha256sum` writes them; `#` starts a
 /// comment line) into lowercase hashes by name. A malformed line is an error naming its
@@ -39,10 +98,12 @@ pub fn parse_sums(text: &str) -> Result<HashMap<String, String>, String> {
 
 /// The SHA-256 of `bytes` as 64 lowercase hexadecimal digits, as `sha256sum` prints it.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(Sha256::digest(bytes))
+}
+
+/// A digest as lowercase hexadecimal digits.
+fn hex(digest: impl AsRef<[u8]>) -> String {
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

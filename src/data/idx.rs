@@ -21,6 +21,12 @@ pub const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// The magic number of an IDX file of unsigned bytes with one dimension (labels).
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
 
+/// The most data an IDX file may declare, in bytes (1 GiB): twenty times the
+/// largest MNIST file (47 MB), and more than the largest EMNIST file (547 MB).
+/// A header that declares more is refused before anything is allocated, so a
+/// damaged or hostile header cannot make the reader ask for gigabytes.
+pub const MAX_DATA_BYTES: usize = 1 << 30;
+
 /// What is wrong with the bytes of an IDX file, independent of where they came from.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdxError {
@@ -38,12 +44,22 @@ pub enum IdxError {
         expected: u32,
         kind: &'static str,
     },
-    /// The sizes in the header multiply to more than this machine can address.
-    #[error("the header's sizes {dims:?} are too large to be real")]
-    Overflow { dims: Vec<u32> },
-    /// The data after the header is shorter or longer than the header promises.
-    #[error("the header promises {expected} bytes of data but the file holds {found}: the file is {}", if found < expected { "truncated" } else { "longer than its header says" })]
-    Length { expected: usize, found: usize },
+    /// The sizes in the header multiply to more than [`MAX_DATA_BYTES`].
+    #[error(
+        "the header's sizes {dims:?} declare {bytes} bytes of data, more than the {MAX_DATA_BYTES} \
+         this reader accepts: the header is damaged, or this is not an IDX file of MNIST's kind"
+    )]
+    TooLarge { dims: Vec<u32>, bytes: u128 },
+    /// The data after the header is shorter than the header promises.
+    #[error(
+        "the header promises {expected} bytes of data but the file holds only {found}: the file is truncated"
+    )]
+    Truncated { expected: usize, found: usize },
+    /// There is more data after the header than it promises.
+    #[error(
+        "the file holds more than the {expected} bytes of data its header promises: it is longer than its header says"
+    )]
+    Longer { expected: usize },
 }
 
 /// The sizes and bytes of a parsed IDX file.
@@ -55,50 +71,71 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
+/// The length of the header of an IDX file with `magic`: the magic number,
+/// then one `u32` per dimension (the magic number's last byte).
+pub fn header_len(magic: u32) -> usize {
+    4 + 4 * (magic & 0xff) as usize
+}
+
+/// Checks the first four bytes of an IDX file against `magic`.
+pub fn check_magic(found: u32, magic: u32) -> Result<(), IdxError> {
+    if found == magic {
+        return Ok(());
+    }
+    let kind = if magic == IMAGES_MAGIC {
+        "images"
+    } else {
+        "labels"
+    };
+    Err(IdxError::Magic {
+        found,
+        expected: magic,
+        kind,
+    })
+}
+
+/// The sizes in a header whose magic number has been checked (`header` is
+/// [`header_len`] bytes long), and the number of data bytes they declare,
+/// which must not exceed [`MAX_DATA_BYTES`].
+pub fn declared_sizes(header: &[u8]) -> Result<(Vec<usize>, usize), IdxError> {
+    let raw: Vec<u32> = header[4..]
+        .chunks_exact(4)
+        .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    let bytes = raw.iter().map(|&d| u128::from(d)).product::<u128>();
+    if bytes > MAX_DATA_BYTES as u128 {
+        return Err(IdxError::TooLarge { dims: raw, bytes });
+    }
+    Ok((raw.iter().map(|&d| d as usize).collect(), bytes as usize))
+}
+
 /// Parses the bytes of an IDX file of unsigned bytes with `magic` (which fixes the number
 /// of dimensions), checking the header against the length of the data exactly.
 pub fn parse_idx(bytes: &[u8], magic: u32) -> Result<Idx, IdxError> {
-    let ndims = (magic & 0xff) as usize;
-    let needed = 4 + 4 * ndims;
+    let needed = header_len(magic);
     let short = || IdxError::ShortHeader {
         found: bytes.len(),
         needed,
     };
-    let word = |i: usize| -> Option<u32> {
-        Some(u32::from_be_bytes(
-            bytes.get(4 * i..4 * i + 4)?.try_into().ok()?,
-        ))
-    };
-    let found = word(0).ok_or_else(short)?;
-    if found != magic {
-        let kind = if magic == IMAGES_MAGIC {
-            "images"
-        } else {
-            "labels"
-        };
-        return Err(IdxError::Magic {
-            found,
-            expected: magic,
-            kind,
-        });
-    }
-    if bytes.len() < needed {
-        return Err(short());
-    }
-    let raw: Vec<u32> = (1..=ndims).filter_map(word).collect();
-    let expected = raw
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
-        .ok_or_else(|| IdxError::Overflow { dims: raw.clone() })?;
+    let found = bytes.get(..4).ok_or_else(short)?;
+    check_magic(
+        u32::from_be_bytes([found[0], found[1], found[2], found[3]]),
+        magic,
+    )?;
+    let header = bytes.get(..needed).ok_or_else(short)?;
+    let (dims, expected) = declared_sizes(header)?;
     let data = &bytes[needed..];
-    if data.len() != expected {
-        return Err(IdxError::Length {
+    if data.len() < expected {
+        return Err(IdxError::Truncated {
             expected,
             found: data.len(),
         });
     }
+    if data.len() > expected {
+        return Err(IdxError::Longer { expected });
+    }
     Ok(Idx {
-        dims: raw.iter().map(|&d| d as usize).collect(),
+        dims,
         data: data.to_vec(),
     })
 }

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::idx::Idx;
+use super::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, encode_idx};
 use super::{DataError, Part};
 
 /// Labelled images: one image of `rows × cols` bytes per label.
@@ -28,7 +28,7 @@ pub struct LabelledImages {
 
 impl LabelledImages {
     /// Pairs parsed image and label files (of [`IMAGES_MAGIC`] and [`LABELS_MAGIC`]),
-    /// checking that they hold the same number of samples.
+    /// checking that they hold the same number of samples, of at least one pixel.
     pub fn pair(
         images_path: PathBuf,
         images: Idx,
@@ -46,9 +46,17 @@ impl LabelledImages {
                 label_count: labels.dims.first().copied().unwrap_or(0),
             });
         }
+        let (rows, cols) = (images.dims[1], images.dims[2]);
+        if rows == 0 || cols == 0 {
+            return Err(DataError::NoPixels {
+                path: images_path,
+                rows,
+                cols,
+            });
+        }
         Ok(Self {
-            rows: images.dims[1],
-            cols: images.dims[2],
+            rows,
+            cols,
             pixels: images.data,
             labels: labels.data,
             path: images_path,
@@ -68,6 +76,40 @@ impl LabelledImages {
     /// How many images carry `label`.
     pub fn count(&self, label: u8) -> usize {
         self.labels.iter().filter(|&&l| l == label).count()
+    }
+
+    /// The first `limit` images (all of them without a limit) whose label is
+    /// one of `classes`, in the file's order.
+    pub fn of_classes(&self, classes: &[u8], limit: Option<usize>) -> Self {
+        let size = self.rows * self.cols;
+        let chosen: Vec<usize> = (0..self.len())
+            .filter(|&i| classes.contains(&self.labels[i]))
+            .take(limit.unwrap_or(usize::MAX))
+            .collect();
+        Self {
+            rows: self.rows,
+            cols: self.cols,
+            pixels: chosen
+                .iter()
+                .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
+                .copied()
+                .collect(),
+            labels: chosen.iter().map(|&i| self.labels[i]).collect(),
+            path: self.path.clone(),
+        }
+    }
+
+    /// The images and the labels as the bytes of two IDX files.
+    pub fn to_idx(&self) -> (Vec<u8>, Vec<u8>) {
+        let count = self.len();
+        (
+            encode_idx(
+                IMAGES_MAGIC,
+                &[count, self.rows, self.cols],
+                &self.pixels,
+            ),
+            encode_idx(LABELS_MAGIC, &[count], &self.labels),
+        )
     }
 
     /// The images of two classes as a binary task: inputs are the raw pixel values (0 to
@@ -107,16 +149,10 @@ impl LabelledImages {
                 });
             }
         }
-        let size = self.rows * self.cols;
-        let chosen: Vec<usize> = (0..self.len())
-            .filter(|&i| {
-                self.labels[i] == negative || self.labels[i] == positive
-            })
-            .take(limit.unwrap_or(usize::MAX))
-            .collect();
+        let chosen = self.of_classes(&[negative, positive], limit);
         if let Some(limit) = limit {
             for class in [negative, positive] {
-                if !chosen.iter().any(|&i| self.labels[i] == class) {
+                if chosen.count(class) == 0 {
                     return Err(DataError::LimitedAway {
                         class,
                         limit,
@@ -125,17 +161,16 @@ impl LabelledImages {
                 }
             }
         }
-        let pixels: Vec<u8> = chosen
-            .iter()
-            .flat_map(|&i| &self.pixels[i * size..(i + 1) * size])
-            .copied()
-            .collect();
-        let x = Array2::from_shape_vec((chosen.len(), size), pixels)
-            .expect("rows × pixels values were gathered");
         let y = chosen
+            .labels
             .iter()
-            .map(|&i| if self.labels[i] == positive { 1.0 } else { 0.0 })
+            .map(|&label| if label == positive { 1.0 } else { 0.0 })
             .collect();
+        let x = Array2::from_shape_vec(
+            (chosen.len(), self.rows * self.cols),
+            chosen.pixels,
+        )
+        .expect("rows × pixels values were gathered");
         Ok(Dataset {
             x,
             y,

@@ -7,7 +7,8 @@
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
 //! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
-//! | `checksum` | SHA-256 sums of the data files | `files` |
+//! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
+//! | `download` | the full MNIST, downloaded and verified | `download` |
 //!
 //! The modules without a feature hold no I/O and build for WebAssembly.
 
@@ -18,6 +19,8 @@ use thiserror::Error;
 
 #[cfg(feature = "files")]
 pub mod checksum;
+#[cfg(feature = "download")]
+pub mod download;
 pub mod idx;
 pub mod images;
 pub mod mnist;
@@ -25,14 +28,14 @@ pub mod mnist;
 pub mod read;
 
 pub use idx::{
-    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS,
-    TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx,
+    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, TEST_IMAGES,
+    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx,
 };
 pub use images::{Dataset, LabelledImages};
 #[cfg(feature = "files")]
 pub use read::{
-    BinaryTask, IdxDataSet, find_idx_file, gunzip_if_gzipped,
-    read_maybe_gzipped,
+    BinaryTask, Gunzip, IdxDataSet, IdxFiles, ReadError, read_idx,
+    read_idx_file,
 };
 
 /// Everything that can go wrong while loading a data set, each naming the file or setting.
@@ -54,11 +57,50 @@ pub enum DataError {
          {TEST_IMAGES} and {TEST_LABELS}, each raw or gzip-compressed"
     )]
     MissingFile { dir: PathBuf, name: &'static str },
-    /// The file exists but cannot be read, or its gzip stream is corrupt.
+    /// An entry named like a data file is not a regular file.
+    #[error(
+        "{path} is a {kind}, not a regular file: put the IDX file itself under that name"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// A symbolic link named like a data file leads nowhere.
+    #[error(
+        "{path} is a symbolic link that leads to no file ({source}): point it at the IDX file, or put the file there"
+    )]
+    BrokenLink {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file exists but cannot be read.
     #[error("{path}: cannot read: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
+    },
+    /// The file starts like gzip data but does not decompress.
+    #[error(
+        "{path}: damaged gzip data ({source}): the file is corrupt or cut short; download it again"
+    )]
+    Gzip {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The decompressed content does not have the expected SHA-256.
+    #[error(
+        "{path}: the SHA-256 of its content is {found}, expected {expected}: the file is damaged or not the right one"
+    )]
+    Checksum {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
+    /// Images of zero pixels.
+    #[error(
+        "{path}: the images are {rows}×{cols} pixels: an image needs at least one pixel to train on"
+    )]
+    NoPixels {
+        path: PathBuf,
+        rows: usize,
+        cols: usize,
     },
     /// The file's content is not a valid IDX file of the expected kind.
     #[error("{path}: {source}")]

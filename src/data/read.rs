@@ -1,23 +1,31 @@
 //! Reading a directory of IDX files, each raw or gzip-compressed, into
 //! labelled images and into a binary task ready to train on.
 //!
+//! The cost of reading is bounded by what the files declare, not by what they
+//! hold: the 16-byte header is read first and checked (magic number, sizes at
+//! most [`MAX_DATA_BYTES`](super::MAX_DATA_BYTES)), then exactly the declared data is read through a
+//! limit of one byte more, so a file that holds more (a gzip "bomb" of
+//! gigabytes of zeros, say) is refused after that byte. A raw file's length is
+//! checked against its header before its data is read at all.
+//!
 //! # Why not the `mnist` crate
 //!
 //! The `mnist` crate (0.6) reads only uncompressed files with fixed names,
 //! insists on the counts of the full data set (60,000 / 10,000), and panics on
 //! a bad file. We ship a gzip-compressed subset of MNIST, want any directory of
 //! IDX files to work, and promise a clear error instead of a panic for every
-//! bad file. `tests/data.rs` uses the `mnist` crate as an oracle instead.
+//! bad file. `tests/mnist_oracle.rs` uses the `mnist` crate as an independent
+//! check of this reader on the full MNIST instead.
 
-use std::fs;
-use std::io::Read;
+use std::fs::{self, File, Metadata};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use super::idx::{
-    IMAGES_MAGIC, Idx, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
-    TRAIN_LABELS, parse_idx,
+    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS, check_magic, declared_sizes, header_len,
 };
 use super::{DataError, Dataset, LabelledImages, Part};
 use crate::normalize::Normalization;
@@ -34,80 +42,340 @@ pub struct IdxDataSet {
 impl IdxDataSet {
     /// Reads and checks the four IDX files of `dir`, each raw or gzip-compressed.
     pub fn load(dir: &Path) -> Result<Self, DataError> {
-        if dir.is_file() {
-            return Err(DataError::NotADirectory(dir.to_path_buf()));
+        IdxFiles::find(dir)?.load()
+    }
+}
+
+/// The four files of a data directory, found but not read yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdxFiles {
+    /// The training images and labels, then the test images and labels.
+    pub paths: [PathBuf; 4],
+    /// Uncompressed files that are not read because a `.gz` file of the same
+    /// name is beside them.
+    pub unread: Vec<PathBuf>,
+}
+
+impl IdxFiles {
+    /// Finds the four standard files in `dir`: `NAME.gz` if it is there, else
+    /// `NAME`. An entry with one of those names that is not a regular file (a
+    /// directory, a broken symbolic link, a FIFO) is an error that says so.
+    pub fn find(dir: &Path) -> Result<Self, DataError> {
+        match fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(DataError::NotADirectory(dir.to_path_buf())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(DataError::MissingDir(dir.to_path_buf()));
+            }
+            Err(source) => {
+                return Err(DataError::Read {
+                    path: dir.to_path_buf(),
+                    source,
+                });
+            }
         }
-        if !dir.is_dir() {
-            return Err(DataError::MissingDir(dir.to_path_buf()));
-        }
-        Ok(Self {
-            train: LabelledImages::load(dir, TRAIN_IMAGES, TRAIN_LABELS)?,
-            test: LabelledImages::load(dir, TEST_IMAGES, TEST_LABELS)?,
+        let mut unread = Vec::new();
+        let mut find = |name| {
+            let (path, beside) = find_idx_file(dir, name)?;
+            unread.extend(beside);
+            Ok::<_, DataError>(path)
+        };
+        let paths = [
+            find(TRAIN_IMAGES)?,
+            find(TRAIN_LABELS)?,
+            find(TEST_IMAGES)?,
+            find(TEST_LABELS)?,
+        ];
+        Ok(Self { paths, unread })
+    }
+
+    /// Reads and checks the four files.
+    pub fn load(&self) -> Result<IdxDataSet, DataError> {
+        let [train_images, train_labels, test_images, test_labels] =
+            &self.paths;
+        Ok(IdxDataSet {
+            train: LabelledImages::read(train_images, train_labels)?,
+            test: LabelledImages::read(test_images, test_labels)?,
         })
     }
 }
 
 impl LabelledImages {
-    /// Reads an image file and its label file from `dir` and checks that they pair up.
-    pub fn load(
-        dir: &Path,
-        images_name: &'static str,
-        labels_name: &'static str,
-    ) -> Result<Self, DataError> {
-        let (images_path, images) = read_idx(dir, images_name, IMAGES_MAGIC)?;
-        let (labels_path, labels) = read_idx(dir, labels_name, LABELS_MAGIC)?;
-        Self::pair(images_path, images, labels_path, labels)
+    /// Reads an image file and its label file and checks that they pair up.
+    pub fn read(images: &Path, labels: &Path) -> Result<Self, DataError> {
+        let image_file = read_idx_file(images, IMAGES_MAGIC)?;
+        let label_file = read_idx_file(labels, LABELS_MAGIC)?;
+        Self::pair(
+            images.to_path_buf(),
+            image_file,
+            labels.to_path_buf(),
+            label_file,
+        )
     }
 }
 
-/// Finds `name` or `name.gz` in `dir`, reads it (gunzipping if it is gzip data) and
-/// parses it as an IDX file with `magic`.
-fn read_idx(
+/// The path of `name.gz` in `dir`, or of `name` if there is no compressed
+/// one, and the uncompressed file beside a compressed one (not read).
+fn find_idx_file(
     dir: &Path,
     name: &'static str,
-    magic: u32,
-) -> Result<(PathBuf, Idx), DataError> {
-    let path = find_idx_file(dir, name)?;
-    let bytes = read_maybe_gzipped(&path)?;
-    let idx = parse_idx(&bytes, magic).map_err(|source| DataError::Format {
-        path: path.clone(),
-        source,
-    })?;
-    Ok((path, idx))
-}
-
-/// The path of `name.gz` in `dir`, or of `name` if there is no compressed one.
-pub fn find_idx_file(
-    dir: &Path,
-    name: &'static str,
-) -> Result<PathBuf, DataError> {
-    [dir.join(format!("{name}.gz")), dir.join(name)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| DataError::MissingFile {
+) -> Result<(PathBuf, Option<PathBuf>), DataError> {
+    let gz = dir.join(format!("{name}.gz"));
+    let raw = dir.join(name);
+    match (regular_file(&gz), regular_file(&raw)) {
+        (Ok(true), Ok(true)) => Ok((gz, Some(raw))),
+        (Ok(true), _) => Ok((gz, None)),
+        (_, Ok(true)) => Ok((raw, None)),
+        (Err(e), _) | (Ok(false), Err(e)) => Err(e),
+        (Ok(false), Ok(false)) => Err(DataError::MissingFile {
             dir: dir.to_path_buf(),
             name,
-        })
-}
-
-/// The content of a file, decompressed if it starts with the gzip magic bytes.
-pub fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
-    let read_error = |source| DataError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    gunzip_if_gzipped(fs::read(path).map_err(read_error)?).map_err(read_error)
-}
-
-/// `bytes` decompressed if they start with the gzip magic bytes `1f 8b`, else unchanged:
-/// the same directory may hold raw and compressed IDX files.
-pub fn gunzip_if_gzipped(bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+        }),
     }
-    let mut content = Vec::new();
-    MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut content)?;
-    Ok(content)
+}
+
+/// Whether a regular file is at `path` (following symbolic links): `false`
+/// if nothing is there, an error if something else is.
+fn regular_file(path: &Path) -> Result<bool, DataError> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(source) => {
+            return Err(DataError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        Ok(_) => {}
+    }
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) => Err(DataError::NotAFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&m),
+        }),
+        Err(source) => Err(DataError::BrokenLink {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// What kind of file system entry `metadata` describes, for messages:
+/// "regular file", "directory", "device", …
+pub fn file_kind(metadata: &Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return "regular file";
+    }
+    if kind.is_dir() {
+        return "directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() || kind.is_block_device() {
+            return "device";
+        }
+        if kind.is_fifo() {
+            return "FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+    }
+    "special file"
+}
+
+/// Reads the IDX file at `path` with `magic`, raw or gzip-compressed, at a
+/// cost bounded by what its header declares (see the module's documentation).
+pub fn read_idx_file(path: &Path, magic: u32) -> Result<Idx, DataError> {
+    let error = |e| ReadError::Io(e).at(path);
+    let file = File::open(path).map_err(error)?;
+    let length = file.metadata().map_err(error)?.len();
+    let mut reader = BufReader::new(file);
+    let result = if is_gzip(&mut reader).map_err(error)? {
+        read_idx(Gunzip::new(reader), magic, None)
+    } else {
+        read_idx(reader, magic, Some(length))
+    };
+    result.map_err(|e| e.at(path))
+}
+
+/// Why reading an IDX stream failed: the bytes, or reading them.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The content is not a valid IDX file of the expected kind.
+    Format(IdxError),
+    /// Reading (or decompressing) failed.
+    Io(io::Error),
+}
+
+impl ReadError {
+    /// The error as a [`DataError`] that names the file at `path`.
+    pub fn at(self, path: &Path) -> DataError {
+        let path = path.to_path_buf();
+        match self {
+            Self::Format(source) => DataError::Format { path, source },
+            Self::Io(source) if is_damage(&source) => {
+                DataError::Gzip { path, source }
+            }
+            Self::Io(source) => DataError::Read { path, source },
+        }
+    }
+}
+
+/// Whether a decompression error means damaged gzip data rather than a
+/// failed read from the disk.
+fn is_damage(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::InvalidData
+            | io::ErrorKind::InvalidInput
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// Whether the stream starts with the gzip magic bytes `1f 8b` (nothing is
+/// consumed): the same directory may hold raw and compressed IDX files.
+pub fn is_gzip(reader: &mut impl BufRead) -> io::Result<bool> {
+    Ok(reader.fill_buf()?.starts_with(&[0x1f, 0x8b]))
+}
+
+/// Reads an IDX file of unsigned bytes with `magic` from `reader`: the header
+/// first, then exactly the data it declares. `length`, when known (a raw
+/// file's size), is checked against the header before any data is read.
+pub fn read_idx(
+    mut reader: impl Read,
+    magic: u32,
+    length: Option<u64>,
+) -> Result<Idx, ReadError> {
+    let needed = header_len(magic);
+    let mut header = vec![0; needed];
+    let found = read_up_to(&mut reader, &mut header[..4])?;
+    let short =
+        |found| ReadError::Format(IdxError::ShortHeader { found, needed });
+    if found < 4 {
+        return Err(short(found));
+    }
+    check_magic(
+        u32::from_be_bytes([header[0], header[1], header[2], header[3]]),
+        magic,
+    )
+    .map_err(ReadError::Format)?;
+    let found = 4 + read_up_to(&mut reader, &mut header[4..])?;
+    if found < needed {
+        return Err(short(found));
+    }
+    let (dims, expected) =
+        declared_sizes(&header).map_err(ReadError::Format)?;
+    if let Some(length) = length {
+        let held = length.saturating_sub(needed as u64);
+        if held < expected as u64 {
+            return Err(ReadError::Format(IdxError::Truncated {
+                expected,
+                found: held as usize,
+            }));
+        }
+        if held > expected as u64 {
+            return Err(ReadError::Format(IdxError::Longer { expected }));
+        }
+    }
+    // Memory is reserved for the declared size only up to 64 MiB (the full
+    // MNIST's largest file is 47 MB), so that a header that lies costs no
+    // more than the bytes that really arrive.
+    let mut data = Vec::with_capacity(expected.min(1 << 26));
+    reader
+        .take(expected as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(ReadError::Io)?;
+    if data.len() < expected {
+        return Err(ReadError::Format(IdxError::Truncated {
+            expected,
+            found: data.len(),
+        }));
+    }
+    if data.len() > expected {
+        return Err(ReadError::Format(IdxError::Longer { expected }));
+    }
+    Ok(Idx { dims, data })
+}
+
+/// Fills `buffer` from `reader` as far as the stream goes; returns how many
+/// bytes it got.
+fn read_up_to(
+    reader: &mut impl Read,
+    buffer: &mut [u8],
+) -> Result<usize, ReadError> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+    Ok(filled)
+}
+
+/// Gzip data decompressed as `gzip -d` does it: member after member, and
+/// zero bytes after the last member accepted as padding (tape and disk
+/// images add them). Anything else after the compressed data is an error,
+/// rather than silently ignored or taken for a damaged header.
+pub struct Gunzip<R: BufRead> {
+    /// The member being decompressed; `None` once the data has ended.
+    member: Option<GzDecoder<R>>,
+}
+
+impl<R: BufRead> Gunzip<R> {
+    /// Decompresses `reader`, which starts with a gzip member.
+    pub fn new(reader: R) -> Self {
+        Self {
+            member: Some(GzDecoder::new(reader)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for Gunzip<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        while let Some(member) = &mut self.member {
+            let n = member.read(buffer)?;
+            if n > 0 || buffer.is_empty() {
+                return Ok(n);
+            }
+            // This member has ended (its checksum verified): what follows?
+            let mut rest = self.member.take().expect("a member").into_inner();
+            match rest.fill_buf()?.first() {
+                None => {}
+                Some(0x1f) => self.member = Some(GzDecoder::new(rest)),
+                Some(0) => skip_zeros(&mut rest)?,
+                Some(_) => return Err(trailing_garbage()),
+            }
+        }
+        Ok(0)
+    }
+}
+
+/// Consumes zero bytes to the end of `reader`; any other byte is an error.
+fn skip_zeros(reader: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let bytes = reader.fill_buf()?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if bytes.iter().any(|&b| b != 0) {
+            return Err(trailing_garbage());
+        }
+        let n = bytes.len();
+        reader.consume(n);
+    }
+}
+
+fn trailing_garbage() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "after the end of the compressed data come bytes that are neither gzip data nor zero padding",
+    )
 }
 
 /// Two classes of an IDX directory as a ready-to-train binary task: the training and test
@@ -124,16 +392,24 @@ pub struct BinaryTask {
 
 // ANCHOR: binary_task
 impl BinaryTask {
-    /// Loads `dir`, keeps `classes` (the first `limit` images of each set, if
-    /// given) and normalizes both sets with the training set's statistics
-    /// only: the test set stands for data the model has never seen, so nothing
-    /// may be learned from it, not even its mean.
+    /// Loads `dir` and makes the binary task of [`BinaryTask::new`].
     pub fn load(
         dir: &Path,
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let data = IdxDataSet::load(dir)?;
+        Self::new(&IdxDataSet::load(dir)?, classes, limit)
+    }
+
+    /// Keeps `classes` of `data` (the first `limit` images of each set, if
+    /// given) and normalizes both sets with the training set's statistics
+    /// only: the test set stands for data the model has never seen, so
+    /// nothing may be learned from it, not even its mean.
+    pub fn new(
+        data: &IdxDataSet,
+        classes: (u8, u8),
+        limit: Option<usize>,
+    ) -> Result<Self, DataError> {
         let mut train = data.train.binary(classes, limit, Part::Train)?;
         let mut test = data.test.binary(classes, limit, Part::Test)?;
         let normalization = Normalization::of(&train.x);

@@ -1,5 +1,5 @@
 //! What the command-line programs share: flags and error reporting
-//! ([`cli`]), text they print ([`report`]), charts they draw ([`plot`]) and
+//! ([`cli`]), text they print ([`report`]), charts they save ([`plot`]) and
 //! files they write ([`output`]). The library's other layers print nothing.
 
 pub mod cli;

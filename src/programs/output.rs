@@ -1,26 +1,588 @@
-//! Writing files so that a reader never sees half of one.
+//! Writing the programs' files so that no run can destroy another file.
+//!
+//! A program names everything it will write in an [`Outputs`] plan before it
+//! does any work: each path must be a regular file or not exist yet, in a
+//! folder it can write to; not a directory, device, FIFO or socket; not
+//! read-only unless the user passed `--force`; not one of the program's input
+//! files; and no two outputs may share a file. A bad path is refused then, in
+//! one line that names the flag and the file, rather than after a long run.
+//!
+//! Every file is then written with [`write_atomically`]: into a uniquely
+//! named temporary file in the same folder, flushed, and renamed over the
+//! target only when complete. The temporary file is removed on every failure
+//! path, so a failed run leaves nothing behind and the previous file intact.
+//! A symbolic link is followed: its target is replaced, the link stays.
 
-use std::fs;
-use std::io;
+use std::fs::{self, Metadata, Permissions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, renamed into
-/// place only once everything is written and flushed: if anything fails, no partial file
-/// is left where `path` should be.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let temporary = temporary_path(path);
-    let result = fs::write(&temporary, bytes)
-        .and_then(|()| fs::File::open(&temporary)?.sync_all())
-        .and_then(|()| fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
+use tempfile::{Builder, NamedTempFile};
+
+use crate::data::read::file_kind;
+use thiserror::Error;
+
+/// Why an output path cannot be written. `what` names the flag (or the file's
+/// role) so that the message says which argument to change.
+#[derive(Debug, Error)]
+pub enum OutputError {
+    /// The path ends in `/`, or is `.` or `..`.
+    #[error(
+        "{what} {}: names a directory, not a file: give a file name inside it",
+        path.display()
+    )]
+    NoFileName { what: String, path: PathBuf },
+    /// The folder the file would go in does not exist.
+    #[error(
+        "{what} {}: the folder {} does not exist: create it or give another path",
+        path.display(), folder.display()
+    )]
+    NoFolder {
+        what: String,
+        path: PathBuf,
+        folder: PathBuf,
+    },
+    /// Part of the path that must be a folder is something else.
+    #[error(
+        "{what} {}: {} is not a folder: give a folder, or a path inside one",
+        path.display(), folder.display()
+    )]
+    NotAFolder {
+        what: String,
+        path: PathBuf,
+        folder: PathBuf,
+    },
+    /// A folder for the outputs cannot be created.
+    #[error("{what} {}: cannot create the folder: {source}", path.display())]
+    CreateFolder {
+        what: String,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// No file can be created in the folder.
+    #[error(
+        "{what} {}: cannot create a file in {} ({source}): give a path in a folder you can write to",
+        path.display(), folder.display()
+    )]
+    FolderNotWritable {
+        what: String,
+        path: PathBuf,
+        folder: PathBuf,
+        source: io::Error,
+    },
+    /// Something other than a regular file is there.
+    #[error(
+        "{what} {}: is a {kind}, not a regular file, and is never replaced: give the path of a regular file or of a new one",
+        path.display()
+    )]
+    NotRegular {
+        what: String,
+        path: PathBuf,
+        kind: &'static str,
+    },
+    /// A symbolic link that leads nowhere (to nothing, or in a loop).
+    #[error(
+        "{what} {}: is a symbolic link that leads to no file ({source}): give the path of a regular file or of a new one",
+        path.display()
+    )]
+    BrokenLink {
+        what: String,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// An existing file without write permission.
+    #[error(
+        "{what} {}: the file is read-only: pass --force to replace it, or give another path",
+        path.display()
+    )]
+    ReadOnly { what: String, path: PathBuf },
+    /// The output is one of the files the program reads.
+    #[error(
+        "{what} {}: is the input file {}, which writing would destroy: give another path",
+        path.display(), input.display()
+    )]
+    IsInput {
+        what: String,
+        path: PathBuf,
+        input: PathBuf,
+    },
+    /// Two outputs would go to the same file.
+    #[error(
+        "{what} and {other} both name the file {}: give each its own file",
+        path.display()
+    )]
+    Shared {
+        what: String,
+        other: String,
+        path: PathBuf,
+    },
+    /// The path cannot be looked at (permission denied on a folder, say).
+    #[error("{what} {}: cannot inspect the path: {source}", path.display())]
+    Inspect {
+        what: String,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// Writing failed after the checks (the disk filled up, say).
+    #[error("{what} {}: cannot write: {source}", path.display())]
+    Write {
+        what: String,
+        path: PathBuf,
+        source: io::Error,
+    },
 }
 
-/// The temporary name used while `path` is being written: `path` + `.partial`.
-pub fn temporary_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
+/// An output path that passed the checks.
+#[derive(Debug)]
+struct Planned {
+    /// The flag or role, for messages.
+    what: String,
+    /// The path as the user gave it.
+    given: PathBuf,
+    /// The file that will be written: symbolic links followed, folder
+    /// made absolute.
+    resolved: PathBuf,
+    /// The file already there, if any, to tell hard links apart.
+    existing: Option<FileId>,
+}
+
+/// The files a program will write, each checked before any work is done.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    planned: Vec<Planned>,
+}
+
+impl Outputs {
+    /// Checks every `(what, path)` in `outputs` against the rules in the
+    /// module's documentation. `inputs` are the files the program reads,
+    /// which no output may be; `force` allows replacing read-only files.
+    pub fn plan(
+        outputs: &[(&str, &Path)],
+        inputs: &[PathBuf],
+        force: bool,
+    ) -> Result<Self, OutputError> {
+        let inputs: Vec<(&PathBuf, FileId)> = inputs
+            .iter()
+            .filter_map(|p| Some((p, FileId::of(p)?)))
+            .collect();
+        let mut planned: Vec<Planned> = Vec::new();
+        for &(what, path) in outputs {
+            let (named, given) = (what.to_string(), path.to_path_buf());
+            let (resolved, metadata) = inspect(what, path)?;
+            probe_folder(what, path, &resolved)?;
+            let existing = FileId::of(&resolved);
+            let same = |other: &FileId| {
+                existing.as_ref().is_some_and(|e| e.same(other))
+            };
+            if let Some((input, _)) = inputs.iter().find(|(_, i)| same(i)) {
+                return Err(OutputError::IsInput {
+                    what: named,
+                    path: given,
+                    input: input.to_path_buf(),
+                });
+            }
+            if let Some(first) = planned.iter().find(|p| {
+                p.resolved == resolved || p.existing.as_ref().is_some_and(same)
+            }) {
+                return Err(OutputError::Shared {
+                    what: first.what.clone(),
+                    other: named,
+                    path: given,
+                });
+            }
+            if !force && metadata.is_some_and(|m| read_only(&resolved, &m)) {
+                return Err(OutputError::ReadOnly {
+                    what: named,
+                    path: given,
+                });
+            }
+            planned.push(Planned {
+                what: named,
+                given,
+                resolved,
+                existing,
+            });
+        }
+        Ok(Self { planned })
+    }
+
+    /// Writes `bytes` to the planned output `path` (as given to
+    /// [`Outputs::plan`]) with [`write_atomically`].
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+        write_as(self.what(path), path, |file| file.write_all(bytes))
+    }
+
+    /// Moves the finished file `from` (in the same folder) over the planned
+    /// output `path`, after checking again what is there.
+    pub fn place(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
+        let what = self.what(path);
+        let (resolved, _) = inspect(what, path)?;
+        fs::rename(from, &resolved).map_err(|source| OutputError::Write {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The flag or role `path` was planned under.
+    fn what(&self, path: &Path) -> &str {
+        self.planned
+            .iter()
+            .find(|p| p.given == path)
+            .map_or("output", |p| p.what.as_str())
+    }
+}
+
+/// The folders a run created for its outputs: removed again when dropped, if
+/// they are still empty, unless [`NewFolders::keep`] was called. So a run that
+/// fails leaves no empty folder behind.
+#[derive(Debug)]
+#[must_use = "dropping it at once removes the folders again"]
+pub struct NewFolders {
+    /// Outermost first.
+    created: Vec<PathBuf>,
+}
+
+impl NewFolders {
+    /// Creates the folder `path` (the `what` flag's) and any missing folder
+    /// above it. Something other than a folder at `path` is refused.
+    pub fn create(what: &str, path: &Path) -> Result<Self, OutputError> {
+        if fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+            return Err(OutputError::NotAFolder {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                folder: path.to_path_buf(),
+            });
+        }
+        let mut created: Vec<PathBuf> = path
+            .ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .take_while(|p| fs::symlink_metadata(p).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        created.reverse();
+        let folders = Self { created };
+        fs::create_dir_all(path).map_err(|source| {
+            OutputError::CreateFolder {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(folders)
+    }
+
+    /// Keeps the folders: the run succeeded.
+    pub fn keep(mut self) {
+        self.created.clear();
+    }
+}
+
+impl Drop for NewFolders {
+    fn drop(&mut self) {
+        for folder in self.created.iter().rev() {
+            // Only an empty folder is removed; a folder that holds something
+            // (a partial download to resume, say) stays.
+            let _ = fs::remove_dir(folder);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a uniquely named temporary file in the
+/// same folder, renamed over `path` only once it is complete and flushed to
+/// disk. A symbolic link at `path` is followed; anything there but a regular
+/// file is refused, and an existing file keeps its permissions. On any
+/// failure the temporary file is removed and `path` is left as it was.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_as("output", path, |file| file.write_all(bytes))
+        .map_err(io::Error::other)
+}
+
+/// [`write_atomically`] with `fill` writing the content, and `what` naming
+/// the output in errors.
+fn write_as(
+    what: &str,
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> Result<(), OutputError> {
+    let (resolved, existing) = inspect(what, path)?;
+    let failed = |source| OutputError::Write {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut temporary = temporary_in(&resolved).map_err(failed)?;
+    fill(temporary.as_file_mut()).map_err(failed)?;
+    let file = temporary.as_file();
+    file.sync_all().map_err(failed)?;
+    if let Some(existing) = existing {
+        file.set_permissions(existing.permissions())
+            .map_err(failed)?;
+    }
+    // On failure the error holds the temporary file, which is deleted when
+    // the error is dropped.
+    temporary
+        .persist(&resolved)
+        .map(drop)
+        .map_err(|e| failed(e.error))
+}
+
+/// A new, uniquely named, hidden temporary file beside `target`, with the
+/// permissions a new file gets (`0666` less the umask) rather than the
+/// `0600` of temporary files.
+fn temporary_in(target: &Path) -> io::Result<NamedTempFile> {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.");
+    let mut builder = Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(Permissions::from_mode(0o666));
+    }
+    // tempfile adds the temporary name to its errors; the folder is what
+    // the messages name.
+    builder.tempfile_in(folder_of(target)).map_err(without_path)
+}
+
+/// One of tempfile's errors without the ` at path "…"` that it appends:
+/// the temporary name means nothing to the user.
+fn without_path(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    match text.split_once(" at path ") {
+        Some((system, _)) => io::Error::new(error.kind(), system),
+        None => error,
+    }
+}
+
+/// The folder a file is in: its parent, or `.` for a bare name.
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Where `path` leads and what is there: the file to write (symbolic links
+/// followed, folder canonical) and the metadata of the regular file already
+/// there, if any. Refuses paths that name no file, missing folders and
+/// anything but a regular file.
+fn inspect(
+    what: &str,
+    path: &Path,
+) -> Result<(PathBuf, Option<Metadata>), OutputError> {
+    let name = match path.file_name() {
+        Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
+            name.to_owned()
+        }
+        _ => {
+            return Err(OutputError::NoFileName {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+            });
+        }
+    };
+    let folder = folder_of(path);
+    let folder = match fs::canonicalize(folder) {
+        Ok(folder) if folder.is_dir() => folder,
+        Ok(_) => {
+            return Err(OutputError::NotAFolder {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                folder: folder.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(OutputError::NoFolder {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                folder: folder.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            return Err(OutputError::NotAFolder {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                folder: folder.to_path_buf(),
+            });
+        }
+        Err(source) => {
+            return Err(OutputError::Inspect {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut resolved = folder.join(name);
+    let leaf = match fs::symlink_metadata(&resolved) {
+        Ok(leaf) => leaf,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok((resolved, None));
+        }
+        Err(source) => {
+            return Err(OutputError::Inspect {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if leaf.file_type().is_symlink() {
+        resolved = fs::canonicalize(&resolved).map_err(|source| {
+            OutputError::BrokenLink {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    }
+    let metadata =
+        fs::metadata(&resolved).map_err(|source| OutputError::Inspect {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if !metadata.is_file() {
+        return Err(OutputError::NotRegular {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            kind: file_kind(&metadata),
+        });
+    }
+    Ok((resolved, Some(metadata)))
+}
+
+/// Creates and at once deletes a temporary file beside `resolved`: the
+/// surest test that the folder takes new files (permissions, a read-only
+/// file system, a full disk's inodes).
+fn probe_folder(
+    what: &str,
+    path: &Path,
+    resolved: &Path,
+) -> Result<(), OutputError> {
+    temporary_in(resolved).map(drop).map_err(|source| {
+        OutputError::FolderNotWritable {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            folder: folder_of(resolved).to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Whether the existing file at `path` may not be written: no write
+/// permission bit at all (which holds even for root), or none for us.
+fn read_only(path: &Path, metadata: &Metadata) -> bool {
+    if metadata.permissions().readonly() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes())
+        else {
+            return false;
+        };
+        // SAFETY: `access` reads the NUL-terminated path and nothing else.
+        unsafe { libc::access(c_path.as_ptr(), libc::W_OK) != 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// A file's identity: the same for every name of one file, symbolic or hard
+/// link (where the system has inode numbers; elsewhere its canonical path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileId {
+    canonical: PathBuf,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl FileId {
+    /// The identity of the existing file at `path`, if there is one.
+    fn of(path: &Path) -> Option<Self> {
+        let canonical = fs::canonicalize(path).ok()?;
+        #[cfg(unix)]
+        let inode = {
+            use std::os::unix::fs::MetadataExt;
+            let metadata = fs::metadata(&canonical).ok()?;
+            (metadata.dev(), metadata.ino())
+        };
+        Some(Self {
+            canonical,
+            #[cfg(unix)]
+            inode,
+        })
+    }
+
+    /// Whether two identities name one file.
+    fn same(&self, other: &Self) -> bool {
+        #[cfg(unix)]
+        if self.inode == other.inode {
+            return true;
+        }
+        self.canonical == other.canonical
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary_one() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        fs::write(&path, "old").unwrap();
+        let error = write_as("--save-weights", &path, |file| {
+            file.write_all(b"half")?;
+            Err(io::Error::other("the disk is full"))
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("--save-weights")
+                && error.to_string().contains("the disk is full"),
+            "{error}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_complete_write_replaces_the_file_and_leaves_nothing_else() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        fs::write(&path, "old").unwrap();
+        let outputs =
+            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        outputs.write(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_directory_after_planning_is_still_refused() {
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("out.json");
+        let outputs =
+            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        fs::create_dir(&path).unwrap();
+        let error = outputs.write(&path, b"new").unwrap_err();
+        assert!(matches!(error, OutputError::NotRegular { .. }), "{error}");
+        assert!(path.is_dir());
+    }
+
+    #[test]
+    fn new_folders_go_again_unless_kept() {
+        let scratch = tempfile::tempdir().unwrap();
+        let deep = scratch.path().join("a").join("b");
+        drop(NewFolders::create("--out", &deep).unwrap());
+        assert!(!scratch.path().join("a").exists());
+        NewFolders::create("--out", &deep).unwrap().keep();
+        assert!(deep.is_dir());
+    }
 }

@@ -71,3 +71,92 @@ pub fn summaries(text: &str) -> Vec<Summary> {
         })
         .collect()
 }
+
+/// What a program did when it ran: exit code, output and time.
+#[derive(Debug)]
+pub struct Measured {
+    /// The exit code (`None` if a signal ended it, as when it ran out of memory).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// The most memory a program run by [`measure`] may allocate: 200 MB, the bound
+/// for runs on hostile inputs. The main program on the bundled data needs about 140.
+pub const MEMORY_LIMIT: u64 = 200_000_000;
+
+/// Runs `program` with `args` and measures it. Its data segment is limited to
+/// [`MEMORY_LIMIT`] bytes (`RLIMIT_DATA`, which counts every heap allocation, touched or
+/// not): a run that would take more is ended by the allocator, with no exit code. (Its
+/// peak memory cannot be read afterwards: Linux's `ru_maxrss` of a child includes the
+/// memory of the test process it was forked from.)
+pub fn measure(program: &str, args: &[&str]) -> Measured {
+    let mut command = Command::new(program);
+    command.args(args);
+    measure_command(command)
+}
+
+/// [`measure`] for a command set up by the caller.
+pub fn measure_command(mut command: Command) -> Measured {
+    use std::os::unix::process::CommandExt;
+    let started = std::time::Instant::now();
+    let program = command.get_program().to_string_lossy().into_owned();
+    // SAFETY: setrlimit is async-signal-safe and touches nothing but the child's limits.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: MEMORY_LIMIT as libc::rlim_t,
+                rlim_max: MEMORY_LIMIT as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    Measured {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The entries of a folder with their content (or link target) and permissions: equal
+/// before and after a run that must change nothing there.
+pub fn snapshot(dir: &std::path::Path) -> Vec<(String, String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let content = if meta.file_type().is_symlink() {
+                format!("-> {}", std::fs::read_link(&path).unwrap().display())
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                format!("{} bytes, {:x}", bytes.len(), checksum(&bytes))
+            } else {
+                "(not a regular file)".to_string()
+            };
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                content,
+                meta.permissions().mode(),
+            )
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// A cheap checksum (FNV-1a) to tell file contents apart.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}

@@ -1,0 +1,288 @@
+//! Data files that are damaged, huge or hostile cost the main program little: the header
+//! is read first and the data is read only up to the size it declares, so each of these
+//! ends in well under a second, within the 200 MB that `common::measure` allows, with a
+//! one-line error that names the file and exit code 1. The huge files are made here
+//! (sparse, or gzip of zeros), never committed.
+
+mod common;
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{Measured, measure, snapshot};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use neural_network::data::{
+    IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
+    TRAIN_LABELS, encode_idx,
+};
+
+const TRAIN: &str = env!("CARGO_BIN_EXE_train");
+
+/// The longest any of these runs may take (they take a few tens of milliseconds; the
+/// margin is for a busy machine running the tests in parallel, in a debug build).
+const TIME_CEILING: Duration = Duration::from_secs(3);
+
+/// A copy of the bundled data in a fresh folder, for breaking one file at a time.
+fn bundled_copy() -> tempfile::TempDir {
+    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(bundled).unwrap() {
+        let from = entry.unwrap().path();
+        fs::copy(&from, dir.path().join(from.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// Runs the main program on `dir` and checks a quick, small, one-line refusal that
+/// contains each of `expected`, with nothing in `dir` changed.
+fn refused(dir: &Path, expected: &[&str]) -> Measured {
+    let before = snapshot(dir);
+    let run = measure(TRAIN, &["--data-dir", dir.to_str().unwrap()]);
+    eprintln!("{expected:?}: {:.3} s", run.elapsed.as_secs_f64());
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    for needle in expected {
+        assert!(
+            run.stderr.contains(needle),
+            "{needle:?} not in {}",
+            run.stderr
+        );
+    }
+    assert!(run.elapsed < TIME_CEILING, "{run:?}");
+    assert_eq!(snapshot(dir), before);
+    run
+}
+
+/// Replaces the bundled training images in `dir` with a raw file of `bytes`, followed by
+/// zeros up to `length` bytes (a sparse file: no disk space is used).
+fn sparse_images(dir: &Path, bytes: &[u8], length: u64) {
+    fs::remove_file(dir.join(format!("{TRAIN_IMAGES}.gz"))).unwrap();
+    let mut file = File::create(dir.join(TRAIN_IMAGES)).unwrap();
+    file.write_all(bytes).unwrap();
+    file.set_len(length).unwrap();
+}
+
+/// One gzip member of `bytes`.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A gzip file of `header` then 6 GiB of zeros, 6 MB on disk: a member holding the
+/// header, then 96 members of 64 MiB of zeros each (gzip decompresses concatenated
+/// members as one stream).
+fn gzip_bomb(path: &Path, header: &[u8]) {
+    static ZEROS: OnceLock<Vec<u8>> = OnceLock::new();
+    let zeros = ZEROS.get_or_init(|| gzip(&vec![0u8; 64 << 20]));
+    let mut file = File::create(path).unwrap();
+    file.write_all(&gzip(header)).unwrap();
+    for _ in 0..96 {
+        file.write_all(zeros).unwrap();
+    }
+}
+
+/// The header of MNIST's training images: 60,000 images of 28×28 pixels.
+fn mnist_images_header() -> Vec<u8> {
+    encode_idx(IMAGES_MAGIC, &[60_000, 28, 28], &[])
+}
+
+#[test]
+fn a_sparse_file_of_two_gigabytes_is_refused_at_its_header() {
+    let dir = bundled_copy();
+    sparse_images(dir.path(), &[], 2 << 30);
+    refused(dir.path(), &[TRAIN_IMAGES, "wrong magic number 0x00000000"]);
+}
+
+#[test]
+fn a_raw_file_longer_than_its_header_says_is_refused_unread() {
+    let dir = bundled_copy();
+    sparse_images(dir.path(), &mnist_images_header(), 2 << 30);
+    refused(dir.path(), &[TRAIN_IMAGES, "longer than its header says"]);
+}
+
+#[test]
+fn a_gzip_bomb_of_zeros_is_refused_at_its_header() {
+    let dir = bundled_copy();
+    gzip_bomb(&dir.path().join(format!("{TRAIN_IMAGES}.gz")), &[]);
+    refused(dir.path(), &[TRAIN_IMAGES, "wrong magic number 0x00000000"]);
+}
+
+#[test]
+fn a_gzip_bomb_behind_a_valid_header_is_refused_after_the_declared_size() {
+    let dir = bundled_copy();
+    gzip_bomb(
+        &dir.path().join(format!("{TRAIN_IMAGES}.gz")),
+        &mnist_images_header(),
+    );
+    // It reads the 47 MB the header declares, and one byte more.
+    refused(dir.path(), &[TRAIN_IMAGES, "longer than its header says"]);
+}
+
+#[test]
+fn the_memory_limit_of_these_tests_is_real() {
+    // A header that declares the full ceiling of 1 GiB, over a bomb that supplies it:
+    // the reader goes on to the declared size, past the limit `measure` sets, and fails
+    // to allocate. This is the cost a file may declare, and the test's limit catches it.
+    let dir = bundled_copy();
+    let ceiling = encode_idx(IMAGES_MAGIC, &[16_384, 256, 256], &[]);
+    gzip_bomb(&dir.path().join(format!("{TRAIN_IMAGES}.gz")), &ceiling);
+    let run = measure(TRAIN, &["--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "{TRAIN_IMAGES}.gz: cannot read: out of memory"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_header_declaring_more_than_the_ceiling_is_refused_before_allocating() {
+    let dir = bundled_copy();
+    let huge = encode_idx(IMAGES_MAGIC, &[100_000, 1000, 1000], &[]);
+    fs::write(dir.path().join(format!("{TRAIN_IMAGES}.gz")), gzip(&huge))
+        .unwrap();
+    refused(
+        dir.path(),
+        &[
+            TRAIN_IMAGES,
+            "declare 100000000000 bytes of data, more than the 1073741824",
+        ],
+    );
+}
+
+#[test]
+fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
+    let dir = bundled_copy();
+    let path = dir.path().join(format!("{TEST_LABELS}.gz"));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(&[0; 4096]);
+    fs::write(&path, &bytes).unwrap();
+    if Command::new("gzip").arg("--version").output().is_ok() {
+        // gzip itself: "decompression OK, trailing zero bytes ignored".
+        let gzip = Command::new("gzip").arg("-t").arg(&path).output().unwrap();
+        assert!(gzip.status.success(), "{gzip:?}");
+    }
+    let run = measure(
+        TRAIN,
+        &["--data-dir", dir.path().to_str().unwrap(), "--epochs", "1"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Test set: 2115 images"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn other_bytes_after_the_gzip_data_are_refused_as_such() {
+    let dir = bundled_copy();
+    let path = dir.path().join(format!("{TEST_LABELS}.gz"));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"appended");
+    fs::write(&path, &bytes).unwrap();
+    refused(
+        dir.path(),
+        &[
+            TEST_LABELS,
+            "damaged gzip data (after the end of the compressed data come bytes that are \
+             neither gzip data nor zero padding)",
+        ],
+    );
+}
+
+#[test]
+fn entries_named_like_data_files_that_are_not_files_are_named_as_what_they_are()
+{
+    let name = format!("{TRAIN_LABELS}.gz");
+    /// What the entry is, how to make it, what the error says.
+    type Case = (&'static str, fn(&Path), &'static str);
+    let cases: [Case; 4] = [
+        (
+            "directory",
+            |p| fs::create_dir(p).unwrap(),
+            "is a directory, not a regular file",
+        ),
+        (
+            "dangling link",
+            |p| symlink("nowhere", p).unwrap(),
+            "is a symbolic link that leads to no file (No such file or directory",
+        ),
+        (
+            "link loop",
+            |p| symlink(p.file_name().unwrap(), p).unwrap(),
+            "is a symbolic link that leads to no file (Too many levels of symbolic links",
+        ),
+        (
+            "FIFO",
+            |p| {
+                assert!(
+                    Command::new("mkfifo").arg(p).status().unwrap().success()
+                )
+            },
+            "is a FIFO (named pipe), not a regular file",
+        ),
+    ];
+    for (what, make, expected) in cases {
+        let dir = bundled_copy();
+        let path = dir.path().join(&name);
+        fs::remove_file(&path).unwrap();
+        make(&path);
+        eprintln!("{what}");
+        refused(dir.path(), &[&name, expected]);
+    }
+}
+
+#[test]
+fn images_of_no_pixels_are_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (images, labels) in
+        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    {
+        let path = dir.path().join(images);
+        fs::write(&path, encode_idx(IMAGES_MAGIC, &[4, 0, 28], &[])).unwrap();
+        fs::write(
+            dir.path().join(labels),
+            encode_idx(LABELS_MAGIC, &[4], &[0, 1, 0, 1]),
+        )
+        .unwrap();
+    }
+    refused(
+        dir.path(),
+        &[
+            TRAIN_IMAGES,
+            "the images are 0×28 pixels: an image needs at least one pixel",
+        ],
+    );
+}
+
+#[test]
+fn which_of_two_files_of_one_name_is_read_is_said() {
+    let dir = bundled_copy();
+    let gz = dir.path().join(format!("{TEST_LABELS}.gz"));
+    let raw = dir.path().join(TEST_LABELS);
+    fs::write(&raw, b"not read").unwrap();
+    let run = measure(
+        TRAIN,
+        &["--data-dir", dir.path().to_str().unwrap(), "--epochs", "1"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "Note: {} is not read: the .gz file of the same name beside it is",
+            raw.display()
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(gz.exists());
+}
