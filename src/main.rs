@@ -13,8 +13,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles, mnist};
+use neural_network::data::{Dataset, IdxFiles, mnist};
 use neural_network::engine;
+use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{
     parse_args, parse_classes, parse_learning_rate, parse_positive, parse_seed,
@@ -101,7 +102,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
     let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
-    let (train, test, normalization) = if args.blog {
+    let PixelTask {
+        train,
+        test,
+        normalization,
+    } = if args.blog {
         blog_split(&files, &args)?
     } else {
         file_split(&files, &args)?
@@ -200,26 +205,20 @@ fn evaluate(trained: &Trained, test: &Dataset) -> anyhow::Result<Confusion> {
 }
 // ANCHOR_END: evaluate
 
-/// The training and test files, normalized with the training set's statistics.
-fn file_split(
-    files: &IdxFiles,
-    args: &Args,
-) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
-    let task = BinaryTask::new(&files.load()?, args.classes, args.limit)?;
-    Ok((task.train, task.test, task.normalization))
+/// The training and test files, normalized with the training set's
+/// statistics; the training images kept as bytes.
+fn file_split(files: &IdxFiles, args: &Args) -> anyhow::Result<PixelTask> {
+    Ok(PixelTask::new(&files.load()?, args.classes, args.limit)?)
 }
 
 /// The blog's demo: its first 1,000 training images, normalized together,
 /// then split.
-fn blog_split(
-    files: &IdxFiles,
-    args: &Args,
-) -> anyhow::Result<(Dataset, Dataset, Normalization)> {
+fn blog_split(files: &IdxFiles, args: &Args) -> anyhow::Result<PixelTask> {
     let images = files.load()?.train;
-    Ok(mnist::blog_demo(&images, args.classes, args.seed)?)
+    Ok(PixelTask::blog_demo(&images, args.classes, args.seed)?)
 }
 
-fn describe(name: &str, set: &Dataset) {
+fn describe<X>(name: &str, set: &Dataset<X>) {
     let (rows, cols) = set.image_shape;
     println!(
         "{name}: {} images of {rows}×{cols} pixels ({} of class {}, {} of class {})",
@@ -235,7 +234,7 @@ fn describe(name: &str, set: &Dataset) {
 /// Trains from zero weights, printing the blog's line after each epoch; on a
 /// terminal, a progress bar on standard error shows how far the run is.
 fn train_with_progress(
-    train: &Dataset,
+    train: &Dataset<Pixels>,
     settings: &Settings,
 ) -> anyhow::Result<Trained> {
     let bar = if std::io::stderr().is_terminal() {
@@ -246,12 +245,13 @@ fn train_with_progress(
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} epoch {pos}/{len}, {elapsed} elapsed, about {eta} left",
     )?);
-    let w_init = Array1::zeros(train.x.ncols());
-    let trained =
-        engine::train(&train.x, &train.y, &w_init, 0.0, settings, |epoch| {
-            bar.suspend(|| println!("{epoch}"));
-            bar.inc(1);
-        });
+    let (rows, cols) = train.image_shape;
+    let w_init = Array1::zeros(rows * cols);
+    let (x, y) = (&train.x, &train.y);
+    let trained = engine::train_pixels(x, y, &w_init, 0.0, settings, |epoch| {
+        bar.suspend(|| println!("{epoch}"));
+        bar.inc(1);
+    });
     bar.finish_and_clear();
     match trained {
         // The inputs are normalized here, so the only advice that helps is a
@@ -287,17 +287,14 @@ fn batch_text(batch_size: usize, samples: usize) -> String {
 /// small (a learning rate such as 1e-320) that they vanish in `f64`
 /// arithmetic train nothing, and must not pass for a result.
 fn check_moved(
-    train: &Dataset,
+    train: &Dataset<Pixels>,
     trained: &Trained,
     lr: f64,
 ) -> anyhow::Result<()> {
-    let before = predict(
-        &train.x,
-        &Array1::zeros(train.x.ncols()),
-        0.0,
-        Activation::Sigmoid,
-    )?;
-    let after = predict(&train.x, &trained.w, trained.b, Activation::Sigmoid)?;
+    let sigmoid = Activation::Sigmoid;
+    let zeros = Array1::zeros(trained.w.len());
+    let before = engine::predict(&train.x, &zeros, 0.0, sigmoid)?;
+    let after = engine::predict(&train.x, &trained.w, trained.b, sigmoid)?;
     if before == after {
         bail!(
             "training changed no prediction: after {} epochs every training image gets the \

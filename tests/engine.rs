@@ -275,3 +275,25 @@ fn the_blogs_demo_in_bytes_is_the_demo_in_f64() {
     assert_eq!(task.train.y, train.y);
     assert_eq!(task.test, test);
 }
+
+/// The engine's predictions on bytes are the library's on the same images in
+/// `f64`, bit for bit: what the main program's checks rely on.
+#[test]
+fn predictions_on_bytes_are_the_librarys_on_f64() {
+    use neural_network::engine::pixels::PixelTask;
+    use neural_network::predict;
+    let task = PixelTask::load(bundled(), (0, 1), Some(300)).expect("data");
+    let x = task.train.x.to_f64();
+    let w =
+        Array1::from_shape_fn(x.ncols(), |j| (j as f64 * 0.37).sin() / 10.0);
+    for activation in [Activation::Identity, Activation::Sigmoid] {
+        let library = predict(&x, &w, 0.25, activation).unwrap();
+        let engine =
+            engine::predict(&task.train.x, &w, 0.25, activation).unwrap();
+        assert_eq!(library, engine, "{activation:?}");
+    }
+    assert!(
+        engine::predict(&task.train.x, &array![1.0], 0.0, Activation::Sigmoid)
+            .is_err()
+    );
+}

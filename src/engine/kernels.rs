@@ -97,7 +97,7 @@ pub(crate) fn mean_loss<X: Inputs>(
 /// With each group of eight it asks for the same group of `ahead`, a row
 /// needed soon.
 #[inline(always)]
-fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
+pub(crate) fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
     let groups = x.width() / 8;
     let mut p = [0.0; 8];
     for k in 0..groups {

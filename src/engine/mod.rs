@@ -61,6 +61,29 @@ pub fn train_pixels(
     run(Trainer::for_pixels(pixels, y, (w, b), settings)?, on_epoch)
 }
 
+/// The model's prediction for every row of `x`, `activation(x·w + b)`, as
+/// the engine computes it: equal, bit for bit, to what
+/// [`predict`](crate::predict) gives for the same rows in `f64`.
+pub fn predict<X: Inputs>(
+    x: &X,
+    w: &ArrayRef1<f64>,
+    b: f64,
+    activation: crate::Activation,
+) -> Result<Array1<f64>, crate::ShapeError> {
+    if x.ncols() != w.len() {
+        return Err(crate::ShapeError::Multiply {
+            left_rows: x.nrows(),
+            left_cols: x.ncols(),
+            right_rows: w.len(),
+            right_cols: 1,
+        });
+    }
+    let w = w.to_vec();
+    Ok((0..x.nrows())
+        .map(|i| activation.apply_scalar(kernels::dot(x.row(i), &w, None) + b))
+        .collect())
+}
+
 /// Runs every epoch of `trainer`, telling `on_epoch` about each.
 fn run<X: Inputs>(
     mut trainer: Trainer<'_, X>,

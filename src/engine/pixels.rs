@@ -109,7 +109,16 @@ impl PixelTask {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let data = IdxDataSet::load(dir)?;
+        Self::new(&IdxDataSet::load(dir)?, classes, limit)
+    }
+
+    /// What [`BinaryTask::new`](crate::data::read::BinaryTask::new) makes of
+    /// `data`, with the training images kept as bytes.
+    pub fn new(
+        data: &IdxDataSet,
+        classes: (u8, u8),
+        limit: Option<usize>,
+    ) -> Result<Self, DataError> {
         let train = data.train.binary_bytes(classes, limit, Part::Train)?;
         let test = data.test.binary_bytes(classes, limit, Part::Test)?;
         Ok(Self::normalized(train, test))
