@@ -32,10 +32,9 @@ pub(crate) struct Visit<'a, X> {
 /// added into the gradient while the row is still in cache.
 #[inline(always)]
 pub(crate) fn accumulate_gradient<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     batch: Range<usize>,
-    w: &[f64],
-    b: f64,
+    (w, b): (&[f64], f64),
     activation: Activation,
     grad_w: &mut [f64],
 ) -> f64 {
@@ -43,9 +42,9 @@ pub(crate) fn accumulate_gradient<X: Inputs>(
     for k in batch {
         let i = visit.order[k];
         let row = visit.x.row(i);
-        let z = dot(row, w, visit.row_ahead(k)) + b;
-        let error = activation.apply_scalar(z) - visit.y[i];
-        add_scaled(grad_w, error, row);
+        let (z, x) = dot_and_values(row, w, visit.row_ahead(k), scratch);
+        let error = activation.apply_scalar(z + b) - visit.y[i];
+        add_scaled(grad_w, error, x);
         error_sum += error;
     }
     error_sum
@@ -95,9 +94,14 @@ pub(crate) fn mean_loss<X: Inputs>(
 /// `(p0 + p4) + (p1 + p5) + …`, then the leftover elements: the order in
 /// which ndarray's `dot` sums, so our predictions equal its, bit for bit.
 /// With each group of eight it asks for the same group of `ahead`, a row
-/// needed soon.
+/// needed soon, and hands the group's values to `keep`.
 #[inline(always)]
-pub(crate) fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
+pub(crate) fn dot_keeping<R: Row>(
+    x: R,
+    w: &[f64],
+    ahead: Option<R>,
+    mut keep: impl FnMut(usize, &[f64]),
+) -> f64 {
     let groups = x.width() / 8;
     let mut p = [0.0; 8];
     for k in 0..groups {
@@ -108,30 +112,53 @@ pub(crate) fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
         for lane in 0..8 {
             p[lane] += xs[lane] * ws[lane];
         }
+        keep(8 * k, &xs);
     }
     let mut sum = 0.0;
     for lane in 0..4 {
         sum += p[lane] + p[lane + 4];
     }
     for (j, &w) in w.iter().enumerate().skip(8 * groups) {
-        sum += x.value(j) * w;
+        let value = x.value(j);
+        sum += value * w;
+        keep(j, &[value]);
     }
     sum
 }
 // ANCHOR_END: dot
 
-/// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
+/// [`dot_keeping`] that keeps nothing.
 #[inline(always)]
-fn add_scaled<R: Row>(acc: &mut [f64], a: f64, x: R) {
-    let groups = x.width() / 8;
-    for (k, acc) in acc.chunks_exact_mut(8).enumerate() {
-        let xs = x.group(k);
-        for lane in 0..8 {
-            acc[lane] += a * xs[lane];
+pub(crate) fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
+    dot_keeping(x, w, ahead, |_, _| {})
+}
+
+/// The dot product of `x` and `w`, and `x` as `f64` for the loops that read
+/// it again: the row itself where it is stored so, else its values kept
+/// into `scratch` while the dot product computed them.
+#[inline(always)]
+fn dot_and_values<'s, R: Row + 's>(
+    x: R,
+    w: &[f64],
+    ahead: Option<R>,
+    scratch: &'s mut [f64],
+) -> (f64, &'s [f64]) {
+    match x.as_f64() {
+        Some(values) => (dot(x, w, ahead), values),
+        None => {
+            let z = dot_keeping(x, w, ahead, |at, values| {
+                scratch[at..at + values.len()].copy_from_slice(values);
+            });
+            (z, scratch)
         }
     }
-    for (j, acc) in acc.iter_mut().enumerate().skip(8 * groups) {
-        *acc += a * x.value(j);
+}
+
+/// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
+#[inline(always)]
+fn add_scaled(acc: &mut [f64], a: f64, x: &[f64]) {
+    for (acc, &x) in acc.iter_mut().zip(x) {
+        *acc += a * x;
     }
 }
 
@@ -175,7 +202,7 @@ pub(crate) fn prefetch(address: *const i8) {
 /// over the weights instead of one.
 #[inline(always)]
 pub(crate) fn step_per_sample<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     w: &mut [f64],
     b: &mut f64,
     lr: f64,
@@ -183,16 +210,10 @@ pub(crate) fn step_per_sample<X: Inputs>(
 ) {
     for (k, &i) in visit.order.iter().enumerate() {
         let row = visit.x.row(i);
-        let z = dot(row, w, visit.row_ahead(k)) + *b;
-        let error = activation.apply_scalar(z) - visit.y[i];
-        for (k, w) in w.chunks_exact_mut(8).enumerate() {
-            let xs = row.group(k);
-            for lane in 0..8 {
-                w[lane] -= lr * (error * xs[lane]);
-            }
-        }
-        for (j, w) in w.iter_mut().enumerate().skip(8 * (row.width() / 8)) {
-            *w -= lr * (error * row.value(j));
+        let (z, x) = dot_and_values(row, w, visit.row_ahead(k), scratch);
+        let error = activation.apply_scalar(z + *b) - visit.y[i];
+        for (w, &x) in w.iter_mut().zip(x) {
+            *w -= lr * (error * x);
         }
         *b -= lr * error;
     }
@@ -205,7 +226,7 @@ pub(crate) fn step_per_sample<X: Inputs>(
 /// batch, the end of one epoch and the start of the next read `X` once.
 #[inline(always)]
 pub(crate) fn loss_and_gradient<X: Inputs>(
-    visit: &Visit<'_, X>,
+    (visit, scratch): (&Visit<'_, X>, &mut [f64]),
     (w, b): (&[f64], f64),
     (loss, activation): (Loss, Activation),
     grad_w: &mut [f64],
@@ -214,10 +235,11 @@ pub(crate) fn loss_and_gradient<X: Inputs>(
     let (mut total, mut error_sum) = (0.0, 0.0);
     for (i, &target) in visit.y.iter().enumerate() {
         let row = visit.x.row(i);
-        let prediction = activation.apply_scalar(dot(row, w, None) + b);
+        let (z, x) = dot_and_values(row, w, None, scratch);
+        let prediction = activation.apply_scalar(z + b);
         total += loss.per_sample(prediction, target);
         let error = prediction - target;
-        add_scaled(grad_w, error, row);
+        add_scaled(grad_w, error, x);
         error_sum += error;
     }
     (total / visit.y.len() as f64, error_sum)

@@ -144,6 +144,8 @@ pub struct Trainer<'a, X = CowArray<'a, f64, Ix2>> {
     rng: Option<ChaCha8Rng>,
     /// The summed gradient of the current batch, reused batch after batch.
     grad_w: Vec<f64>,
+    /// One row's values, for rows not stored as `f64`.
+    scratch: Vec<f64>,
     /// With a full batch, `Some(Σ error)` once `grad_w` holds the sums at
     /// the current parameters, from the previous epoch's loss pass.
     gradient_ready: Option<f64>,
@@ -228,6 +230,7 @@ impl<'a, X: Inputs> Trainer<'a, X> {
             b,
             rng: settings.shuffle.generator(),
             grad_w: vec![0.0; w.len()],
+            scratch: vec![0.0; w.len()],
             gradient_ready: None,
             epochs_done: 0,
             diverged: false,
@@ -239,7 +242,8 @@ impl<'a, X: Inputs> Trainer<'a, X> {
     fn steps_per_sample(&mut self) {
         let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
         let (w, b) = (&mut self.w, &mut self.b);
-        step_per_sample(&self.visit, w, b, lr, activation);
+        let rows = (&self.visit, &mut self.scratch[..]);
+        step_per_sample(rows, w, b, lr, activation);
     }
 
     /// The current weights.
@@ -294,13 +298,14 @@ impl<X: Inputs> Trainer<'_, X> {
         let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
         let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
         let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b) = (&mut self.w, &mut self.b);
+        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
         for start in (0..n).step_by(batch_size) {
             let batch = start..(start + batch_size).min(n);
             let batch_len = batch.len();
             grad_w.fill(0.0);
+            let rows = (visit, &mut scratch[..]);
             let error_sum =
-                accumulate_gradient(visit, batch, w, *b, activation, grad_w);
+                accumulate_gradient(rows, batch, (w, *b), activation, grad_w);
             step(w, b, (grad_w, error_sum), batch_len, lr);
         }
     }
@@ -320,18 +325,20 @@ impl<X: Inputs> Trainer<'_, X> {
         let activation = self.settings.activation_fn;
         self.visit.order = (0..n).collect();
         let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b) = (&mut self.w, &mut self.b);
+        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
         let error_sum = match self.gradient_ready.take() {
             Some(error_sum) => error_sum,
             None => {
                 grad_w.fill(0.0);
-                accumulate_gradient(visit, 0..n, w, *b, activation, grad_w)
+                let rows = (visit, &mut scratch[..]);
+                accumulate_gradient(rows, 0..n, (w, *b), activation, grad_w)
             }
         };
         step(w, b, (grad_w, error_sum), n, lr);
         let functions = (loss_fn, activation);
+        let rows = (visit, &mut scratch[..]);
         let (loss, next_error_sum) =
-            loss_and_gradient(visit, (w, *b), functions, grad_w);
+            loss_and_gradient(rows, (w, *b), functions, grad_w);
         self.gradient_ready = Some(next_error_sum);
         loss
     }

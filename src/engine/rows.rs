@@ -38,6 +38,10 @@ pub trait Row: Copy {
     fn value(self, j: usize) -> f64;
     /// Asks for the memory of group `k`, before it is needed.
     fn prefetch_group(self, k: usize);
+    /// The row's values where they are already stored as `f64`, or `None`.
+    fn as_f64<'s>(self) -> Option<&'s [f64]>
+    where
+        Self: 's;
 }
 // ANCHOR_END: row
 
@@ -108,6 +112,14 @@ impl Row for &[f64] {
             prefetch(std::ptr::from_ref(value).cast());
         }
     }
+
+    #[inline(always)]
+    fn as_f64<'s>(self) -> Option<&'s [f64]>
+    where
+        Self: 's,
+    {
+        Some(self)
+    }
 }
 // ANCHOR_END: f64_row
 
@@ -166,6 +178,14 @@ impl Row for PixelRow<'_> {
                 prefetch(std::ptr::from_ref(byte).cast());
             }
         }
+    }
+
+    #[inline(always)]
+    fn as_f64<'s>(self) -> Option<&'s [f64]>
+    where
+        Self: 's,
+    {
+        None
     }
 }
 // ANCHOR_END: pixel_row
