@@ -133,6 +133,7 @@ pub(crate) fn dot<R: Row>(x: R, w: &[f64], ahead: Option<R>) -> f64 {
     dot_keeping(x, w, ahead, |_, _| {})
 }
 
+// ANCHOR: dot_and_values
 /// The dot product of `x` and `w`, and `x` as `f64` for the loops that read
 /// it again: the row itself where it is stored so, else its values kept
 /// into `scratch` while the dot product computed them.
@@ -153,6 +154,7 @@ fn dot_and_values<'s, R: Row + 's>(
         }
     }
 }
+// ANCHOR_END: dot_and_values
 
 /// `acc ← acc + a·x`, element by element, as ndarray's `scaled_add`.
 #[inline(always)]
