@@ -27,6 +27,7 @@ use criterion::{
 };
 use ndarray::{Array1, Array2, Axis};
 use neural_network::engine::Trainer;
+use neural_network::engine::rows::Inputs;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label};
 use neural_network::train::epoch_order;
 use neural_network::{DEFAULT_SEED, Shuffle, gradient_descent};
@@ -49,6 +50,19 @@ fn epoch_sized(group: &mut BenchmarkGroup<'_, WallTime>) {
         .measurement_time(Duration::from_secs(3));
 }
 
+/// Runs one epoch of `trainer`, then times all the others.
+fn after_warm_up<X: Inputs>(mut trainer: Trainer<'_, X>) -> Duration {
+    trainer
+        .next()
+        .expect("a warm-up epoch")
+        .expect("a finite loss");
+    let start = Instant::now();
+    for end in trainer {
+        end.expect("a finite loss");
+    }
+    start.elapsed()
+}
+
 fn engine_epochs(c: &mut Criterion) {
     let (x, y) = data();
     let mut group = c.benchmark_group("engine");
@@ -59,15 +73,9 @@ fn engine_epochs(c: &mut Criterion) {
             // A run of one warm-up epoch and `epochs` timed ones.
             b.iter_custom(|epochs| {
                 let epochs = epochs as usize;
-                let mut trainer =
-                    timing::trainer(&x, &y, batch_size, 1 + epochs)
-                        .expect("valid settings");
-                trainer.next().expect("a warm-up epoch").expect("finite");
-                let start = Instant::now();
-                for end in trainer {
-                    end.expect("finite loss");
-                }
-                start.elapsed()
+                let trainer = timing::trainer(&x, &y, batch_size, 1 + epochs)
+                    .expect("valid settings");
+                after_warm_up(trainer)
             });
         });
     }
@@ -90,15 +98,9 @@ fn byte_epochs(c: &mut Criterion) {
                 let w = Array1::zeros(
                     task.train.image_shape.0 * task.train.image_shape.1,
                 );
-                let mut trainer =
-                    Trainer::for_pixels(x, y, (&w, 0.0), &settings)
-                        .expect("valid settings");
-                trainer.next().expect("a warm-up epoch").expect("finite");
-                let start = Instant::now();
-                for end in trainer {
-                    end.expect("finite loss");
-                }
-                start.elapsed()
+                let trainer = Trainer::for_pixels(x, y, (&w, 0.0), &settings)
+                    .expect("valid settings");
+                after_warm_up(trainer)
             });
         });
     }
