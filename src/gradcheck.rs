@@ -3,9 +3,9 @@
 //!
 //! The derivative of the loss along one parameter is estimated with a central
 //! difference, `(L(θ + h) - L(θ - h)) / 2h`, whose error shrinks like `h²`.
-//! Comparing it with [`crate::gradient`] shows that the trainer steps along the
-//! true gradient of binary cross-entropy with a sigmoid, and along *half* the
-//! gradient of the mean squared error.
+//! Comparing it with [`crate::gradient`] shows that the trainer steps against
+//! the true gradient of binary cross-entropy with a sigmoid, and against
+//! *half* the gradient of the mean squared error.
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2};
 

@@ -59,6 +59,17 @@ fn assert_tuned_engine_equals_plain(
     }
 }
 
+/// Every number of a run as its bits, so that equality is bit for bit
+/// (`0.0 == -0.0` as numbers, not as bits).
+fn bits(
+    run: &Result<Trained, TrainError>,
+) -> Option<(Vec<u64>, u64, Vec<u64>)> {
+    let run = run.as_ref().ok()?;
+    let w = run.w.iter().map(|v| v.to_bits()).collect();
+    let losses = run.loss_history.iter().map(|v| v.to_bits()).collect();
+    Some((w, run.b.to_bits(), losses))
+}
+
 fn assert_close(plain: &Trained, fast: &Trained, settings: &Settings) {
     let close = |p: f64, q: f64| (p - q).abs() <= 1e-12 * p.abs().max(1.0);
     assert_eq!(plain.loss_history.len(), fast.loss_history.len());
@@ -258,7 +269,7 @@ fn bytes_and_f64_give_the_same_results_bit_for_bit() {
                 &settings,
                 |_| {},
             );
-            assert_eq!(from_f64, from_bytes, "{settings:?}");
+            assert_eq!(bits(&from_f64), bits(&from_bytes), "{settings:?}");
         }
     }
 }
@@ -295,5 +306,42 @@ fn predictions_on_bytes_are_the_librarys_on_f64() {
     assert!(
         engine::predict(&task.train.x, &array![1.0], 0.0, Activation::Sigmoid)
             .is_err()
+    );
+}
+
+/// Matrices in column-major order are read as the library reads them, and
+/// never make the engine panic.
+#[test]
+fn column_major_inputs_give_the_same_results() {
+    use neural_network::engine::pixels::Pixels;
+    use neural_network::engine::rows::RowMajor;
+    use neural_network::{Normalization, predict};
+    let bytes =
+        Array2::from_shape_fn((20, 12), |(i, j)| (i * 13 + j * 7) as u8);
+    let column_major =
+        bytes.t().as_standard_layout().reversed_axes().to_owned();
+    assert!(column_major.as_slice().is_none());
+    let normalization = Normalization {
+        mean: 40.0,
+        std: 20.0,
+    };
+    let pixels = Pixels::new(column_major, &normalization);
+    let x = Pixels::new(bytes, &normalization).to_f64();
+    assert_eq!(pixels.to_f64(), x);
+    let y = Array1::from_shape_fn(20, |i| f64::from(i % 2 == 0));
+    let (w, settings) = (Array1::zeros(12), mnist::settings(4, 2));
+    let from_pixels =
+        engine::train_pixels(&pixels, &y, &w, 0.0, &settings, |_| {});
+    assert_eq!(
+        from_pixels,
+        engine::train(&x, &y, &w, 0.0, &settings, |_| {})
+    );
+
+    let x_columns = x.t().as_standard_layout().reversed_axes().to_owned();
+    let library = predict(&x, &w, 0.5, Activation::Sigmoid).unwrap();
+    let rows = RowMajor::new(&x_columns);
+    assert_eq!(
+        engine::predict(&rows, &w, 0.5, Activation::Sigmoid).unwrap(),
+        library
     );
 }

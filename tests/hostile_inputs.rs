@@ -183,6 +183,25 @@ fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
     );
 }
 
+/// A gzip file followed by a quarter of a gigabyte of zeros (sparse: no disk
+/// space) is not read to its end: past a megabyte, zeros are not padding, so
+/// any length of them costs the same few milliseconds.
+#[test]
+fn a_long_run_of_zeros_after_the_gzip_data_is_refused_quickly() {
+    let dir = bundled_copy();
+    let path = dir.path().join(format!("{TRAIN_IMAGES}.gz"));
+    let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let length = file.metadata().unwrap().len();
+    file.set_len(length + (256 << 20)).unwrap();
+    refused(
+        dir.path(),
+        &[
+            TRAIN_IMAGES,
+            "more than 1048576 zero bytes, too many to be padding",
+        ],
+    );
+}
+
 #[test]
 fn other_bytes_after_the_gzip_data_are_refused_as_such() {
     let dir = bundled_copy();

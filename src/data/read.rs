@@ -319,9 +319,10 @@ fn read_up_to(
 }
 
 /// Gzip data decompressed as `gzip -d` does it: member after member, and
-/// zero bytes after the last member accepted as padding (tape and disk
-/// images add them). Anything else after the compressed data is an error,
-/// rather than silently ignored or taken for a damaged header.
+/// up to [`MAX_PADDING_BYTES`] zero bytes after the last member accepted as
+/// padding (tape and disk images add them). Anything else after the
+/// compressed data is an error, rather than silently ignored or taken for a
+/// damaged header.
 pub struct Gunzip<R: BufRead> {
     /// The member being decompressed; `None` once the data has ended.
     member: Option<GzDecoder<R>>,
@@ -356,8 +357,15 @@ impl<R: BufRead> Read for Gunzip<R> {
     }
 }
 
-/// Consumes zero bytes to the end of `reader`; any other byte is an error.
+/// The most zero padding accepted after the compressed data: more than any
+/// real padding (tape blocks and disk sectors are kilobytes), and little
+/// enough that a file padded to gigabytes is refused in milliseconds.
+pub const MAX_PADDING_BYTES: u64 = 1 << 20;
+
+/// Consumes zero bytes to the end of `reader`; any other byte, or more than
+/// [`MAX_PADDING_BYTES`] of them, is an error.
 fn skip_zeros(reader: &mut impl BufRead) -> io::Result<()> {
+    let mut skipped = 0;
     loop {
         let bytes = reader.fill_buf()?;
         if bytes.is_empty() {
@@ -367,6 +375,17 @@ fn skip_zeros(reader: &mut impl BufRead) -> io::Result<()> {
             return Err(trailing_garbage());
         }
         let n = bytes.len();
+        skipped += n as u64;
+        if skipped > MAX_PADDING_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "after the end of the compressed data come more than \
+                     {MAX_PADDING_BYTES} zero bytes, too many to be padding: \
+                     is the file damaged?"
+                ),
+            ));
+        }
         reader.consume(n);
     }
 }

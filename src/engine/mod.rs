@@ -1,6 +1,6 @@
 //! The engine: a trainer that computes what [`gradient_descent`] computes,
-//! to within 1e-12, at the speed of memory. The main program and the
-//! benchmarks run it; the book teaches it on its speed page.
+//! to within 1e-12, reading as little memory as it can. The main program and
+//! the benchmarks run it; the book teaches it on its speed page.
 //!
 //! | module | what it holds |
 //! | --- | --- |
@@ -14,7 +14,7 @@
 //!
 //! [`gradient_descent`]: crate::gradient_descent
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, CowArray, Ix2};
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1};
 use rand_chacha::ChaCha8Rng;
 
 use crate::train::{check_inputs, check_problem, epoch_order};
@@ -24,7 +24,7 @@ use kernels::{
     step_per_sample,
 };
 use pixels::Pixels;
-use rows::Inputs;
+use rows::{Inputs, RowMajor};
 
 pub mod kernels;
 pub mod ladder;
@@ -134,7 +134,7 @@ impl Tuning {
 /// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
 /// and the `epoch_times` program run. `X` is how it holds the inputs.
 #[derive(Debug, Clone)]
-pub struct Trainer<'a, X = CowArray<'a, f64, Ix2>> {
+pub struct Trainer<'a, X = RowMajor<'a>> {
     /// The data, and the order in which the last epoch visited its rows.
     visit: Visit<'a, X>,
     settings: Settings,
@@ -177,8 +177,13 @@ impl<'a> Trainer<'a> {
         tuning: Tuning,
     ) -> Result<Self, TrainError> {
         check_inputs(x, y, w, b, settings)?;
-        let x = x.as_standard_layout();
-        Ok(Self::start(x, y.view(), (w, b), settings, tuning))
+        Ok(Self::start(
+            RowMajor::new(x),
+            y.view(),
+            (w, b),
+            settings,
+            tuning,
+        ))
     }
 }
 

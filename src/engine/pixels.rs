@@ -31,6 +31,8 @@ impl Pixels {
         let values = Array2::from_shape_fn((1, 256), |(_, p)| p as f64);
         let normalized = normalization.apply(&values);
         let table = std::array::from_fn(|p| normalized[[0, p]]);
+        // Rows are read as slices: keep the bytes in row-major order.
+        let bytes = bytes.as_standard_layout().into_owned();
         Self { bytes, table }
     }
 }

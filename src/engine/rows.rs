@@ -7,7 +7,7 @@
 //! below does the same operations in the same order on either kind of row, so
 //! the results are the same bit for bit.
 
-use ndarray::{CowArray, Ix2};
+use ndarray::{ArrayRef2, CowArray, Ix2};
 
 use super::kernels::prefetch;
 use super::pixels::Pixels;
@@ -64,25 +64,36 @@ impl<T: Inputs> Inputs for &T {
     }
 }
 
-/// A matrix of `f64` in row-major order: the caller's own, or a copy in
-/// that order of one that was not (such as a column-major matrix).
-impl Inputs for CowArray<'_, f64, Ix2> {
+/// A matrix of `f64` in row-major order, as the engine reads it: the
+/// caller's own, or a copy in that order of one that was not (such as a
+/// column-major matrix).
+#[derive(Debug, Clone)]
+pub struct RowMajor<'a>(CowArray<'a, f64, Ix2>);
+
+impl<'a> RowMajor<'a> {
+    /// `x` itself if its rows are contiguous, else a row-major copy.
+    pub fn new(x: &'a ArrayRef2<f64>) -> Self {
+        Self(x.as_standard_layout())
+    }
+}
+
+impl Inputs for RowMajor<'_> {
     type Row<'r>
         = &'r [f64]
     where
         Self: 'r;
 
     fn nrows(&self) -> usize {
-        self.dim().0
+        self.0.nrows()
     }
 
     fn ncols(&self) -> usize {
-        self.dim().1
+        self.0.ncols()
     }
 
     fn row(&self, i: usize) -> &[f64] {
         let d = self.ncols();
-        let all = self.as_slice().expect("made row-major by the trainer");
+        let all = self.0.as_slice().expect("row-major by construction");
         &all[i * d..(i + 1) * d]
     }
 }
@@ -206,7 +217,8 @@ mod tests {
             std: 3.0,
         };
         let pixels = Pixels::new(bytes, &normalization);
-        let x = CowArray::from(pixels.to_f64());
+        let matrix = pixels.to_f64();
+        let x = RowMajor::new(&matrix);
         for i in 0..3 {
             let (f64_row, pixel_row) = (x.row(i), pixels.row(i));
             assert_eq!(f64_row.width(), pixel_row.width());
