@@ -41,12 +41,14 @@ def main():
         annotate = run(["perf", "annotate", "-i", data.name, "--stdio", "-s",
                         EPOCH_FUNCTION])
 
-    print(f"perf record -e cpu-clock -F 4000 -- {' '.join(COMMAND)}")
+    print("perf record -e cpu-clock -F 4000 --")
+    print(f"    {' '.join(COMMAND)}")
     print("\nShare of the samples, by function:")
     for line in report.splitlines():
         m = re.match(r"\s+([0-9.]+)%\s+\[.\]\s+(.*?)\s*$", line)
         if m and float(m.group(1)) >= 2.0:
-            print(f"{float(m.group(1)):6.1f}%  {m.group(2)[:70]}")
+            name = m.group(2).strip()[:70]
+            print(f"{float(m.group(1)):6.1f}%  {name}".rstrip())
 
     lines, source = {}, None
     for line in annotate.splitlines():
@@ -58,7 +60,7 @@ def main():
         label = re.match(r"\s+:\s+\d+\s+(.*)$", line)
         if label and label.group(1).strip():
             source = label.group(1).strip()[:70]
-    print(f"\nWithin {EPOCH_FUNCTION}, by source line (as perf annotate attributes them):")
+    print(f"\nWithin {EPOCH_FUNCTION}, by source line:")
     for text, share in sorted(lines.items(), key=lambda item: -item[1])[:10]:
         print(f"{share:6.1f}%  {text}")
 
