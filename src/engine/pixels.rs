@@ -52,15 +52,6 @@ impl Pixels {
         self.bytes.mapv(|p| self.table[usize::from(p)])
     }
 
-    /// The rows `rows`, in that order.
-    pub fn select(&self, rows: &[usize]) -> Self {
-        let bytes = self.bytes.select(ndarray::Axis(0), rows);
-        Self {
-            bytes,
-            table: self.table,
-        }
-    }
-
     /// The bytes, one image per row.
     pub fn bytes(&self) -> &Array2<u8> {
         &self.bytes
