@@ -43,6 +43,12 @@ pub enum TrainError {
         "the learning rate must be a finite number greater than 0, got {0:?}"
     )]
     InvalidLearningRate(f64),
+    /// A learning-rate decay that is negative or not a finite number.
+    #[error(
+        "the learning-rate decay must be a finite number of at least 0, \
+         got {0:?}: a negative decay would make the steps grow"
+    )]
+    InvalidDecay(f64),
     /// Zero epochs would return the initial parameters untouched.
     #[error("the number of epochs is 0: train for at least 1 epoch")]
     ZeroEpochs,

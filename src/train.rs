@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::activation::Activation;
 use crate::error::TrainError;
 use crate::loss::Loss;
+use crate::schedule::Schedule;
 
 /// The seed every program of this crate uses when none is given, so that
 /// two readers who run the same command see the same numbers.
@@ -48,6 +49,9 @@ pub struct Settings {
     pub activation_fn: Activation,
     /// How each epoch orders the samples (seed 42 by default).
     pub shuffle: Shuffle,
+    /// How the learning rate changes from step to step (constant by
+    /// default, as in the blog).
+    pub schedule: Schedule,
 }
 // ANCHOR_END: settings
 
@@ -67,6 +71,7 @@ impl Settings {
             loss_fn,
             activation_fn: Activation::Identity,
             shuffle: Shuffle::Seeded(DEFAULT_SEED),
+            schedule: Schedule::Constant,
         }
     }
 
@@ -83,6 +88,11 @@ impl Settings {
         Self { shuffle, ..self }
     }
 
+    /// The same settings with another learning-rate schedule.
+    pub fn schedule(self, schedule: Schedule) -> Self {
+        Self { schedule, ..self }
+    }
+
     /// Checks the settings on their own, before any data is looked at.
     pub fn validate(&self) -> Result<(), TrainError> {
         if self.batch_size == 0 {
@@ -94,7 +104,7 @@ impl Settings {
         if self.num_epochs == 0 {
             return Err(TrainError::ZeroEpochs);
         }
-        Ok(())
+        self.schedule.validate()
     }
 }
 
@@ -144,13 +154,15 @@ pub fn gradient_descent(
     mut on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
     check_inputs(x, y, w, b, settings)?;
-    let (lr, num_epochs) = (settings.lr, settings.num_epochs);
+    let (lr, num_epochs, schedule) =
+        (settings.lr, settings.num_epochs, settings.schedule);
     let (batch_size, shuffle) = (settings.batch_size, settings.shuffle);
     let (loss_fn, activation_fn) = (settings.loss_fn, settings.activation_fn);
     let n = x.nrows();
     let mut rng = shuffle.generator();
     let (mut w, mut b) = (w.to_owned(), b);
     let mut loss_history = Vec::new();
+    let (steps_per_epoch, mut step) = (n.div_ceil(batch_size), 0);
 
     for epoch in 1..=num_epochs {
         let indices = epoch_order(n, &mut rng);
@@ -167,8 +179,10 @@ pub fn gradient_descent(
             let error = y_pred - y_batch;
             let grad_w = x_batch.t().dot(&error) / batch_len;
             let grad_b = error.sum() / batch_len;
-            w = w - lr * grad_w;
-            b -= lr * grad_b;
+            let rate = schedule.rate(lr, step, steps_per_epoch);
+            w = w - rate * grad_w;
+            b -= rate * grad_b;
+            step += 1;
         }
 
         let y_pred = activation_fn.apply(&(x.dot(&w) + b));

@@ -4,9 +4,9 @@
 use ndarray::{Array1, Array2, array};
 use neural_network::gradcheck::numerical_gradient;
 use neural_network::{
-    Activation, Loss, Settings, Shuffle, Trained, binary_cross_entropy,
-    gradient, gradient_descent, matrix_multiply, mse_loss, normalize, predict,
-    sigmoid,
+    Activation, Loss, Schedule, Settings, Shuffle, TrainError, Trained,
+    binary_cross_entropy, gradient, gradient_descent, matrix_multiply,
+    mse_loss, normalize, predict, sigmoid,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -141,6 +141,57 @@ fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
                 .activation(Activation::Sigmoid);
         assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
     }
+}
+
+#[test]
+fn a_decaying_schedule_shrinks_every_step_as_worked_by_hand() {
+    // 30 samples in batches of 10, not shuffled: three steps per epoch, so
+    // with decay 0.6 step t has rate lr / (1 + 0.6 · t/3).
+    let (x, y, w0, b0) = problem(4, 30, 3, true);
+    let (lr, decay) = (0.5, 0.6);
+    let (mut w, mut b) = (w0.clone(), b0);
+    let mut history = Vec::new();
+    for epoch in 0..4 {
+        for batch in 0..3 {
+            let rows = batch * 10..(batch + 1) * 10;
+            let xb = x.slice(ndarray::s![rows.clone(), ..]).to_owned();
+            let yb = y.slice(ndarray::s![rows]).to_owned();
+            let (grad_w, grad_b) =
+                gradient(&xb, &yb, &w, b, Activation::Sigmoid).unwrap();
+            let step = (epoch * 3 + batch) as f64;
+            let rate = lr / (1.0 + decay * step / 3.0);
+            w = &w - &(rate * &grad_w);
+            b -= rate * grad_b;
+        }
+        let p = predict(&x, &w, b, Activation::Sigmoid).unwrap();
+        history.push(binary_cross_entropy(&p, &y).unwrap());
+    }
+    let by_hand = Trained {
+        w,
+        b,
+        loss_history: history,
+    };
+    let settings = Settings::new(lr, 4, 10, Loss::BinaryCrossEntropy)
+        .activation(Activation::Sigmoid)
+        .shuffle(Shuffle::Off)
+        .schedule(Schedule::InverseTime { decay });
+    assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
+    // A decay of 0 is the constant rate, to the bit.
+    let constant = settings.schedule(Schedule::Constant);
+    let zero = settings.schedule(Schedule::InverseTime { decay: 0.0 });
+    assert_eq!(
+        train(&x, &y, &w0, b0, constant),
+        train(&x, &y, &w0, b0, zero)
+    );
+}
+
+#[test]
+fn a_negative_decay_is_refused_before_training() {
+    let (x, y, w0, b0) = problem(4, 30, 3, true);
+    let settings = Settings::new(0.1, 2, 10, Loss::BinaryCrossEntropy)
+        .schedule(Schedule::InverseTime { decay: -0.1 });
+    let result = gradient_descent(&x, &y, &w0, b0, &settings, |_| {});
+    assert_eq!(result, Err(TrainError::InvalidDecay(-0.1)));
 }
 
 #[test]
