@@ -9,7 +9,7 @@
 //!
 //! | layer | modules | needs |
 //! | --- | --- | --- |
-//! | the numeric core, what the book teaches | [`normalize`](mod@normalize), [`linalg`], [`activation`], [`loss`], [`model`], [`schedule`], [`train`], [`gradcheck`], [`metrics`], [`error`] | ndarray, rand, rand_chacha, thiserror |
+//! | the numeric core, what the book teaches | [`normalize`](mod@normalize), [`linalg`], [`activation`], [`loss`], [`model`], [`noise_scale`](mod@noise_scale), [`schedule`], [`train`], [`gradcheck`], [`metrics`], [`error`] | ndarray, rand, rand_chacha, thiserror |
 //! | data | [`data`]: the IDX format, data sets, the MNIST example; reading files and checksums with the `files` feature | flate2, sha2 |
 //! | the engine, the fast trainer | `engine` | the `engine` feature (libc) |
 //! | the book's charts, drawn as SVG text | `charts` | the `charts` feature (plotters) |
@@ -31,6 +31,7 @@ pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod noise_scale;
 pub mod normalize;
 pub mod schedule;
 pub mod train;
@@ -48,6 +49,7 @@ pub use error::{ShapeError, TrainError};
 pub use linalg::matrix_multiply;
 pub use loss::{BCE_EPSILON, Loss, binary_cross_entropy, mse_loss};
 pub use model::{gradient, predict};
+pub use noise_scale::{NoiseScale, noise_scale};
 pub use normalize::{Normalization, normalize};
 pub use schedule::Schedule;
 pub use train::{
