@@ -280,6 +280,63 @@ fn train_test_split_is_seeded_and_complete() {
     assert_eq!(train.positives() + test.positives(), all.positives());
 }
 
+#[test]
+fn the_validation_split_is_seeded_disjoint_and_holds_both_classes() {
+    let data = IdxDataSet::load(bundled()).unwrap();
+    let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
+    let (train, validation) = all.validation_split(0.25, 42).unwrap();
+    assert_eq!((train.len(), validation.len()), (750, 250));
+    // Disjoint and complete: every image lands on exactly one side.
+    let mut rows: Vec<Vec<u64>> = train
+        .x
+        .rows()
+        .into_iter()
+        .chain(validation.x.rows())
+        .map(|r| r.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let mut expected: Vec<Vec<u64>> = all
+        .x
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    rows.sort();
+    expected.sort();
+    assert_eq!(rows, expected);
+    for set in [&train, &validation] {
+        assert!(set.positives() > 0 && set.positives() < set.len());
+    }
+    // The seed decides the split.
+    assert_eq!(
+        all.validation_split(0.25, 42).unwrap(),
+        (train, validation.clone())
+    );
+    assert_ne!(all.validation_split(0.25, 7).unwrap().1, validation);
+}
+
+#[test]
+fn validation_splits_that_cannot_work_are_typed_errors() {
+    let data = IdxDataSet::load(bundled()).unwrap();
+    let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
+    for fraction in [0.0, 1.0, -0.2, 1.5, f64::NAN] {
+        let err = all.validation_split(fraction, 42).unwrap_err();
+        assert!(matches!(err, DataError::ValidationFraction(_)), "{err}");
+    }
+    // One held-out image cannot hold both classes.
+    let err = all.validation_split(0.0005, 42).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::SplitLacksClass {
+                part: Part::Validation,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("validation set"), "{err}");
+}
+
 /// `bytes` read as the loader reads a file of them.
 fn stream(
     bytes: &[u8],

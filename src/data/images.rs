@@ -249,4 +249,39 @@ impl<A: Clone> Dataset<Array2<A>> {
         let (test, train) = order.split_at(test_count);
         (self.select(train), self.select(test))
     }
+
+    // ANCHOR: validation_split
+    /// Holds out `fraction` of the samples, drawn with `seed`, as a
+    /// validation set: the data a learning rate is chosen on, so that the
+    /// test set is looked at once, at the end. Returns the samples left to
+    /// train on and the validation set; each must hold both classes.
+    pub fn validation_split(
+        &self,
+        fraction: f64,
+        seed: u64,
+    ) -> Result<(Self, Self), DataError> {
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(DataError::ValidationFraction(fraction));
+        }
+        let (train, validation) = self.train_test_split(fraction, seed);
+        for (set, part) in
+            [(&train, Part::Train), (&validation, Part::Validation)]
+        {
+            let positives = set.positives();
+            for (count, class) in [
+                (set.len() - positives, self.classes.0),
+                (positives, self.classes.1),
+            ] {
+                if count == 0 {
+                    return Err(DataError::SplitLacksClass {
+                        class,
+                        part,
+                        fraction,
+                    });
+                }
+            }
+        }
+        Ok((train, validation))
+    }
+    // ANCHOR_END: validation_split
 }

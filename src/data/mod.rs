@@ -138,6 +138,22 @@ pub enum DataError {
         limit: usize,
         split: Part,
     },
+    /// A validation fraction outside (0, 1).
+    #[error(
+        "the validation fraction must lie strictly between 0 and 1, got {0:?}: \
+         hold out a share of the training set such as 0.2"
+    )]
+    ValidationFraction(f64),
+    /// A validation split that leaves one side without a class.
+    #[error(
+        "holding out {fraction:?} of the training set leaves the {part} set \
+         with no sample of class {class}: change the fraction (or the seed)"
+    )]
+    SplitLacksClass {
+        class: u8,
+        part: Part,
+        fraction: f64,
+    },
     /// A limit of zero samples.
     #[error("the limit is 0: pass a limit of at least 1 sample, or none")]
     ZeroLimit,
@@ -150,6 +166,8 @@ pub enum Part {
     Train,
     /// The test set (`t10k-*` files).
     Test,
+    /// The share of the training set held out to choose settings on.
+    Validation,
 }
 
 impl fmt::Display for Part {
@@ -157,6 +175,7 @@ impl fmt::Display for Part {
         f.write_str(match self {
             Self::Train => "training",
             Self::Test => "test",
+            Self::Validation => "validation",
         })
     }
 }
