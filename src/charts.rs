@@ -16,6 +16,7 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 /// The size of every line chart, in pixels: as wide as a book page, with
@@ -56,6 +57,33 @@ impl Line {
             points,
         }
     }
+}
+
+/// How a [`Series`] is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// A line through the points.
+    Line,
+    /// A dot at each point, no line.
+    Dots,
+    /// A dot at each point and a line through them.
+    DotsAndLine,
+}
+
+/// A labelled set of points for [`plot`], drawn as `mark` in the colour
+/// `colour` of the palette (so that several series can share one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The points and the legend's name; an empty name leaves the series
+    /// out of the legend.
+    pub line: Line,
+    /// Line, dots, or both.
+    pub mark: Mark,
+    /// The index of the colour in the palette.
+    pub colour: usize,
+    /// For each point, a range of y drawn as a vertical bar through it (the
+    /// spread over seeds, say); empty for none.
+    pub ranges: Vec<(f64, f64)>,
 }
 
 /// How an axis maps values to positions.
@@ -230,21 +258,54 @@ pub fn lines(
     y: Axis<'_>,
     curves: &[Line],
 ) -> Result<String, ChartError> {
-    if curves.is_empty() {
+    let series: Vec<Series> = curves
+        .iter()
+        .enumerate()
+        .map(|(colour, line)| Series {
+            line: line.clone(),
+            mark: Mark::Line,
+            colour,
+            ranges: Vec::new(),
+        })
+        .collect();
+    plot(title, x, y, &series)
+}
+
+/// Draws labelled series of points, each as a line, as dots or as both,
+/// with the ranges of y they carry, and a legend, as an SVG of [`SIZE`].
+///
+/// # Errors
+///
+/// As for [`lines`]; the ranges are checked like the points.
+pub fn plot(
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    series: &[Series],
+) -> Result<String, ChartError> {
+    if series.is_empty() {
         return Err(ChartError::Nothing);
     }
-    for curve in curves {
-        check_values(&curve.label, curve.points.iter().map(|p| p.0), x.scale)?;
-        check_values(&curve.label, curve.points.iter().map(|p| p.1), y.scale)?;
+    for s in series {
+        let (label, points) = (&s.line.label, &s.line.points);
+        check_values(label, points.iter().map(|p| p.0), x.scale)?;
+        check_values(label, points.iter().map(|p| p.1), y.scale)?;
+        let ends = s.ranges.iter().flat_map(|r| [r.0, r.1]);
+        if !s.ranges.is_empty() {
+            check_values(label, ends, y.scale)?;
+        }
     }
-    let (x_lo, x_hi) =
-        extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.0)));
-    let (y_lo, y_hi) =
-        extent(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)));
+    let all = || series.iter().flat_map(|s| s.line.points.iter());
+    let (x_lo, x_hi) = extent(all().map(|p| p.0));
+    let ends = series
+        .iter()
+        .flat_map(|s| s.ranges.iter().flat_map(|r| [r.0, r.1]));
+    let (y_lo, y_hi) = extent(all().map(|p| p.1).chain(ends));
     let (xs, ys) = (
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
+    let curves: Vec<&Line> = series.iter().map(|s| &s.line).collect();
     svg(SIZE, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
@@ -253,17 +314,17 @@ pub fn lines(
             .x_label_area_size(56)
             .y_label_area_size(80);
         let names = (x.label, y.label);
-        let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
+        let legend = quietest_corner(&curves, (&xs, x.scale), (&ys, y.scale));
         match (x.scale, y.scale) {
             (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, curves, legend)
+                draw_curves(&mut builder, xs, ys, names, series, legend)
             }
             (Scale::Linear, Scale::Log) => draw_curves(
                 &mut builder,
                 xs,
                 ys.log_scale(),
                 names,
-                curves,
+                series,
                 legend,
             ),
             (Scale::Log, Scale::Linear) => draw_curves(
@@ -271,7 +332,7 @@ pub fn lines(
                 xs.log_scale(),
                 ys,
                 names,
-                curves,
+                series,
                 legend,
             ),
             (Scale::Log, Scale::Log) => draw_curves(
@@ -279,7 +340,7 @@ pub fn lines(
                 xs.log_scale(),
                 ys.log_scale(),
                 names,
-                curves,
+                series,
                 legend,
             ),
         }
@@ -311,14 +372,14 @@ pub fn loss_per_epoch(
 /// At most this many tick labels on the x axis (plotters' default).
 const X_LABELS: usize = 11;
 
-/// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
+/// Draws the mesh, each series and the legend, on whatever coordinates `x` and `y`
 /// are (linear or log ranges); `names` are the axes' labels.
 fn draw_curves<X, Y>(
     builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
     x: X,
     y: Y,
     names: (&str, &str),
-    curves: &[Line],
+    series: &[Series],
     legend: SeriesLabelPosition,
 ) -> Result<(), ChartError>
 where
@@ -329,9 +390,9 @@ where
 {
     // Never more tick labels than x values, so that five epochs are labelled
     // 1 to 5, not 1, 1.5, 2, …
-    let mut xs: Vec<f64> = curves
+    let mut xs: Vec<f64> = series
         .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .flat_map(|s| s.line.points.iter().map(|p| p.0))
         .collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
@@ -348,21 +409,46 @@ where
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(draw_error)?;
-    for (i, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                curve.points.iter().copied(),
-                colour.stroke_width(3),
-            ))
-            .map_err(draw_error)?
-            .label(curve.label.as_str())
-            .legend(move |(x, y)| {
+    for s in series {
+        let colour = PALETTE[s.colour % PALETTE.len()];
+        let points = || s.line.points.iter().copied();
+        for (&(px, _), &(lo, hi)) in s.line.points.iter().zip(&s.ranges) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(px, lo), (px, hi)],
+                    colour.stroke_width(2),
+                )))
+                .map_err(draw_error)?;
+        }
+        let dots = || points().map(|p| Circle::new(p, 5, colour.filled()));
+        if s.mark == Mark::DotsAndLine {
+            let line = LineSeries::new(points(), colour.stroke_width(3));
+            chart.draw_series(line).map_err(draw_error)?;
+        }
+        let drawn = match s.mark {
+            Mark::Line => {
+                let line = LineSeries::new(points(), colour.stroke_width(3));
+                chart.draw_series(line).map_err(draw_error)?
+            }
+            Mark::Dots | Mark::DotsAndLine => {
+                chart.draw_series(dots()).map_err(draw_error)?
+            }
+        };
+        if s.line.label.is_empty() {
+            continue;
+        }
+        let labelled = drawn.label(s.line.label.as_str());
+        match s.mark {
+            Mark::Line | Mark::DotsAndLine => labelled.legend(move |(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + 24, y)],
                     colour.stroke_width(3),
                 )
-            });
+            }),
+            Mark::Dots => labelled.legend(move |(x, y)| {
+                Circle::new((x + 12, y), 5, colour.filled())
+            }),
+        };
     }
     chart
         .configure_series_labels()
@@ -378,7 +464,7 @@ where
 /// box (40 % of the width, 35 % of the height) the fewest points of the curves, and of
 /// the straight segments between them, fall into. Ties go to the upper right.
 fn quietest_corner(
-    curves: &[Line],
+    curves: &[&Line],
     x: (&Range<f64>, Scale),
     y: (&Range<f64>, Scale),
 ) -> SeriesLabelPosition {
@@ -438,6 +524,217 @@ fn short_number(v: f64) -> String {
     } else {
         format!("{v:.0e}")
     }
+}
+
+/// A table of numbers drawn as coloured cells, for [`heatmap`]: the loss of
+/// every learning rate (columns) at every batch size (rows), say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap<'a> {
+    /// The title above the cells.
+    pub title: &'a str,
+    /// The name of the columns' axis, below them.
+    pub x_label: &'a str,
+    /// The name of the rows' axis, left of them.
+    pub y_label: &'a str,
+    /// The name of the values, above the colour bar.
+    pub value_label: &'a str,
+    /// The label of each column, left to right; an empty one is not written.
+    pub columns: Vec<String>,
+    /// The label of each row, bottom to top.
+    pub rows: Vec<String>,
+    /// `values[row][column]`; a value that is not finite is drawn grey.
+    pub values: Vec<Vec<f64>>,
+    /// For each row, the column whose cell gets a ring.
+    pub marked: Vec<Option<usize>>,
+    /// The values given the brightest and the darkest colour, on a log
+    /// scale; values beyond them get the colour of the nearer end.
+    pub range: (f64, f64),
+}
+
+/// The size of a heatmap, in pixels.
+pub const HEATMAP_SIZE: (u32, u32) = (640, 520);
+
+/// Colours from bright (0) to dark (1): viridis, reversed, so that the low
+/// losses stand out.
+fn shade(t: f64) -> RGBColor {
+    const STOPS: [(f64, (u8, u8, u8)); 5] = [
+        (0.0, (253, 231, 37)),
+        (0.25, (94, 201, 98)),
+        (0.5, (33, 145, 140)),
+        (0.75, (59, 82, 139)),
+        (1.0, (68, 1, 84)),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let i = STOPS.iter().rposition(|s| s.0 <= t).unwrap_or(0).min(3);
+    let ((t0, a), (t1, b)) = (STOPS[i], STOPS[i + 1]);
+    let f = (t - t0) / (t1 - t0);
+    let mix = |a: u8, b: u8| {
+        (f64::from(a) + f * (f64::from(b) - f64::from(a))).round() as u8
+    };
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Draws a [`Heatmap`] with a colour bar, as an SVG of [`HEATMAP_SIZE`].
+///
+/// # Errors
+///
+/// [`ChartError::Nothing`] without cells, [`ChartError::PictureShape`] when
+/// the values, labels and marks do not make one table, and
+/// [`ChartError::NotPositive`] for a range that is not positive and
+/// increasing.
+pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
+    let (rows, cols) = (map.rows.len(), map.columns.len());
+    if rows == 0 || cols == 0 {
+        return Err(ChartError::Nothing);
+    }
+    if map.values.len() != rows
+        || map.values.iter().any(|r| r.len() != cols)
+        || map.marked.len() != rows
+        || map.marked.iter().flatten().any(|&c| c >= cols)
+    {
+        return Err(ChartError::PictureShape {
+            label: map.title.to_string(),
+            rows,
+            cols,
+            values: map.values.iter().map(Vec::len).sum(),
+        });
+    }
+    let (lo, hi) = map.range;
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        let label = map.value_label.to_string();
+        return Err(ChartError::NotPositive {
+            label,
+            index: 0,
+            value: lo,
+        });
+    }
+    let place = |v: f64| (v / lo).ln() / (hi / lo).ln();
+    svg(HEATMAP_SIZE, |root| {
+        let root = root
+            .titled(map.title, ("sans-serif", 21))
+            .map_err(draw_error)?;
+        let (width, height) = root.dim_in_pixel();
+        let (left, right, top, bottom) = (96, 118, 8, 74);
+        let cell_w = (width as i32 - left - right) / cols as i32;
+        let cell_h = (height as i32 - top - bottom) / rows as i32;
+        let (x0, y_end) = (left, top + cell_h * rows as i32);
+        let text = |size: u32, h: HPos, v: VPos| {
+            TextStyle::from(("sans-serif", size).into_font())
+                .pos(Pos::new(h, v))
+        };
+        for (r, row) in map.values.iter().enumerate() {
+            let y = y_end - (r as i32 + 1) * cell_h;
+            for (c, &v) in row.iter().enumerate() {
+                let x = x0 + c as i32 * cell_w;
+                let colour = if v.is_finite() {
+                    shade(place(v))
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell_w, y + cell_h)],
+                    colour.filled(),
+                ))
+                .map_err(draw_error)?;
+            }
+            if let Some(c) = map.marked[r] {
+                let centre =
+                    (x0 + c as i32 * cell_w + cell_w / 2, y + cell_h / 2);
+                let radius = (cell_w.min(cell_h) / 2 - 3).max(3);
+                root.draw(&Circle::new(centre, radius, BLACK.stroke_width(3)))
+                    .map_err(draw_error)?;
+            }
+            root.draw(&Text::new(
+                map.rows[r].clone(),
+                (x0 - 8, y + cell_h / 2),
+                text(18, HPos::Right, VPos::Center),
+            ))
+            .map_err(draw_error)?;
+        }
+        for (c, label) in map.columns.iter().enumerate() {
+            if label.is_empty() {
+                continue;
+            }
+            let x = x0 + c as i32 * cell_w + cell_w / 2;
+            root.draw(&Text::new(
+                label.clone(),
+                (x, y_end + 8),
+                text(18, HPos::Center, VPos::Top),
+            ))
+            .map_err(draw_error)?;
+        }
+        let x_mid = x0 + cell_w * cols as i32 / 2;
+        root.draw(&Text::new(
+            map.x_label.to_string(),
+            (x_mid, y_end + 44),
+            text(20, HPos::Center, VPos::Top),
+        ))
+        .map_err(draw_error)?;
+        let rotated = ("sans-serif", 20)
+            .into_font()
+            .transform(FontTransform::Rotate270);
+        let style =
+            TextStyle::from(rotated).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(
+            map.y_label.to_string(),
+            (4, (top + y_end) / 2),
+            style,
+        ))
+        .map_err(draw_error)?;
+        // The colour bar: bright at the bottom (low values), dark at the top.
+        let bar_x = x0 + cell_w * cols as i32 + 24;
+        let steps = 64;
+        for i in 0..steps {
+            let (t0, t1) = (
+                f64::from(i) / f64::from(steps),
+                f64::from(i + 1) / f64::from(steps),
+            );
+            let span = f64::from(y_end - top);
+            let (ya, yb) =
+                (y_end - (t1 * span) as i32, y_end - (t0 * span) as i32);
+            root.draw(&Rectangle::new(
+                [(bar_x, ya), (bar_x + 20, yb)],
+                shade((t0 + t1) / 2.0).filled(),
+            ))
+            .map_err(draw_error)?;
+        }
+        for tick in nice_ticks(lo, hi) {
+            let y = y_end - (place(tick) * f64::from(y_end - top)) as i32;
+            root.draw(&Text::new(
+                short_number(tick),
+                (bar_x + 26, y),
+                text(17, HPos::Left, VPos::Center),
+            ))
+            .map_err(draw_error)?;
+        }
+        root.draw(&Text::new(
+            map.value_label.to_string(),
+            (bar_x + 10, y_end + 8),
+            text(17, HPos::Center, VPos::Top),
+        ))
+        .map_err(draw_error)?;
+        Ok(())
+    })
+}
+
+/// Round values (1, 2 and 5 times powers of ten) from `lo` to `hi`, at
+/// most five of them.
+fn nice_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut power = 10f64.powf(lo.log10().floor());
+    while power <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * power;
+            if v >= lo && v <= hi {
+                ticks.push(v);
+            }
+        }
+        power *= 10.0;
+    }
+    while ticks.len() > 5 {
+        ticks = ticks.into_iter().step_by(2).collect();
+    }
+    ticks
 }
 
 /// The pixel size of one picture cell in [`pictures`].

@@ -8,7 +8,8 @@ use thiserror::Error;
 use super::output::write_atomically;
 use crate::charts;
 pub use crate::charts::{
-    Axis, ChartError, Line, Picture, SIZE, Scale, Shading,
+    Axis, ChartError, Heatmap, Line, Mark, Picture, SIZE, Scale, Series,
+    Shading,
 };
 
 /// Why a chart could not be drawn or saved.
@@ -43,6 +44,22 @@ pub fn lines(
     curves: &[Line],
 ) -> Result<(), PlotError> {
     save(path, &charts::lines(title, x, y, curves)?)
+}
+
+/// [`charts::plot`], saved at `path`.
+pub fn plot(
+    path: &Path,
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    series: &[Series],
+) -> Result<(), PlotError> {
+    save(path, &charts::plot(title, x, y, series)?)
+}
+
+/// [`charts::heatmap`], saved at `path`.
+pub fn heatmap(path: &Path, map: &Heatmap<'_>) -> Result<(), PlotError> {
+    save(path, &charts::heatmap(map)?)
 }
 
 /// [`charts::loss_per_epoch`], saved at `path`.
