@@ -6,3 +6,4 @@ pub mod cli;
 pub mod output;
 pub mod plot;
 pub mod report;
+pub mod sweep;

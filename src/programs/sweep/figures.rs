@@ -1,0 +1,414 @@
+//! The charts of the page "Choosing the batch size", drawn from a finished
+//! sweep's tables (the `charts` program draws them). Each function saves
+//! its chart and returns the numbers behind it, as text.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::Results;
+use super::analysis::{Choice, Curve, Spread};
+use super::grid::Compared;
+use super::report::{batch, noise_along, noise_at, rate, test_results};
+use super::run::Sweep;
+use super::times::EpochTimes;
+use crate::programs::plot::{self, Axis, Heatmap, Line, Mark, Scale, Series};
+
+/// A learning rate as a chart's tick writes it: `2⁻¹⁰` for a power of two.
+fn superscript(lr: f64) -> String {
+    let text = rate(lr);
+    let Some(power) = text.strip_prefix("2^") else {
+        return text;
+    };
+    let digits: String = power
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹']
+                [d.to_digit(10).unwrap_or(0) as usize],
+        })
+        .collect();
+    format!("2{digits}")
+}
+
+/// The curve of `batch_size`, `lr` and `decay`.
+fn curve(
+    results: &Results,
+    batch_size: usize,
+    lr: f64,
+    decay: f64,
+) -> Option<&Curve> {
+    results.findings.curves.iter().find(|c| {
+        c.setting.batch_size == batch_size
+            && c.setting.lr == lr
+            && c.setting.decay == decay
+    })
+}
+
+/// The heatmap of the mean validation loss after the budget's epochs over
+/// batch sizes × learning rates, each batch size's best rate ringed.
+pub fn heatmap(
+    sweep: &Sweep,
+    results: &Results,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let grid = &sweep.grid;
+    let choices = results.findings.chosen(Compared::Epochs, 0.0);
+    let mut values = Vec::new();
+    let mut marked = Vec::new();
+    let mut text = format!(
+        "Mean validation loss after {} epochs (* marks each batch size's lowest):\n{:>5}",
+        sweep.budget.epochs, "batch"
+    );
+    for &lr in &grid.learning_rates {
+        let _ = write!(text, " {:>7}", rate(lr));
+    }
+    text.push('\n');
+    for &b in &grid.batch_sizes {
+        let step = sweep.budget.epochs * sweep.steps_per_epoch(b);
+        let row: Vec<f64> = grid
+            .learning_rates
+            .iter()
+            .map(|&lr| {
+                let c = curve(results, b, lr, 0.0);
+                c.and_then(|c| Some(c.val_loss(c.at(step)?).mean))
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        let best =
+            choices
+                .iter()
+                .find(|c| c.setting.batch_size == b)
+                .and_then(|c| {
+                    grid.learning_rates
+                        .iter()
+                        .position(|&lr| lr == c.setting.lr)
+                });
+        let _ = write!(text, "{:>5}", batch(b, grid.rows));
+        for (i, v) in row.iter().enumerate() {
+            let star = if Some(i) == best { "*" } else { " " };
+            let _ = write!(text, " {v:>6.4}{star}");
+        }
+        text.push('\n');
+        values.push(row);
+        marked.push(best);
+    }
+    let best = results.findings.best_loss;
+    let columns = grid
+        .learning_rates
+        .iter()
+        .enumerate()
+        .map(|(i, &lr)| {
+            if i % 2 == 0 {
+                superscript(lr)
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let title = format!(
+        "Validation loss after {} epochs; ring: each batch size's best",
+        sweep.budget.epochs
+    );
+    plot::heatmap(
+        path,
+        &Heatmap {
+            title: &title,
+            x_label: "learning rate",
+            y_label: "batch size",
+            value_label: "loss",
+            columns,
+            rows: grid
+                .batch_sizes
+                .iter()
+                .map(|&b| batch(b, grid.rows))
+                .collect(),
+            values,
+            marked,
+            range: (best, 10.0 * best),
+        },
+    )?;
+    Ok(text)
+}
+
+/// Points spaced evenly in log scale from `lo` to `hi`.
+fn log_points(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    (0..count)
+        .map(|i| lo * (hi / lo).powf(i as f64 / (count - 1) as f64))
+        .collect()
+}
+
+/// Steps and examples to the target `target` (an index into the
+/// findings' targets) against batch size, with the fitted trade-off, the
+/// critical batch size it gives and the measured noise scale.
+pub fn tradeoff(
+    sweep: &Sweep,
+    results: &Results,
+    target: usize,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let rows = sweep.grid.rows as f64;
+    let (loss, reached, fit) = &results.findings.targets[target];
+    let fit = fit.ok_or_else(|| {
+        anyhow::anyhow!("too few batch sizes reach the target {loss:.4} to fit the trade-off")
+    })?;
+    let b_crit = fit.critical_batch_size();
+    let b_of = |r: &super::analysis::Reached| r.examples / r.steps;
+    let steps: Vec<(f64, f64)> =
+        reached.iter().map(|r| (b_of(r), r.steps)).collect();
+    let examples: Vec<(f64, f64)> =
+        reached.iter().map(|r| (b_of(r), r.examples)).collect();
+    let along = |b: usize| {
+        let choice = results.findings.chosen(Compared::Epochs, 0.0);
+        let c = choice.iter().find(|c| c.setting.batch_size == b)?;
+        let key = (
+            Compared::Epochs,
+            c.setting.with_seed(*sweep.grid.seeds.first()?),
+        );
+        noise_at(&noise_along(results.chosen.get(&key)?), *loss)
+    };
+    let mut noise: Vec<f64> = sweep
+        .grid
+        .batch_sizes
+        .iter()
+        .filter_map(|&b| along(b))
+        .collect();
+    noise.sort_by(f64::total_cmp);
+    let b_simple = noise.get(noise.len() / 2).copied();
+    let bs = log_points(1.0, rows, 40);
+    let curve =
+        |f: &dyn Fn(f64) -> f64| bs.iter().map(|&b| (b, f(b))).collect();
+    let all = steps.iter().chain(&examples).map(|p| p.1);
+    let (lo, hi) =
+        all.fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+    let vertical = |b: f64| vec![(b, lo), (b, hi)];
+    let series = |label: &str, points: Vec<(f64, f64)>, mark, colour| Series {
+        line: Line {
+            label: label.to_string(),
+            points,
+        },
+        mark,
+        colour,
+        ranges: Vec::new(),
+    };
+    let mut drawn = vec![
+        series("steps", steps, Mark::Dots, 0),
+        series("", curve(&|b| fit.steps_at(b)), Mark::Line, 0),
+        series("examples", examples, Mark::Dots, 1),
+        series(
+            "",
+            curve(&|b| fit.e_min * (1.0 + b / b_crit)),
+            Mark::Line,
+            1,
+        ),
+        series(
+            &format!("B_crit {b_crit:.0} (fit)"),
+            vertical(b_crit),
+            Mark::Line,
+            2,
+        ),
+    ];
+    if let Some(b) = b_simple {
+        drawn.push(series(
+            &format!("B_simple {b:.0}"),
+            vertical(b),
+            Mark::Line,
+            3,
+        ));
+    }
+    plot::plot(
+        path,
+        &format!("To validation loss {loss:.3}: steps and examples"),
+        Axis {
+            label: "batch size (log scale)",
+            scale: Scale::Log,
+        },
+        Axis {
+            label: "steps or examples (log scale)",
+            scale: Scale::Log,
+        },
+        &drawn,
+    )?;
+    Ok(format!(
+        "Target {loss:.4}: S_min {:.1}, E_min {:.0}, B_crit {b_crit:.1}, B_simple (median) {}\n",
+        fit.s_min,
+        fit.e_min,
+        b_simple.map_or("-".to_string(), |b| format!("{b:.1}"))
+    ))
+}
+
+/// The training loss per epoch of a batch size: its chosen constant rate,
+/// a constant rate equal to where the chosen decaying rate starts, and the
+/// chosen decaying rate.
+pub fn floor(
+    sweep: &Sweep,
+    results: &Results,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let b = sweep.grid.batch_sizes[0];
+    let per_epoch = sweep.steps_per_epoch(b);
+    let pick = |decay: f64| -> anyhow::Result<&Choice> {
+        results
+            .findings
+            .chosen(Compared::Epochs, decay)
+            .into_iter()
+            .find(|c| c.setting.batch_size == b)
+            .ok_or_else(|| {
+                anyhow::anyhow!("the sweep has no run of decay {decay:?}")
+            })
+    };
+    let decay = *sweep.grid.decays.last().unwrap_or(&0.0);
+    let (constant, decaying) = (pick(0.0)?, pick(decay)?);
+    let mut runs = vec![(
+        format!("constant {} (chosen)", rate(constant.setting.lr)),
+        constant.setting,
+    )];
+    if decaying.setting.lr != constant.setting.lr {
+        let mut same_start = decaying.setting;
+        same_start.decay = 0.0;
+        runs.push((format!("constant {}", rate(same_start.lr)), same_start));
+    }
+    runs.push((
+        format!(
+            "decay {decay:?} from {} (chosen)",
+            rate(decaying.setting.lr)
+        ),
+        decaying.setting,
+    ));
+    let mut lines = Vec::new();
+    let mut text = format!(
+        "Training loss after each epoch, batch size {}, mean over the seeds:\n{:>5}",
+        batch(b, sweep.grid.rows),
+        "epoch"
+    );
+    for (label, _) in &runs {
+        let _ = write!(text, "  {label:>28}");
+    }
+    text.push('\n');
+    let mut columns = Vec::new();
+    for (label, setting) in &runs {
+        let c = curve(results, setting.batch_size, setting.lr, setting.decay)
+            .ok_or_else(|| anyhow::anyhow!("no runs of {label}"))?;
+        let losses: Vec<Spread> = (1..=sweep.budget.epochs)
+            .filter_map(|e| Some(c.train_loss(c.at(e * per_epoch)?)))
+            .collect();
+        lines.push(Line::per_epoch(
+            label.clone(),
+            &losses.iter().map(|s| s.mean).collect::<Vec<_>>(),
+        ));
+        columns.push(losses);
+    }
+    for e in 0..sweep.budget.epochs {
+        let _ = write!(text, "{:>5}", e + 1);
+        for column in &columns {
+            let _ = write!(
+                text,
+                "  {:>28}",
+                column.get(e).map_or("-".to_string(), |s| {
+                    format!("{:.4} ({:.4}–{:.4})", s.mean, s.min, s.max)
+                })
+            );
+        }
+        text.push('\n');
+    }
+    plot::loss_per_epoch(
+        path,
+        &format!(
+            "Batch size {}: training loss per epoch",
+            batch(b, sweep.grid.rows)
+        ),
+        Scale::Log,
+        &lines,
+    )?;
+    Ok(text)
+}
+
+/// The test error (1 − accuracy) of each batch size at its chosen settings,
+/// under both comparisons, with the spread over the seeds.
+pub fn test_error(
+    sweep: &Sweep,
+    results: &Results,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let rows = sweep.grid.rows;
+    let mut series = Vec::new();
+    let mut text = String::from(
+        "Test error (1 − accuracy) at the chosen settings, mean (min–max):\n",
+    );
+    for (colour, compared) in sweep.budget.compared().into_iter().enumerate() {
+        let label = match compared {
+            Compared::Epochs => format!("after {} epochs", sweep.budget.epochs),
+            Compared::Steps => {
+                format!("after {} steps", sweep.budget.steps.unwrap_or(0))
+            }
+        };
+        let _ = writeln!(text, "{label}:");
+        let (mut points, mut ranges) = (Vec::new(), Vec::new());
+        for choice in results.findings.chosen(compared, 0.0) {
+            let (_, accuracy) = test_results(&results.chosen, sweep, choice);
+            let error = |a: f64| 1.0 - a;
+            let b = choice.setting.batch_size as f64;
+            points.push((b, error(accuracy.mean)));
+            ranges.push((error(accuracy.max), error(accuracy.min)));
+            let _ = writeln!(
+                text,
+                "{:>5} {:.4} ({:.4}–{:.4})",
+                batch(choice.setting.batch_size, rows),
+                error(accuracy.mean),
+                error(accuracy.max),
+                error(accuracy.min)
+            );
+        }
+        series.push(Series {
+            line: Line { label, points },
+            mark: Mark::DotsAndLine,
+            colour,
+            ranges,
+        });
+    }
+    plot::plot(
+        path,
+        "Test error at each batch size's chosen learning rate",
+        Axis {
+            label: "batch size (log scale)",
+            scale: Scale::Log,
+        },
+        Axis {
+            label: "test error, 1 − accuracy (log scale)",
+            scale: Scale::Log,
+        },
+        &series,
+    )?;
+    Ok(text)
+}
+
+/// Seconds per epoch against batch size, for both trainers.
+pub fn time(times: &EpochTimes, path: &Path) -> anyhow::Result<()> {
+    let line = |label: &str,
+                colour: usize,
+                f: fn(&(usize, f64, f64)) -> f64| Series {
+        line: Line {
+            label: label.to_string(),
+            points: times.times.iter().map(|t| (t.0 as f64, f(t))).collect(),
+        },
+        mark: Mark::DotsAndLine,
+        colour,
+        ranges: Vec::new(),
+    };
+    plot::plot(
+        path,
+        "Seconds per epoch on this machine's processor",
+        Axis {
+            label: "batch size (log scale)",
+            scale: Scale::Log,
+        },
+        Axis {
+            label: "seconds per epoch (log scale)",
+            scale: Scale::Log,
+        },
+        &[
+            line("gradient_descent", 0, |t| t.1),
+            line("engine", 1, |t| t.2),
+        ],
+    )?;
+    Ok(())
+}
