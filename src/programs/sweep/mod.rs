@@ -37,6 +37,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::programs::bundled::bundled_data;
 use crate::programs::output::NewFolders;
 use flags::Args;
 use grid::{Budget, Compared, Grid, RunKey};
@@ -99,7 +100,7 @@ impl Sweep {
     pub fn from_args(args: &Args) -> anyhow::Result<Self> {
         let dir = match &args.data_dir {
             Some(dir) => dir.clone(),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+            None => bundled_data(args.classes)?.dir,
         };
         let data = data::SweepData::load(
             &dir,

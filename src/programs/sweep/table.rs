@@ -27,6 +27,12 @@ pub enum TableError {
     /// The file cannot be read, appended to or replaced.
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// There is no table to report on.
+    #[error(
+        "there is no table {}: run the sweep without --report to train it",
+        path.display()
+    )]
+    Missing { path: PathBuf },
     /// The file was made by a sweep with other data or other budgets.
     #[error(
         "{} was made by another sweep: its header says {found:?} where this \
@@ -179,6 +185,11 @@ fn read_checked<R: Record>(
     path: &Path,
     header: &str,
 ) -> Result<(Runs<R>, usize), TableError> {
+    if !path.exists() {
+        return Err(TableError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
     let text =
         std::fs::read_to_string(path).map_err(|source| TableError::Io {
             path: path.to_path_buf(),
