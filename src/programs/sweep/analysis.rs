@@ -151,6 +151,22 @@ pub enum Edge {
     Highest,
 }
 
+impl Edge {
+    /// Where the `index`-th of `count` learning rates, in increasing order,
+    /// lies.
+    pub fn of(index: usize, count: usize) -> Self {
+        if count < 2 {
+            Edge::Inside
+        } else if index == 0 {
+            Edge::Lowest
+        } else if index == count - 1 {
+            Edge::Highest
+        } else {
+            Edge::Inside
+        }
+    }
+}
+
 /// The learning rate chosen for a batch size and decay under one
 /// comparison, with what it reached on validation data.
 #[derive(Debug, Clone)]
@@ -182,36 +198,29 @@ pub fn choose(
     for &batch_size in &grid.batch_sizes {
         let step = budget.point(compared, grid.rows.div_ceil(batch_size));
         for &decay in &grid.decays {
+            // The curves of this batch size and decay, by learning rate,
+            // each with its checkpoint at `step`.
             let candidates: Vec<(&Curve, usize)> = curves
                 .iter()
                 .filter(|c| c.setting.batch_size == batch_size)
-                .filter(|c| c.setting.decay.to_bits() == decay.to_bits())
+                .filter(|c| c.setting.decay == decay)
                 .filter_map(|c| Some((c, c.at(step)?)))
                 .collect();
-            let best = candidates.iter().enumerate().min_by(|a, b| {
-                let (loss_a, loss_b) =
-                    (a.1.0.val_loss(a.1.1), b.1.0.val_loss(b.1.1));
-                loss_a.mean.total_cmp(&loss_b.mean)
-            });
-            let Some((index, &(curve, i))) = best else {
-                continue;
+            let mean_loss = |k: usize| {
+                let (curve, i) = candidates[k];
+                curve.val_loss(i).mean
             };
-            let edge = if candidates.len() < 2 {
-                Edge::Inside
-            } else if index == 0 {
-                Edge::Lowest
-            } else if index == candidates.len() - 1 {
-                Edge::Highest
-            } else {
-                Edge::Inside
-            };
+            let lowest = (0..candidates.len())
+                .min_by(|&j, &k| mean_loss(j).total_cmp(&mean_loss(k)));
+            let Some(best) = lowest else { continue };
+            let (curve, i) = candidates[best];
             choices.push(Choice {
                 compared,
                 setting: curve.setting,
                 step,
                 val_loss: curve.val_loss(i),
                 val_accuracy: curve.val_accuracy(i),
-                edge,
+                edge: Edge::of(best, candidates.len()),
             });
         }
     }
@@ -455,6 +464,41 @@ mod tests {
         assert_eq!(median_reach(&[b, None, a]), b);
         assert_eq!(median_reach(&[None, None, a]), None);
         assert_eq!(median_reach(&[a]), a);
+    }
+
+    fn choice(batch_size: usize, lr: f64) -> Choice {
+        let none = Spread::of(&[0.0]);
+        Choice {
+            compared: Compared::Epochs,
+            setting: Setting {
+                batch_size,
+                lr,
+                decay: 0.0,
+            },
+            step: 1,
+            val_loss: none,
+            val_accuracy: none,
+            edge: Edge::Inside,
+        }
+    }
+
+    #[test]
+    fn the_best_rate_grows_until_it_peaks() {
+        // Four times the batch, four times the rate, up to 16; then flat.
+        let choices = [
+            choice(1, 0.01),
+            choice(4, 0.04),
+            choice(16, 0.16),
+            choice(64, 0.16),
+        ];
+        let refs: Vec<&Choice> = choices.iter().collect();
+        let (slope, until) = lr_growth(&refs).unwrap();
+        assert!((slope - 1.0).abs() < 1e-12 && until == 16);
+        // Twice the rate per four times the batch: the square-root rule.
+        let sqrt = [choice(1, 0.01), choice(4, 0.02), choice(16, 0.04)];
+        let refs: Vec<&Choice> = sqrt.iter().collect();
+        assert!((lr_growth(&refs).unwrap().0 - 0.5).abs() < 1e-12);
+        assert!(lr_growth(&refs[..1]).is_none());
     }
 
     #[test]

@@ -225,14 +225,19 @@ pub fn report(
     for &decay in &grid.decays {
         let choices = findings.chosen(Compared::Epochs, decay);
         if let Some((slope, until)) = analysis::lr_growth(&choices) {
+            let last = choices.last().map(|c| c.setting.batch_size);
+            let stops = if Some(until) == last {
+                format!("all the way to {}", batch(until, rows))
+            } else {
+                format!("up to {}, and no further", batch(until, rows))
+            };
             let _ = writeln!(
                 out,
                 "\nBest learning rate after {} epochs{}: it grows with the batch size \
-                 up to {}, with slope {slope:.2} on a log-log scale (1 is the linear \
-                 rule, 0.5 the square-root rule), and no further.",
+                 {stops}, with slope {slope:.2} on a log-log scale (1 is the linear \
+                 rule, 0.5 the square-root rule).",
                 sweep.budget.epochs,
                 decay_text(decay),
-                batch(until, rows)
             );
         }
     }
