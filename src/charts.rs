@@ -516,7 +516,9 @@ fn quietest_corner(
 /// A tick label: whole numbers without a decimal point, others with as few digits as
 /// show them (`0.001`, `2.5`, `1e-5`).
 fn short_number(v: f64) -> String {
-    if v == v.round() && v.abs() < 1e6 {
+    if v.abs() >= 1e5 && v == 10f64.powf(v.log10().round()) {
+        format!("{v:.0e}")
+    } else if v == v.round() && v.abs() < 1e6 {
         format!("{v:.0}")
     } else if v.abs() >= 1e-3 {
         let text = format!("{v:.3}");
@@ -885,5 +887,7 @@ mod tests {
         assert_eq!(short_number(2.5), "2.5");
         assert_eq!(short_number(0.001), "0.001");
         assert_eq!(short_number(0.0001), "1e-4");
+        assert_eq!(short_number(100_000.0), "1e5");
+        assert_eq!(short_number(20_000.0), "20000");
     }
 }

@@ -201,8 +201,7 @@ pub fn report(
     let _ = writeln!(out, "Data: {}", sweep.data.describe());
     let _ = writeln!(
         out,
-        "Grid: batch sizes {}; learning rates {}; decays {}; seeds {} (the full \
-         batch: the first only); {} runs",
+        "Grid: batch sizes {}; learning rates {}; decays {}; seeds {}{}; {} runs",
         names.join(", "),
         rates.join(", "),
         grid.decays
@@ -215,6 +214,11 @@ pub fn report(
             .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(", "),
+        if grid.batch_sizes.contains(&rows) {
+            " (the full batch: the first only)"
+        } else {
+            ""
+        },
         grid.runs().len()
     );
     for compared in sweep.budget.compared() {
@@ -241,10 +245,13 @@ pub fn report(
             );
         }
     }
-    if grid.decays.contains(&0.0) {
+    // Steps and examples to a target compare batch sizes.
+    if grid.decays.contains(&0.0) && grid.batch_sizes.len() > 1 {
         write_targets(&mut out, sweep, findings, chosen);
     }
-    out
+    out.lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect()
 }
 
 fn decay_text(decay: f64) -> String {
