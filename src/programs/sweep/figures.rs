@@ -259,13 +259,14 @@ pub fn floor(
     let decay = *sweep.grid.decays.last().unwrap_or(&0.0);
     let (constant, decaying) = (pick(0.0)?, pick(decay)?);
     let mut runs = vec![(
-        format!("constant {} (chosen)", rate(constant.setting.lr)),
+        format!("constant {} (chosen)", superscript(constant.setting.lr)),
         constant.setting,
     )];
     if decaying.setting.lr != constant.setting.lr {
         let mut same_start = decaying.setting;
         same_start.decay = 0.0;
-        runs.push((format!("constant {}", rate(same_start.lr)), same_start));
+        let label = format!("constant {}", superscript(same_start.lr));
+        runs.push((label, same_start));
     }
     runs.push((
         format!(
@@ -373,8 +374,8 @@ pub fn test_error(
             scale: Scale::Log,
         },
         Axis {
-            label: "test error, 1 − accuracy (log scale)",
-            scale: Scale::Log,
+            label: "test error, 1 − accuracy",
+            scale: Scale::Linear,
         },
         &series,
     )?;
