@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use ndarray::Array1;
 use ndarray::array;
@@ -21,6 +22,10 @@ use neural_network::programs::cli::{parse_args, run_main};
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
+use neural_network::programs::sweep::flags::Args as SweepArgs;
+use neural_network::programs::sweep::run::Sweep;
+use neural_network::programs::sweep::times::EpochTimes;
+use neural_network::programs::sweep::{self, figures};
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained,
     gradient_descent, predict,
@@ -58,17 +63,32 @@ enum Chart {
     MnistExamples,
     /// mnist_time.svg (measured, so different on every run)
     MnistTime,
+    /// batch_size_heatmap.svg, from the tables in book/sweeps/mnist-4-9
+    BatchSizeHeatmap,
+    /// batch_size_tradeoff.svg, from the same tables
+    BatchSizeTradeoff,
+    /// batch_size_test.svg, from the same tables
+    BatchSizeTest,
+    /// batch_size_floor.svg, from the tables in book/sweeps/mnist-4-9-decay
+    BatchSizeFloor,
+    /// batch_size_time.svg, from book/outputs/sweep_times.txt
+    BatchSizeTime,
 }
 
 impl Chart {
     /// Every chart, in the order they are drawn.
-    const ALL: [Chart; 6] = [
+    const ALL: [Chart; 11] = [
         Chart::BatchSizes,
         Chart::MnistShuffling,
         Chart::MnistWeights,
         Chart::MnistEpochs,
         Chart::MnistExamples,
         Chart::MnistTime,
+        Chart::BatchSizeHeatmap,
+        Chart::BatchSizeTradeoff,
+        Chart::BatchSizeTest,
+        Chart::BatchSizeFloor,
+        Chart::BatchSizeTime,
     ];
 
     /// The file the chart is drawn into.
@@ -80,6 +100,11 @@ impl Chart {
             Chart::MnistEpochs => "mnist_epochs.svg",
             Chart::MnistExamples => "mnist_examples.svg",
             Chart::MnistTime => "mnist_time.svg",
+            Chart::BatchSizeHeatmap => "batch_size_heatmap.svg",
+            Chart::BatchSizeTradeoff => "batch_size_tradeoff.svg",
+            Chart::BatchSizeTest => "batch_size_test.svg",
+            Chart::BatchSizeFloor => "batch_size_floor.svg",
+            Chart::BatchSizeTime => "batch_size_time.svg",
         }
     }
 }
@@ -113,6 +138,7 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
     if wanted(Chart::BatchSizes) {
         batch_sizes(&args.out_dir)?;
     }
+    choosing_the_batch_size(args)?;
     let mnist_charts = [
         Chart::MnistShuffling,
         Chart::MnistWeights,
@@ -138,6 +164,67 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
     }
     if wanted(Chart::MnistTime) {
         mnist_time(&mnist, &args.out_dir)?;
+    }
+    Ok(())
+}
+
+/// The charts of the page "Choosing the batch size", drawn from the book's
+/// sweeps (`book/sweeps/`) and its measured times per epoch.
+fn choosing_the_batch_size(args: &Args) -> anyhow::Result<()> {
+    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = |chart: Chart| args.out_dir.join(chart.file());
+    let load = |name: &str| -> anyhow::Result<(Sweep, sweep::Results)> {
+        let flags = sweep::book_flags(root, name, &["--report"]);
+        let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
+        let results = sweep.results(None)?;
+        Ok((sweep, results))
+    };
+    let grid = [
+        Chart::BatchSizeHeatmap,
+        Chart::BatchSizeTradeoff,
+        Chart::BatchSizeTest,
+    ];
+    if grid.into_iter().any(wanted) {
+        let (sweep, results) = load("mnist-4-9")?;
+        if wanted(Chart::BatchSizeHeatmap) {
+            print!(
+                "{}",
+                figures::heatmap(
+                    &sweep,
+                    &results,
+                    &file(Chart::BatchSizeHeatmap)
+                )?
+            );
+        }
+        if wanted(Chart::BatchSizeTradeoff) {
+            let chart = file(Chart::BatchSizeTradeoff);
+            print!("{}", figures::tradeoff(&sweep, &results, 1, &chart)?);
+        }
+        if wanted(Chart::BatchSizeTest) {
+            print!(
+                "{}",
+                figures::test_error(
+                    &sweep,
+                    &results,
+                    &file(Chart::BatchSizeTest)
+                )?
+            );
+        }
+    }
+    if wanted(Chart::BatchSizeFloor) {
+        let (sweep, results) = load("mnist-4-9-decay")?;
+        print!(
+            "{}",
+            figures::floor(&sweep, &results, &file(Chart::BatchSizeFloor))?
+        );
+    }
+    if wanted(Chart::BatchSizeTime) {
+        let path = root.join("book/outputs/sweep_times.txt");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let times = EpochTimes::parse(&text).map_err(anyhow::Error::msg)?;
+        figures::time(&times, &file(Chart::BatchSizeTime))?;
     }
     Ok(())
 }
