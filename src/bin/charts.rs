@@ -180,44 +180,26 @@ fn choosing_the_batch_size(args: &Args) -> anyhow::Result<()> {
         let results = sweep.results(None)?;
         Ok((sweep, results))
     };
-    let grid = [
-        Chart::BatchSizeHeatmap,
-        Chart::BatchSizeTradeoff,
-        Chart::BatchSizeTest,
+    type Figure = fn(&Sweep, &sweep::Results, &Path) -> anyhow::Result<String>;
+    let tradeoff: Figure = |s, r, path| figures::tradeoff(s, r, 1, path);
+    let from_sweeps: [(&str, Chart, Figure); 4] = [
+        ("mnist-4-9", Chart::BatchSizeHeatmap, figures::heatmap),
+        ("mnist-4-9", Chart::BatchSizeTradeoff, tradeoff),
+        ("mnist-4-9", Chart::BatchSizeTest, figures::test_error),
+        ("mnist-4-9-decay", Chart::BatchSizeFloor, figures::floor),
     ];
-    if grid.into_iter().any(wanted) {
-        let (sweep, results) = load("mnist-4-9")?;
-        if wanted(Chart::BatchSizeHeatmap) {
-            print!(
-                "{}",
-                figures::heatmap(
-                    &sweep,
-                    &results,
-                    &file(Chart::BatchSizeHeatmap)
-                )?
-            );
+    let mut loaded: Option<(&str, Sweep, sweep::Results)> = None;
+    for (name, chart, draw) in from_sweeps {
+        if !wanted(chart) {
+            continue;
         }
-        if wanted(Chart::BatchSizeTradeoff) {
-            let chart = file(Chart::BatchSizeTradeoff);
-            print!("{}", figures::tradeoff(&sweep, &results, 1, &chart)?);
+        if loaded.as_ref().is_none_or(|(n, _, _)| *n != name) {
+            let (sweep, results) = load(name)?;
+            loaded = Some((name, sweep, results));
         }
-        if wanted(Chart::BatchSizeTest) {
-            print!(
-                "{}",
-                figures::test_error(
-                    &sweep,
-                    &results,
-                    &file(Chart::BatchSizeTest)
-                )?
-            );
+        if let Some((_, sweep, results)) = &loaded {
+            print!("{}", draw(sweep, results, &file(chart))?);
         }
-    }
-    if wanted(Chart::BatchSizeFloor) {
-        let (sweep, results) = load("mnist-4-9-decay")?;
-        print!(
-            "{}",
-            figures::floor(&sweep, &results, &file(Chart::BatchSizeFloor))?
-        );
     }
     if wanted(Chart::BatchSizeTime) {
         let path = root.join("book/outputs/sweep_times.txt");
