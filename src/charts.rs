@@ -616,7 +616,7 @@ pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
             .titled(map.title, ("sans-serif", 21))
             .map_err(draw_error)?;
         let (width, height) = root.dim_in_pixel();
-        let (left, right, top, bottom) = (96, 118, 8, 74);
+        let (left, right, top, bottom) = (104, 124, 8, 84);
         let cell_w = (width as i32 - left - right) / cols as i32;
         let cell_h = (height as i32 - top - bottom) / rows as i32;
         let (x0, y_end) = (left, top + cell_h * rows as i32);
@@ -649,7 +649,7 @@ pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 map.rows[r].clone(),
                 (x0 - 8, y + cell_h / 2),
-                text(18, HPos::Right, VPos::Center),
+                text(22, HPos::Right, VPos::Center),
             ))
             .map_err(draw_error)?;
         }
@@ -661,18 +661,18 @@ pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 label.clone(),
                 (x, y_end + 8),
-                text(18, HPos::Center, VPos::Top),
+                text(22, HPos::Center, VPos::Top),
             ))
             .map_err(draw_error)?;
         }
         let x_mid = x0 + cell_w * cols as i32 / 2;
         root.draw(&Text::new(
             map.x_label.to_string(),
-            (x_mid, y_end + 44),
-            text(20, HPos::Center, VPos::Top),
+            (x_mid, y_end + 50),
+            text(23, HPos::Center, VPos::Top),
         ))
         .map_err(draw_error)?;
-        let rotated = ("sans-serif", 20)
+        let rotated = ("sans-serif", 23)
             .into_font()
             .transform(FontTransform::Rotate270);
         let style =
@@ -705,14 +705,14 @@ pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
             root.draw(&Text::new(
                 short_number(tick),
                 (bar_x + 26, y),
-                text(17, HPos::Left, VPos::Center),
+                text(21, HPos::Left, VPos::Center),
             ))
             .map_err(draw_error)?;
         }
         root.draw(&Text::new(
             map.value_label.to_string(),
             (bar_x + 10, y_end + 8),
-            text(17, HPos::Center, VPos::Top),
+            text(21, HPos::Center, VPos::Top),
         ))
         .map_err(draw_error)?;
         Ok(())

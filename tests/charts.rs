@@ -17,6 +17,11 @@ const CHARTS: &[&str] = &[
     "mnist_weights.svg",
     "mnist_epochs.svg",
     "mnist_examples.svg",
+    "batch_size_heatmap.svg",
+    "batch_size_tradeoff.svg",
+    "batch_size_test.svg",
+    "batch_size_floor.svg",
+    "batch_size_time.svg",
 ];
 
 /// Charts of measured times: drawn by the same program, different on every run, so they

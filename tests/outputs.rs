@@ -57,15 +57,57 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
         env!("CARGO_BIN_EXE_charts"),
         &["--only", "mnist-weights", "--out-dir", SCRATCH],
     ),
+    (
+        "charts_batch_size_heatmap.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "batch-size-heatmap", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_batch_size_tradeoff.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "batch-size-tradeoff", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_batch_size_test.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "batch-size-test", "--out-dir", SCRATCH],
+    ),
+    (
+        "charts_batch_size_floor.txt",
+        env!("CARGO_BIN_EXE_charts"),
+        &["--only", "batch-size-floor", "--out-dir", SCRATCH],
+    ),
 ];
+
+/// The reports of the book's sweeps (`sweep --report` on the tables in
+/// `book/sweeps/`): (file in `book/outputs/`, the arguments).
+fn sweep_reports() -> Vec<(String, Vec<String>)> {
+    use neural_network::programs::sweep::{BOOK_SWEEPS, book_flags};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    BOOK_SWEEPS
+        .iter()
+        .map(|(name, _)| {
+            let file = format!("sweep_{}.txt", name.replace('-', "_"));
+            let mut args = book_flags(root, name, &["--report"]);
+            args.remove(0);
+            (file, args)
+        })
+        .collect()
+}
 
 #[test]
 fn committed_outputs_match_what_the_programs_print_now() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/outputs");
     let update = std::env::var_os("UPDATE_OUTPUTS").is_some();
     let mut stale = Vec::new();
-    for (file, program, args) in OUTPUTS {
-        let now = common::run(program, args);
+    let reports = sweep_reports();
+    let sweeps = reports.iter().map(|(file, args)| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        (file.as_str(), env!("CARGO_BIN_EXE_sweep"), args)
+    });
+    let fixed = OUTPUTS.iter().map(|(f, p, a)| (*f, *p, a.to_vec()));
+    for (file, program, args) in fixed.chain(sweeps) {
+        let now = common::run(program, &args);
         let path = dir.join(file);
         if update {
             std::fs::write(&path, &now).unwrap_or_else(|e| {
@@ -82,6 +124,27 @@ fn committed_outputs_match_what_the_programs_print_now() {
         "these outputs differ from what the programs print now: {stale:?}\n\
          regenerate them with `UPDATE_OUTPUTS=1 cargo test --test outputs` and review the diff"
     );
+}
+
+/// The times per epoch that the page "Choosing the batch size" quotes and
+/// charts are measured (`sweep --time-epochs 3`), so no test can rerun
+/// them; but they must be a table the chart can be drawn from, for every
+/// batch size of the book's grid.
+#[test]
+fn the_measured_times_per_epoch_cover_the_grid() {
+    use neural_network::programs::sweep::times::EpochTimes;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        std::fs::read_to_string(root.join("book/outputs/sweep_times.txt"))
+            .unwrap();
+    let times = EpochTimes::parse(&text).unwrap();
+    let sizes: Vec<usize> = times.times.iter().map(|t| t.0).collect();
+    assert_eq!(
+        sizes,
+        [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, times.rows],
+        "rerun `cargo run --release --bin sweep -- --time-epochs 3 > book/outputs/sweep_times.txt`"
+    );
+    assert!(times.times.iter().all(|t| t.1 > 0.0 && t.2 > 0.0));
 }
 
 /// The speed comparison is measured, so no test can rerun it; but the README shows the

@@ -270,8 +270,8 @@ pub fn floor(
     }
     runs.push((
         format!(
-            "decay {decay:?} from {} (chosen)",
-            rate(decaying.setting.lr)
+            "decay {decay} from {} (chosen)",
+            superscript(decaying.setting.lr)
         ),
         decaying.setting,
     ));

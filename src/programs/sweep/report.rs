@@ -249,9 +249,33 @@ pub fn report(
     if grid.decays.contains(&0.0) && grid.batch_sizes.len() > 1 {
         write_targets(&mut out, sweep, findings, chosen);
     }
-    out.lines()
-        .map(|l| l.trim_end().to_string() + "\n")
-        .collect()
+    out.lines().map(|l| wrap(l.trim_end(), WIDTH)).collect()
+}
+
+/// How wide the report's lines are at most, so that the book shows them
+/// without scrolling.
+pub const WIDTH: usize = 100;
+
+/// `line` broken at spaces into lines of at most `width` characters (a
+/// longer word stays whole), each ending in a line break.
+pub fn wrap(line: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let len = current.chars().count() + word.chars().count() + 1;
+        if !current.is_empty() && len > width {
+            out.push_str(current.trim_end());
+            out.push('\n');
+            current.clear();
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    out.push_str(&current);
+    out.push('\n');
+    out
 }
 
 fn decay_text(decay: f64) -> String {
@@ -284,15 +308,8 @@ fn write_choices(
     );
     let _ = writeln!(
         out,
-        "{:>5} {:>6} {:>7} {:>9}  {:<24} {:<8} {:<24} {:<24}",
-        "batch",
-        "lr",
-        "steps",
-        "epochs",
-        "val loss",
-        "val acc",
-        "test loss",
-        "test accuracy"
+        "{:>5} {:>6} {:>7} {:>7}  {:<22} {:<22} {:<22}",
+        "batch", "lr", "steps", "epochs", "val loss", "test loss", "test accuracy"
     );
     let mut edges = Vec::new();
     for choice in findings.chosen(compared, decay) {
@@ -302,13 +319,12 @@ fn write_choices(
         let (test_loss, test_accuracy) = test_results(chosen, sweep, choice);
         let _ = writeln!(
             out,
-            "{:>5} {:>6} {:>7} {:>9.3}  {:<24} {:<8.4} {:<24} {:<24}",
+            "{:>5} {:>6} {:>7} {:>7.2}  {:<22} {:<22} {:<22}",
             batch(b, rows),
             rate(choice.setting.lr),
             choice.step,
             epochs,
             spread(&choice.val_loss),
-            choice.val_accuracy.mean,
             spread(&test_loss),
             spread(&test_accuracy)
         );
