@@ -20,6 +20,7 @@ title after that starts a part of its own, and the pages after the closing
 import argparse
 import pathlib
 import re
+import signal
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -81,6 +82,9 @@ def words(text: str) -> int:
 
 
 def main() -> int:
+    if hasattr(signal, "SIGPIPE"):
+        # End quietly when the reader of the output goes away (`| head`).
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--max",
