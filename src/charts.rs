@@ -14,13 +14,33 @@
 use std::ops::Range;
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use thiserror::Error;
 
-/// The size of every line chart, in pixels: as wide as a book page, with
-/// text large enough to stay readable when a phone shrinks it to 360 pixels.
+/// The size of every line chart, in pixels: as wide as a book page. A phone
+/// 400 pixels wide shows it about 360 pixels wide, at 0.56 times this size,
+/// so its text is drawn large enough to stay readable there (see [`FONT`]).
 pub const SIZE: (u32, u32) = (640, 440);
+
+/// The font sizes of a line chart, in pixels at [`SIZE`]: title, axis names,
+/// tick labels and legend. At 360 pixels wide they are 13 to 15 pixels high,
+/// the size of a phone's small print.
+const FONT: Fonts = Fonts {
+    title: 26,
+    axis: 24,
+    ticks: 24,
+    legend: 23,
+};
+
+/// See [`FONT`].
+struct Fonts {
+    title: u32,
+    axis: u32,
+    ticks: u32,
+    legend: u32,
+}
 
 /// Line colours, one per curve in order: the Okabe–Ito palette, which stays
 /// distinguishable for the common forms of colour blindness.
@@ -248,37 +268,37 @@ pub fn lines(
     svg(SIZE, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
-            .caption(title, ("sans-serif", 21))
+            .caption(title, ("sans-serif", FONT.title))
             .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80);
-        let names = (x.label, y.label);
+            .x_label_area_size(66)
+            .y_label_area_size(92);
+        let axes = (x, y);
         let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
         match (x.scale, y.scale) {
             (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, curves, legend)
+                draw_curves(&mut builder, xs, ys, axes, curves, legend)
             }
             (Scale::Linear, Scale::Log) => draw_curves(
                 &mut builder,
                 xs,
-                ys.log_scale(),
-                names,
+                log_axis(ys),
+                axes,
                 curves,
                 legend,
             ),
             (Scale::Log, Scale::Linear) => draw_curves(
                 &mut builder,
-                xs.log_scale(),
+                log_axis(xs),
                 ys,
-                names,
+                axes,
                 curves,
                 legend,
             ),
             (Scale::Log, Scale::Log) => draw_curves(
                 &mut builder,
-                xs.log_scale(),
-                ys.log_scale(),
-                names,
+                log_axis(xs),
+                log_axis(ys),
+                axes,
                 curves,
                 legend,
             ),
@@ -308,16 +328,17 @@ pub fn loss_per_epoch(
     lines(title, x, y, curves)
 }
 
-/// At most this many tick labels on the x axis (plotters' default).
-const X_LABELS: usize = 11;
+/// At most this many tick labels on an axis: few enough that labels of
+/// [`FONT`]'s size never run together.
+const MAX_LABELS: usize = 6;
 
 /// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
-/// are (linear or log ranges); `names` are the axes' labels.
+/// are (linear or log ranges), named and labelled as `axes` say.
 fn draw_curves<X, Y>(
     builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
     x: X,
     y: Y,
-    names: (&str, &str),
+    axes: (Axis<'_>, Axis<'_>),
     curves: &[Line],
     legend: SeriesLabelPosition,
 ) -> Result<(), ChartError>
@@ -338,13 +359,14 @@ where
     let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
     chart
         .configure_mesh()
-        .x_labels(xs.len().min(X_LABELS))
-        .x_desc(names.0)
-        .y_desc(names.1)
+        .x_labels(xs.len().min(MAX_LABELS))
+        .y_labels(MAX_LABELS)
+        .x_desc(axes.0.label)
+        .y_desc(axes.1.label)
         .x_label_formatter(&|v| short_number(*v))
         .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", 20))
-        .label_style(("sans-serif", 19))
+        .axis_desc_style(("sans-serif", FONT.axis))
+        .label_style(("sans-serif", FONT.ticks))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(draw_error)?;
@@ -367,7 +389,7 @@ where
     chart
         .configure_series_labels()
         .position(legend)
-        .label_font(("sans-serif", 19))
+        .label_font(("sans-serif", FONT.legend))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
@@ -425,6 +447,63 @@ fn quietest_corner(
         .map_or(SeriesLabelPosition::UpperRight, |(_, (position, _, _))| {
             position
         })
+}
+
+/// A log axis over `range` with ticks at [`log_ticks`] only, so that no two
+/// labels run together (plotters' own choice labels 0.03, 0.04, … 0.09 side
+/// by side).
+fn log_axis(range: Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
+    let ticks = log_ticks(&range);
+    range.log_scale().with_key_points(ticks)
+}
+
+/// The ticks of a log axis over `range`: each power of ten, and where the
+/// axis spans less than two of them, also 2 and 5 times each. Where that
+/// leaves fewer than two ticks (a range within one step of that ladder),
+/// evenly spaced round values, at most [`MAX_LABELS`] of them.
+fn log_ticks(range: &Range<f64>) -> Vec<f64> {
+    let decades = (range.end / range.start).log10();
+    let mantissas: &[f64] = if decades < 2.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let (first, last) = (
+        range.start.log10().floor() as i32,
+        range.end.log10().ceil() as i32,
+    );
+    let ticks: Vec<f64> = (first..=last)
+        .flat_map(|k| mantissas.iter().map(move |&m| times_ten_to(m, k)))
+        .filter(|v| range.contains(v))
+        .collect();
+    if ticks.len() >= 2 {
+        return ticks;
+    }
+    // Multiples of 10^e (then 2·10^e, 4·10^e, …), with 10^e the largest
+    // power of ten below the range's width.
+    let e = (range.end - range.start).log10().floor() as i32;
+    let mut step = 1.0;
+    loop {
+        let first = (range.start / times_ten_to(step, e)).ceil() as i64;
+        let multiples: Vec<f64> = (first..)
+            .map(|j| times_ten_to(j as f64 * step, e))
+            .take_while(|v| *v <= range.end)
+            .collect();
+        if multiples.len() <= MAX_LABELS {
+            return multiples;
+        }
+        step *= 2.0;
+    }
+}
+
+/// `m · 10^k`, computed so that `times_ten_to(3.0, -2)` is the `f64` nearest
+/// 0.03, as the literal is: a division by the exact power 10² rounds once.
+fn times_ten_to(m: f64, k: i32) -> f64 {
+    if k >= 0 {
+        m * 10f64.powi(k)
+    } else {
+        m / 10f64.powi(-k)
+    }
 }
 
 /// A tick label: whole numbers without a decimal point, others with as few digits as
@@ -580,6 +659,29 @@ mod tests {
             let element = format!(">\n{text}\n</text>");
             assert!(svg.contains(&element), "no {text:?} in the chart");
         }
+    }
+
+    #[test]
+    fn log_axes_tick_few_round_values() {
+        // Under two decades: 1, 2 and 5 times each power of ten.
+        assert_eq!(
+            log_ticks(&(0.004..0.3)),
+            vec![0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
+        );
+        // More: the powers of ten alone.
+        assert_eq!(
+            log_ticks(&(2e-7..1.5)),
+            vec![1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1.0]
+        );
+        // Within one step of the 1-2-5 ladder: evenly spaced values.
+        assert_eq!(
+            log_ticks(&(0.011..0.0165)),
+            vec![0.011, 0.012, 0.013, 0.014, 0.015, 0.016]
+        );
+        assert_eq!(
+            log_ticks(&(0.0101..0.0199)),
+            vec![0.012, 0.014, 0.016, 0.018]
+        );
     }
 
     #[test]
