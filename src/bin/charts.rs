@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
+use ndarray::{Array1, Array2};
 use neural_network::data::mnist;
 use neural_network::data::{BinaryTask, Dataset, IdxFiles};
-use neural_network::engine::{self, timing};
+use neural_network::engine::timing;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{parse_args, run_main};
@@ -148,7 +148,7 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
     println!("batch_sizes.svg, loss per epoch:");
     chart_and_table(
         &out_dir.join(Chart::BatchSizes.file()),
-        "y = 2x, learning rate 0.01: loss per epoch by batch size",
+        "y = 2x: loss per epoch, by batch size",
         &runs,
         None,
     )
@@ -178,16 +178,16 @@ fn mnist_settings(shuffle: Shuffle) -> Settings {
     mnist::settings(mnist::BATCH_SIZE, mnist::EPOCHS).shuffle(shuffle)
 }
 
-/// Trains the main program's model on `x`, `y` and returns it with its test accuracy.
+/// Trains the main program's model on `x`, `y` with `settings`, from zero
+/// weights, with the chapter's `gradient_descent`, and returns it with its
+/// test accuracy.
 fn train_mnist(
     mnist: &BinaryTask,
-    x: &ndarray::Array2<f64>,
-    y: &Array1<f64>,
-    shuffle: Shuffle,
+    (x, y): (&Array2<f64>, &Array1<f64>),
+    settings: &Settings,
 ) -> anyhow::Result<(Trained, f64)> {
     let w_init = Array1::zeros(x.ncols());
-    let trained =
-        engine::train(x, y, &w_init, 0.0, &mnist_settings(shuffle), |_| {})?;
+    let trained = gradient_descent(x, y, &w_init, 0.0, settings, |_| {})?;
     let p = predict(&mnist.test.x, &trained.w, trained.b, Activation::Sigmoid)?;
     let accuracy = Confusion::of(&p, &mnist.test.y)?.accuracy();
     Ok((trained, accuracy))
@@ -203,14 +203,17 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
         ("in order: every 0, then every 1", Shuffle::Off),
     ] {
-        let (trained, accuracy) =
-            train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
+        let (trained, accuracy) = train_mnist(
+            mnist,
+            (&sorted.x, &sorted.y),
+            &mnist_settings(shuffle),
+        )?;
         println!("{label}: test accuracy {accuracy:.4}");
         runs.push((label.to_string(), trained.loss_history));
     }
     chart_and_table(
         &out_dir.join(Chart::MnistShuffling.file()),
-        "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
+        "MNIST sorted by label: loss per epoch",
         &runs,
         None,
     )
@@ -226,60 +229,59 @@ fn sorted_by_label(set: &Dataset) -> Dataset {
 }
 // ANCHOR_END: sorted
 
-/// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
-/// the first two test images of each digit.
+/// The batch sizes whose weights `mnist_weights` draws: the smallest, the
+/// main program's and the full batch.
+const WEIGHTS_BATCHES: [Option<usize>; 3] = [Some(1), Some(32), None];
+
+/// `mnist_weights.svg`: the weights the main program's model learns with batch
+/// sizes 1, 32 and the full batch, as 28×28 images, beside the first test
+/// image of each digit.
 fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
-    let (trained, accuracy) = train_mnist(
-        mnist,
-        &mnist.train.x,
-        &mnist.train.y,
-        Shuffle::Seeded(DEFAULT_SEED),
-    )?;
     let (rows, cols) = mnist.train.image_shape;
-    let mut pictures = vec![Picture {
-        label: "weights (red +, blue −)".to_string(),
-        rows,
-        cols,
-        values: trained.w.to_vec(),
-        shading: Shading::Diverging,
-    }];
-    for target in [0.0, 1.0] {
-        let digit = if target == 0.0 {
-            mnist.test.classes.0
-        } else {
-            mnist.test.classes.1
-        };
-        for (i, _) in mnist
-            .test
-            .y
+    let train = (&mnist.train.x, &mnist.train.y);
+    let mut pictures = Vec::new();
+    println!("mnist_weights.svg, the weights learned in 10 epochs:");
+    println!(
+        "{:>16}  {:>8}  {:>8}  {:>13}  {:>8}  {:>13}",
+        "", "lowest", "highest", "corner pixel", "bias", "test accuracy"
+    );
+    for batch_size in WEIGHTS_BATCHES {
+        let settings = batch_settings(batch_size, mnist.train.len());
+        let (trained, accuracy) = train_mnist(mnist, train, &settings)?;
+        let (lo, hi) = trained
+            .w
             .iter()
-            .enumerate()
-            .filter(|&(_, &t)| t == target)
-            .take(2)
-        {
+            .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
+        let name = batch_name(batch_size);
+        println!(
+            "{name:>16}  {lo:>8.4}  {hi:>8.4}  {:>13.4}  {:>8.4}  {accuracy:>13.4}",
+            trained.w[0], trained.b
+        );
+        pictures.push(Picture {
+            label: name,
+            rows,
+            cols,
+            values: trained.w.to_vec(),
+            shading: Shading::Diverging,
+        });
+    }
+    let test = &mnist.test;
+    for (target, digit) in [(0.0, test.classes.0), (1.0, test.classes.1)] {
+        if let Some(i) = test.y.iter().position(|&t| t == target) {
             pictures.push(Picture {
                 label: format!("test image {i}: a {digit}"),
                 rows,
                 cols,
-                values: mnist.test.x.row(i).to_vec(),
+                values: test.x.row(i).to_vec(),
                 shading: Shading::Ink,
             });
         }
     }
     plot::pictures(
         &out_dir.join(Chart::MnistWeights.file()),
-        "What logistic regression learned on MNIST 0 vs 1",
+        "Weights learned (red: toward 1, blue: toward 0)",
         &pictures,
     )?;
-    let (lo, hi) = trained
-        .w
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
-    println!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
-    println!(
-        "corner pixel's weight {:.4}, bias {:.4}, test accuracy {accuracy:.4}",
-        trained.w[0], trained.b
-    );
     Ok(())
 }
 
@@ -289,7 +291,16 @@ const MNIST_BATCHES: [Option<usize>; 5] =
 
 /// The legend's name for a batch size.
 fn batch_name(batch_size: Option<usize>) -> String {
-    format!("batch size {}", timing::batch_label(batch_size))
+    match batch_size {
+        Some(m) => format!("batch size {m}"),
+        None => "full batch".to_string(),
+    }
+}
+
+/// The main program's settings for 10 epochs of `batch_size`, `None` being
+/// the full batch of all `rows`.
+fn batch_settings(batch_size: Option<usize>, rows: usize) -> Settings {
+    mnist::settings(batch_size.unwrap_or(rows), mnist::EPOCHS)
 }
 
 /// `mnist_epochs.svg`: MNIST 0 vs 1, loss per epoch for each batch size.
@@ -297,15 +308,8 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut runs = Vec::new();
     for batch_size in MNIST_BATCHES {
-        let settings = timing::settings(batch_size, x.nrows(), mnist::EPOCHS);
-        let trained = engine::train(
-            x,
-            y,
-            &Array1::zeros(x.ncols()),
-            0.0,
-            &settings,
-            |_| {},
-        )?;
+        let settings = batch_settings(batch_size, x.nrows());
+        let (trained, _) = train_mnist(mnist, (x, y), &settings)?;
         runs.push((batch_name(batch_size), trained.loss_history));
     }
     // Every run starts from the same zero weights, so from the same loss.
@@ -323,7 +327,7 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     );
     chart_and_table(
         &out_dir.join(Chart::MnistEpochs.file()),
-        "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
+        "MNIST 0 vs 1: loss per epoch",
         &runs,
         Some(initial),
     )
@@ -354,18 +358,14 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         });
     }
     let x_axis = plot::Axis {
-        label: "training examples used (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
+        label: "examples used (log scale)",
         scale: Scale::Log,
     };
     plot::lines(
         &out_dir.join(Chart::MnistExamples.file()),
-        "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
+        "MNIST 0 vs 1: loss per example used",
         x_axis,
-        y_axis,
+        TRAINING_LOSS,
         &curves,
     )?;
     println!(
@@ -405,9 +405,11 @@ fn loss_after_each_piece(
     batch_size: Option<usize>,
 ) -> anyhow::Result<(usize, Vec<(f64, f64)>)> {
     let (x, y, n) = (&train.x, &train.y, train.len());
+    // One epoch per piece, in the piece's order.
     let settings = Settings {
+        num_epochs: 1,
         shuffle: Shuffle::Off,
-        ..timing::settings(batch_size, n, 1)
+        ..batch_settings(batch_size, n)
     };
     let m = settings.batch_size;
     let piece = n.div_ceil(PIECES_PER_EPOCH).div_ceil(m) * m;
@@ -425,7 +427,7 @@ fn loss_after_each_piece(
                 shuffled.y.slice(s![rows.clone()]),
             );
             let trained =
-                engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
+                gradient_descent(&part_x, &part_y, &w, b, &settings, |_| {})?;
             (w, b, seen) = (trained.w, trained.b, seen + rows.len());
             let loss = loss_at(
                 x,
@@ -442,30 +444,39 @@ fn loss_after_each_piece(
 }
 // ANCHOR_END: examples_seen
 
-/// How long each batch size trains for in `mnist_time`.
-const TIME_BUDGET_SECONDS: f64 = 0.25;
+/// The y axis of the charts of loss on the training set.
+const TRAINING_LOSS: plot::Axis = plot::Axis {
+    label: "training loss (log scale)",
+    scale: Scale::Log,
+};
 
-/// `mnist_time.svg`: MNIST 0 vs 1, loss against wall-clock time, each batch size trained
-/// for a quarter of a second. Measured, so it differs a little on every run and machine;
-/// the title names the machine.
+/// `mnist_time.svg`: the runs of `mnist_epochs.svg`, each point placed at the
+/// wall-clock time its epoch ended. Measured, so it differs a little on every
+/// run and machine; the x axis names the machine.
 fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
+    let w_init = Array1::zeros(x.ncols());
+    let initial = loss_at(
+        x,
+        y,
+        &w_init,
+        0.0,
+        Loss::BinaryCrossEntropy,
+        Activation::Sigmoid,
+    )?;
     let mut curves = Vec::new();
     for batch_size in MNIST_BATCHES {
-        // More epochs than any batch size runs within the budget.
-        let trainer = timing::trainer(x, y, batch_size, 100_000)?;
+        let settings = batch_settings(batch_size, x.nrows());
+        let mut points = vec![(0.0, initial)];
         let start = std::time::Instant::now();
-        let mut points = Vec::new();
-        for end in trainer {
-            points.push((start.elapsed().as_secs_f64(), end?.loss));
-            if start.elapsed().as_secs_f64() >= TIME_BUDGET_SECONDS {
-                break;
-            }
-        }
+        gradient_descent(x, y, &w_init, 0.0, &settings, |end| {
+            points.push((start.elapsed().as_secs_f64(), end.loss));
+        })?;
         eprintln!(
-            "mnist_time.svg: {}: {} epochs, last loss {:.6}",
+            "mnist_time.svg: {}: {} epochs in {:.2} s, last loss {:.6}",
             batch_name(batch_size),
-            points.len(),
+            settings.num_epochs,
+            start.elapsed().as_secs_f64(),
             points.last().map_or(f64::NAN, |p| p.1)
         );
         curves.push(Line {
@@ -473,19 +484,19 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
             points,
         });
     }
+    let machine = timing::machine()
+        .replace("(R)", "")
+        .replace("(TM)", "")
+        .replace(" Processor", "");
     let x_axis = plot::Axis {
-        label: "seconds since the start (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
+        label: &format!("seconds, on {machine}"),
+        scale: Scale::Linear,
     };
     plot::lines(
         &out_dir.join(Chart::MnistTime.file()),
-        &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
+        "MNIST 0 vs 1: loss against time",
         x_axis,
-        y_axis,
+        TRAINING_LOSS,
         &curves,
     )?;
     Ok(())
