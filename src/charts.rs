@@ -558,8 +558,9 @@ pub fn pictures(
     let rows = pictures.len().div_ceil(columns);
     let size = (CELL * columns as u32, (CELL + 20) * rows as u32 + 40);
     svg(size, |root| {
-        let root =
-            root.titled(title, ("sans-serif", 24)).map_err(draw_error)?;
+        let root = root
+            .titled(title, ("sans-serif", FONT.title + 2))
+            .map_err(draw_error)?;
         for (area, picture) in
             root.split_evenly((rows, columns)).iter().zip(pictures)
         {
@@ -575,7 +576,7 @@ fn draw_picture(
     picture: &Picture,
 ) -> Result<(), ChartError> {
     let area = area
-        .titled(&picture.label, ("sans-serif", 22))
+        .titled(&picture.label, ("sans-serif", FONT.axis))
         .map_err(draw_error)?
         .margin(4, 4, 8, 8);
     let (width, height) = area.dim_in_pixel();

@@ -269,7 +269,7 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     for (target, digit) in [(0.0, test.classes.0), (1.0, test.classes.1)] {
         if let Some(i) = test.y.iter().position(|&t| t == target) {
             pictures.push(Picture {
-                label: format!("test image {i}: a {digit}"),
+                label: format!("test image {i}: {digit}"),
                 rows,
                 cols,
                 values: test.x.row(i).to_vec(),
@@ -279,7 +279,7 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     }
     plot::pictures(
         &out_dir.join(Chart::MnistWeights.file()),
-        "Weights learned (red: toward 1, blue: toward 0)",
+        "Weights learned, by batch size",
         &pictures,
     )?;
     Ok(())
