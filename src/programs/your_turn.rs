@@ -11,9 +11,7 @@ pub const TOLERANCE: f64 = 1e-12;
 
 /// The heading every check prints first, naming the book's section.
 pub fn heading(exercise: u8, task: &str) -> String {
-    format!(
-        "\nYour turn (the book's Exercise {exercise}, \"Your turn\"): {task}\n"
-    )
+    format!("\nYour turn: {task} (Exercise {exercise} in the book)\n")
 }
 
 /// Whether `yours` computed what `library` computed: the same number of
