@@ -1,4 +1,4 @@
-//! The NumPy reference tools as a user meets them: their documented commands work, and a
+//! The tools in `tools/` as a user meets them: their documented commands work, and a
 //! mistyped flag is an error rather than a silent run of something else.
 
 use std::path::Path;
@@ -46,4 +46,29 @@ fn an_abbreviated_flag_of_the_reference_tool_is_an_error() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
+}
+
+/// The chapter's prose stays within the words a learner reads in one sitting (issue 19:
+/// at most about 6,000, the blog's chapter being about 1,500); `tools/prose_words.py`
+/// counts them page by page.
+#[test]
+fn the_chapter_stays_within_its_word_budget() {
+    let output = Command::new("python3")
+        .arg(root().join("tools/prose_words.py"))
+        .args(["--max", "6000"])
+        .output();
+    let Ok(output) = output else {
+        eprintln!(
+            "SKIPPED: python3 is not installed, so the words cannot be counted"
+        );
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("The chapter:"), "{stdout}");
+    assert!(stdout.contains("Behind the chapter:"), "{stdout}");
 }
