@@ -1,15 +1,17 @@
 // The playground's trainer, a Web Worker, so that the page stays responsive
 // while the crate's `gradient_descent` (compiled to WebAssembly) runs.
 //
-// Messages in:  {start: {module, images, labels}}: the compiled module and
-//               the URLs of the demo images; then {train: request} (see
-//               main.js for its fields).
-// Messages out: {ready: {rows, cols}}, {done: {id, runs}} or {failed: {id,
-//               message}}.
+// Messages in:  {start: {module, sets}}: the compiled module and, for each
+//               digit data set, its classes and the URLs of its images;
+//               then {train: request} (see main.js for its fields).
+// Messages out: {ready: {SET: {rows, cols}, ...}}; for a request, one
+//               {run: {id, result}} per finished run, then {done: {id}}, or
+//               {failed: {id, message}} if a run could not train at all
+//               (a diverged run is a result, not a failure).
 
 import init, { Digits, train_line } from './pkg/playground.js';
 
-let digits = null;
+const digits = {};
 
 // The bytes behind `url`, gunzipped in the browser. A server that already
 // decompressed them (Content-Encoding: gzip) sends them without gzip's magic
@@ -29,42 +31,48 @@ async function gunzip(url) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function start({ module, images, labels }) {
+async function start({ module, sets }) {
   await init({ module_or_path: module });
-  const [imageBytes, labelBytes] = await Promise.all([
-    gunzip(images),
-    gunzip(labels),
-  ]);
-  digits = new Digits(imageBytes, labelBytes);
-  return { rows: digits.rows, cols: digits.cols };
+  const shapes = {};
+  for (const [name, { classes, images, labels }] of Object.entries(sets)) {
+    const [imageBytes, labelBytes] = await Promise.all([gunzip(images), gunzip(labels)]);
+    const set = new Digits(imageBytes, labelBytes, classes[0], classes[1]);
+    digits[name] = set;
+    shapes[name] = { rows: set.rows, cols: set.cols };
+  }
+  return shapes;
 }
 
-// One run per batch size (null: the full batch), each from zero weights.
-function train({ data, batches, lr, epochs, shuffle, seed }) {
-  return batches.map((batch) => {
-    const size = batch ?? undefined;
-    let run;
-    try {
-      run =
-        data === 'digits'
-          ? digits.train(size, lr, epochs, shuffle, BigInt(seed))
-          : train_line(size, lr, epochs, shuffle, BigInt(seed));
-    } catch (error) {
-      const which = batch === null ? 'the full batch' : `batch size ${batch}`;
-      throw new Error(`${which}: ${error instanceof Error ? error.message : error}`);
-    }
-    const result = {
-      batchSize: run.batch_size,
-      samples: run.samples,
-      full: batch === null,
-      losses: run.losses,
-      weights: run.weights,
-      bias: run.bias,
-      accuracy: run.test_accuracy,
-    };
-    run.free();
-    return result;
-  });
+// One run from zero weights: a batch size (null: the full batch) and a
+// learning rate, with the request's other settings.
+function train({ data, decay, epochs, shuffle, seed }, { batch, lr }) {
+  const size = batch ?? undefined;
+  let run;
+  try {
+    run =
+      data === 'line'
+        ? train_line(size, lr, decay, epochs, shuffle, BigInt(seed))
+        : digits[data].train(size, lr, decay, epochs, shuffle, BigInt(seed));
+  } catch (error) {
+    const which = batch === null ? 'the full batch' : `batch size ${batch}`;
+    throw new Error(`${which}: ${error instanceof Error ? error.message : error}`);
+  }
+  const result = {
+    batch,
+    lr,
+    batchSize: run.batch_size,
+    full: batch === null,
+    samples: run.samples,
+    stepsPerEpoch: run.steps_per_epoch,
+    losses: run.losses,
+    diverged: run.diverged ?? null,
+    weights: run.weights ?? null,
+    bias: run.bias ?? null,
+    heldOutLoss: run.held_out_loss ?? null,
+    accuracy: run.held_out_accuracy ?? null,
+  };
+  run.free();
+  return result;
 }
 
 self.onmessage = async ({ data: message }) => {
@@ -77,7 +85,10 @@ self.onmessage = async ({ data: message }) => {
   } else if (message.train) {
     const { id } = message.train;
     try {
-      self.postMessage({ done: { id, runs: train(message.train) } });
+      for (const job of message.train.jobs) {
+        self.postMessage({ run: { id, result: train(message.train, job) } });
+      }
+      self.postMessage({ done: { id } });
     } catch (error) {
       // The crate's errors arrive as JavaScript errors with its message.
       const text = error instanceof Error ? error.message : String(error);
