@@ -455,21 +455,27 @@ fn things_to_try() -> String {
     text
 }
 
+/// With `UPDATE_OUTPUTS` set, writes `text` into `book/outputs/NAME` and
+/// returns nothing; otherwise returns what that file holds, to check.
+fn record(name: &str, text: &str) -> Option<String> {
+    let path = root().join("book/outputs").join(name);
+    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
+        std::fs::write(&path, text).unwrap();
+        return None;
+    }
+    Some(std::fs::read_to_string(&path).unwrap_or_default())
+}
+
 #[test]
 fn the_things_to_try_quote_what_the_library_computes() {
     let text = things_to_try();
     println!("{text}");
-    let recorded = root().join("book/outputs/playground_try.txt");
-    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
-        std::fs::write(&recorded, &text).unwrap();
-    } else {
-        let old = std::fs::read_to_string(&recorded).unwrap_or_default();
+    if let Some(old) = record("playground_try.txt", &text) {
         assert!(
             old == text,
-            "{} is not what the library computes now; regenerate it with \
-             `UPDATE_OUTPUTS=1 cargo test --test playground` and check the page's \
-             \"Things to try\":\n{text}",
-            recorded.display()
+            "book/outputs/playground_try.txt is not what the library computes \
+             now; regenerate it with `UPDATE_OUTPUTS=1 cargo test --test \
+             playground` and check the page's \"Things to try\":\n{text}"
         );
     }
 }
@@ -1066,16 +1072,11 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         difference(grid),
     );
     println!("{summary}");
-    let recorded = root().join("book/outputs/playground.txt");
-    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
-        std::fs::write(&recorded, &summary).unwrap();
-    } else {
-        let text = std::fs::read_to_string(&recorded).unwrap_or_default();
+    if let Some(text) = record("playground.txt", &summary) {
         assert!(
             text.starts_with("Chromium ") && text.contains(" ms from pressing"),
-            "{} holds no measurement: record one with \
-             `UPDATE_OUTPUTS=1 cargo test --test playground`",
-            recorded.display()
+            "book/outputs/playground.txt holds no measurement: record one \
+             with `UPDATE_OUTPUTS=1 cargo test --test playground`"
         );
     }
 }

@@ -209,9 +209,10 @@ function textCell(text, columns = 1) {
   return cell;
 }
 
-function heading(text) {
+// A heading cell of a row or of a column (`scope`).
+function heading(text, scope = 'row') {
   const th = document.createElement('th');
-  th.scope = 'row';
+  th.scope = scope;
   th.textContent = text;
   return th;
 }
@@ -224,12 +225,7 @@ function table(id, headings, rows, caption) {
     element.createCaption().textContent = caption;
   }
   const head = element.createTHead().insertRow();
-  for (const text of headings) {
-    const th = document.createElement('th');
-    th.textContent = text;
-    th.scope = 'col';
-    head.append(th);
-  }
+  head.append(...headings.map((text) => heading(text, 'col')));
   const body = element.createTBody();
   for (const row of rows) {
     const tr = body.insertRow();
