@@ -1011,6 +1011,13 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
             && diverging.contains("2 diverged"),
         "with two diverging runs the page should say so and keep all three: {diverging:?}"
     );
+    let training = status(&records, "training");
+    assert!(
+        training.starts_with("Training… run ")
+            && training.contains(" of 16, epoch ")
+            && training.ends_with(" of 1000"),
+        "a long run should say how far it is: {training:?}"
+    );
     let stopped = status(&records, "stopped");
     assert!(
         stopped.starts_with("Stopped after ")

@@ -536,7 +536,7 @@ form.addEventListener('submit', (event) => {
   lastId += 1;
   pending = { ...request, id: lastId, started: performance.now(), runs: [] };
   busy(true);
-  say(`Training… 0 of ${request.jobs.length} runs`, 'training');
+  say(`Training… run 1 of ${request.jobs.length}`, 'training');
   worker.postMessage({ train: { ...request, id: lastId } });
 });
 
@@ -597,13 +597,22 @@ async function received({ data: message }) {
     needs.hidden = false;
     return;
   }
-  const id = (message.run ?? message.failed ?? message.done).id;
+  const id = (message.epoch ?? message.run ?? message.failed ?? message.done).id;
   if (!request || id !== request.id) {
+    return;
+  }
+  if (message.epoch) {
+    const run = request.runs.length + 1;
+    say(
+      `Training… run ${run} of ${request.jobs.length}, epoch ${message.epoch.epoch} of ${request.epochs}`,
+      'training',
+    );
     return;
   }
   if (message.run) {
     request.runs.push(message.run.result);
-    say(`Training… ${request.runs.length} of ${request.jobs.length} runs`, 'training');
+    const next = Math.min(request.runs.length + 1, request.jobs.length);
+    say(`Training… run ${next} of ${request.jobs.length}`, 'training');
     return;
   }
   pending = null;

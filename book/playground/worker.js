@@ -4,12 +4,13 @@
 // Messages in:  {start: {module, sets}}: the compiled module and, for each
 //               digit data set, its classes and the URLs of its images;
 //               then {train: request} (see main.js for its fields).
-// Messages out: {ready: {SET: {rows, cols}, ...}}; for a request, one
+// Messages out: {ready: {SET: {rows, cols}, ...}}; for a request, now and
+//               then {epoch: {id, epoch}} (how far the current run is), one
 //               {run: {id, result}} per finished run, then {done: {id}}, or
 //               {failed: {id, message}} if a run could not train at all
 //               (a diverged run is a result, not a failure).
 
-import init, { Digits, train_line } from './pkg/playground.js';
+import init, { Choice, Digits, train_line } from './pkg/playground.js';
 
 const digits = {};
 
@@ -43,19 +44,30 @@ async function start({ module, sets }) {
   return shapes;
 }
 
+// How often, at most, the page hears how far a run is (ms).
+const PROGRESS_EVERY = 200;
+
 // One run from zero weights: a batch size (null: the full batch) and a
-// learning rate, with the request's other settings.
-function train({ data, decay, epochs, shuffle, seed }, { batch, lr }) {
-  const size = batch ?? undefined;
+// learning rate, with the request's other settings; `progress(epoch)` is
+// called as epochs end, at most every PROGRESS_EVERY ms.
+function train({ data, decay, epochs, shuffle, seed }, { batch, lr }, progress) {
+  const choice = new Choice(batch ?? undefined, lr, decay, epochs, shuffle, BigInt(seed));
+  let last = performance.now();
+  choice.report_to((epoch) => {
+    const now = performance.now();
+    if (now - last >= PROGRESS_EVERY) {
+      last = now;
+      progress(epoch);
+    }
+  });
   let run;
   try {
-    run =
-      data === 'line'
-        ? train_line(size, lr, decay, epochs, shuffle, BigInt(seed))
-        : digits[data].train(size, lr, decay, epochs, shuffle, BigInt(seed));
+    run = data === 'line' ? train_line(choice) : digits[data].train(choice);
   } catch (error) {
     const which = batch === null ? 'the full batch' : `batch size ${batch}`;
     throw new Error(`${which}: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    choice.free();
   }
   const result = {
     batch,
@@ -86,7 +98,8 @@ self.onmessage = async ({ data: message }) => {
     const { id } = message.train;
     try {
       for (const job of message.train.jobs) {
-        self.postMessage({ run: { id, result: train(message.train, job) } });
+        const progress = (epoch) => self.postMessage({ epoch: { id, epoch } });
+        self.postMessage({ run: { id, result: train(message.train, job, progress) } });
       }
       self.postMessage({ done: { id } });
     } catch (error) {

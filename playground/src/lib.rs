@@ -129,40 +129,77 @@ impl Run {
     }
 }
 
-/// The settings of one run, and its batch size as a number.
-struct Plan {
-    batch_size: usize,
-    settings: Settings,
+/// What the form asks of one run: its batch size (none: the full batch),
+/// learning rate, decay (0: a constant rate), epochs, shuffling and seed,
+/// and whom to tell as each epoch ends.
+#[wasm_bindgen]
+pub struct Choice {
+    batch_size: Option<usize>,
+    lr: f64,
+    decay: f64,
+    epochs: usize,
+    shuffled: bool,
+    seed: u64,
+    progress: Option<js_sys::Function>,
 }
 
-impl Plan {
-    /// The form's batch size, learning rate, decay (0: a constant rate),
-    /// epochs, shuffling and seed, with the data set's loss.
-    fn new(
-        batch_size: usize,
+#[wasm_bindgen]
+impl Choice {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        batch_size: Option<usize>,
         lr: f64,
         decay: f64,
         epochs: usize,
         shuffled: bool,
         seed: u64,
-        loss: Loss,
-    ) -> Self {
-        let shuffle = if shuffled {
-            Shuffle::Seeded(seed)
+    ) -> Choice {
+        Choice {
+            batch_size,
+            lr,
+            decay,
+            epochs,
+            shuffled,
+            seed,
+            progress: None,
+        }
+    }
+
+    /// Calls `progress(epoch)` as each epoch ends (epochs count from 1).
+    pub fn report_to(&mut self, progress: js_sys::Function) {
+        self.progress = Some(progress);
+    }
+}
+
+/// The settings of one run, its batch size as a number, and whom to tell.
+struct Plan {
+    batch_size: usize,
+    settings: Settings,
+    progress: Option<js_sys::Function>,
+}
+
+impl Choice {
+    /// The run's settings on `samples` samples, with the data set's loss.
+    fn plan(&self, samples: usize, loss: Loss) -> Plan {
+        let batch_size = self.batch_size.unwrap_or(samples);
+        let shuffle = if self.shuffled {
+            Shuffle::Seeded(self.seed)
         } else {
             Shuffle::Off
         };
-        let schedule = if decay == 0.0 {
+        let schedule = if self.decay == 0.0 {
             Schedule::Constant
         } else {
-            Schedule::InverseTime { decay }
+            Schedule::InverseTime { decay: self.decay }
         };
-        let settings = Settings::new(lr, epochs, batch_size, loss)
+        let settings = Settings::new(self.lr, self.epochs, batch_size, loss)
             .shuffle(shuffle)
             .schedule(schedule);
+        let progress = self.progress.clone();
         Plan {
             batch_size,
             settings,
+            progress,
         }
     }
 }
@@ -181,7 +218,8 @@ fn descend(
     let w_init = Array1::zeros(x.ncols());
     let settings = &plan.settings;
     let result = gradient_descent(x, y, &w_init, 0.0, settings, |end| {
-        losses.push(end.loss)
+        losses.push(end.loss);
+        tell(&plan.progress, end.epoch);
     });
     let outcome = match result {
         Ok(trained) => Outcome::Trained {
@@ -203,30 +241,21 @@ fn descend(
 }
 // ANCHOR_END: descend
 
+/// Tells the page how far a run is; a failing callback changes nothing.
+fn tell(progress: &Option<js_sys::Function>, epoch: usize) {
+    if let Some(progress) = progress {
+        let _ = progress.call1(&JsValue::NULL, &JsValue::from(epoch as u32));
+    }
+}
+
 // ANCHOR: train_line
 /// Trains the line `y = 2x` of Exercises 1 and 2 from zero, as the
-/// exercises do; no batch size means the full batch, a decay of 0 a
-/// constant learning rate.
+/// exercises do.
 #[wasm_bindgen]
-pub fn train_line(
-    batch_size: Option<usize>,
-    lr: f64,
-    decay: f64,
-    epochs: usize,
-    shuffled: bool,
-    seed: u64,
-) -> Result<Run, JsError> {
+pub fn train_line(choice: &Choice) -> Result<Run, JsError> {
     let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
     let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
-    let plan = Plan::new(
-        batch_size.unwrap_or(x.nrows()),
-        lr,
-        decay,
-        epochs,
-        shuffled,
-        seed,
-        Loss::Mse,
-    );
+    let plan = choice.plan(x.nrows(), Loss::Mse);
     // Every point is on the line, so none is held out.
     descend(&x, &y, &plan, |_, _| Ok(None))
 }
@@ -274,27 +303,12 @@ impl Digits {
         self.images.cols
     }
 
-    /// Trains logistic regression on the digits as `train --blog` does.
-    pub fn train(
-        &self,
-        batch_size: Option<usize>,
-        lr: f64,
-        decay: f64,
-        epochs: usize,
-        shuffled: bool,
-        seed: u64,
-    ) -> Result<Run, JsError> {
+    /// Trains logistic regression on the digits as `train --blog` does,
+    /// on the demo split that the choice's seed draws.
+    pub fn train(&self, choice: &Choice) -> Result<Run, JsError> {
         let (train, held_out, _) =
-            mnist::blog_demo(&self.images, self.classes, seed)?;
-        let plan = Plan::new(
-            batch_size.unwrap_or(train.len()),
-            lr,
-            decay,
-            epochs,
-            shuffled,
-            seed,
-            Loss::BinaryCrossEntropy,
-        );
+            mnist::blog_demo(&self.images, self.classes, choice.seed)?;
+        let plan = choice.plan(train.len(), Loss::BinaryCrossEntropy);
         train_digits(&train, &held_out, plan)
     }
 }

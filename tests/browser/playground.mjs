@@ -325,14 +325,19 @@ try {
   await train();
   await report('mnist-4-9-decay');
 
-  // A long training stopped: the page says so, and trains again after.
+  // A long training stopped after its first run: the page says so, and
+  // trains again after.
   await choose('mnist-4-9', {
     batches: ['128', 'full'],
     lr: '0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3',
     epochs: '1000',
   });
   await page.click('#playground-form button[type=submit]');
-  await page.waitForFunction(() => /Training… [1-9]/.test(document.getElementById('playground-status').textContent), null, {
+  await page.waitForFunction(() => / epoch [0-9]+ of 1000$/.test(document.getElementById('playground-status').textContent), null, {
+    timeout: 120000,
+  });
+  print('status', 'training', await page.textContent('#playground-status'));
+  await page.waitForFunction(() => /Training… run [2-9]/.test(document.getElementById('playground-status').textContent), null, {
     timeout: 120000,
   });
   await page.click('#playground-stop');

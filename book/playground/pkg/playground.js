@@ -1,4 +1,44 @@
 /**
+ * What the form asks of one run: its batch size (none: the full batch),
+ * learning rate, decay (0: a constant rate), epochs, shuffling and seed,
+ * and whom to tell as each epoch ends.
+ */
+export class Choice {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ChoiceFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_choice_free(ptr, 0);
+    }
+    /**
+     * @param {number | null | undefined} batch_size
+     * @param {number} lr
+     * @param {number} decay
+     * @param {number} epochs
+     * @param {boolean} shuffled
+     * @param {bigint} seed
+     */
+    constructor(batch_size, lr, decay, epochs, shuffled, seed) {
+        const ret = wasm.choice_new(isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, decay, epochs, shuffled, seed);
+        this.__wbg_ptr = ret;
+        ChoiceFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * Calls `progress(epoch)` as each epoch ends (epochs count from 1).
+     * @param {Function} progress
+     */
+    report_to(progress) {
+        wasm.choice_report_to(this.__wbg_ptr, progress);
+    }
+}
+if (Symbol.dispose) Choice.prototype[Symbol.dispose] = Choice.prototype.free;
+
+/**
  * Demo images of two digits, as the page loaded them.
  */
 export class Digits {
@@ -59,17 +99,14 @@ export class Digits {
         return ret >>> 0;
     }
     /**
-     * Trains logistic regression on the digits as `train --blog` does.
-     * @param {number | null | undefined} batch_size
-     * @param {number} lr
-     * @param {number} decay
-     * @param {number} epochs
-     * @param {boolean} shuffled
-     * @param {bigint} seed
+     * Trains logistic regression on the digits as `train --blog` does,
+     * on the demo split that the choice's seed draws.
+     * @param {Choice} choice
      * @returns {Run}
      */
-    train(batch_size, lr, decay, epochs, shuffled, seed) {
-        const ret = wasm.digits_train(this.__wbg_ptr, isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, decay, epochs, shuffled, seed);
+    train(choice) {
+        _assertClass(choice, Choice);
+        const ret = wasm.digits_train(this.__wbg_ptr, choice.__wbg_ptr);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -295,18 +332,13 @@ export function loss_epsilon() {
 
 /**
  * Trains the line `y = 2x` of Exercises 1 and 2 from zero, as the
- * exercises do; no batch size means the full batch, a decay of 0 a
- * constant learning rate.
- * @param {number | null | undefined} batch_size
- * @param {number} lr
- * @param {number} decay
- * @param {number} epochs
- * @param {boolean} shuffled
- * @param {bigint} seed
+ * exercises do.
+ * @param {Choice} choice
  * @returns {Run}
  */
-export function train_line(batch_size, lr, decay, epochs, shuffled, seed) {
-    const ret = wasm.train_line(isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, decay, epochs, shuffled, seed);
+export function train_line(choice) {
+    _assertClass(choice, Choice);
+    const ret = wasm.train_line(choice.__wbg_ptr);
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
@@ -393,6 +425,10 @@ function __wbg_get_imports() {
             const ret = arg0.body;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = arg0.call(arg1, arg2);
+            return ret;
+        }, arguments); },
         __wbg_createElement_de4a31ed2fb252be: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.createElement(getStringFromWasm0(arg1, arg2));
             return ret;
@@ -454,6 +490,11 @@ function __wbg_get_imports() {
             const ret = typeof window === 'undefined' ? undefined : window;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbindgen_generic_0000000000000001: function(arg0) {
+            // Cast intrinsic for `F64 -> Externref`.
+            const ret = arg0;
+            return ret;
+        },
         __wbindgen_init_externref_table: function() {
             const table = wasm.__wbindgen_externrefs;
             table.set(0, undefined);
@@ -469,6 +510,9 @@ function __wbg_get_imports() {
     };
 }
 
+const ChoiceFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_choice_free(ptr, 1));
 const DigitsFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_digits_free(ptr, 1));
@@ -483,6 +527,12 @@ function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();
     wasm.__wbindgen_externrefs.set(idx, obj);
     return idx;
+}
+
+function _assertClass(instance, klass) {
+    if (!(instance instanceof klass)) {
+        throw new Error(`expected instance of ${klass.name}`);
+    }
 }
 
 function debugString(val) {
