@@ -87,16 +87,22 @@ function train({ data, decay, epochs, shuffle, seed }, { batch, lr }, progress) 
   return result;
 }
 
+// Settles when the module and the images are loaded: a request that comes
+// in before then waits for it.
+let started = null;
+
 self.onmessage = async ({ data: message }) => {
   if (message.start) {
+    started = start(message.start);
     try {
-      self.postMessage({ ready: await start(message.start) });
+      self.postMessage({ ready: await started });
     } catch (error) {
       self.postMessage({ failed: { id: null, message: String(error) } });
     }
   } else if (message.train) {
     const { id } = message.train;
     try {
+      await started;
       for (const job of message.train.jobs) {
         const progress = (epoch) => self.postMessage({ epoch: { id, epoch } });
         self.postMessage({ run: { id, result: train(message.train, job, progress) } });

@@ -343,7 +343,8 @@ try {
   await page.click('#playground-stop');
   await page.waitForSelector('#playground-form[data-state=stopped]');
   print('status', 'stopped', await page.textContent('#playground-status'));
-  await choose('line');
+  // At once, while the fresh worker may still be loading its images.
+  await choose('mnist-0-1');
   await train();
   print('status', 'after-stop', await page.textContent('#playground-status'));
 
