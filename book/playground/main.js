@@ -558,13 +558,13 @@ stop.addEventListener('click', async () => {
   const request = pending;
   pending = null;
   worker.terminate();
+  startWorker();
   busy(false);
   const done = request.runs.length;
   say(`Stopped after ${done} of ${request.jobs.length} runs.`, 'stopped');
   if (done > 0) {
     await show(request, request.runs);
   }
-  startWorker();
 });
 
 function finished(request) {
