@@ -17,6 +17,7 @@ use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 /// The size of every line chart, in pixels: as wide as a book page. A phone
@@ -25,8 +26,8 @@ use thiserror::Error;
 pub const SIZE: (u32, u32) = (640, 440);
 
 /// The font sizes of a line chart, in pixels at [`SIZE`]: title, axis names,
-/// tick labels and legend. At 360 pixels wide they are 13 to 15 pixels high,
-/// the size of a phone's small print.
+/// tick labels and legend. Shrunk to 360 pixels wide they are 13 to 15 pixels
+/// high, the size of a phone's small print.
 const FONT: Fonts = Fonts {
     title: 26,
     axis: 24,
@@ -35,11 +36,35 @@ const FONT: Fonts = Fonts {
 };
 
 /// See [`FONT`].
+#[derive(Clone, Copy)]
 struct Fonts {
     title: u32,
     axis: u32,
     ticks: u32,
     legend: u32,
+}
+
+impl Fonts {
+    /// The sizes for a chart drawn `width` pixels wide and shown at that
+    /// size: [`FONT`] scaled with the width, but to no less than three
+    /// quarters of it, so that a chart drawn for a phone keeps its text
+    /// larger than a shrunk one would.
+    fn for_width(width: u32) -> Self {
+        let k = (f64::from(width) / f64::from(SIZE.0)).clamp(0.75, 1.0);
+        let at = |size: u32| (f64::from(size) * k).round() as u32;
+        Self {
+            title: at(FONT.title),
+            axis: at(FONT.axis),
+            ticks: at(FONT.ticks),
+            legend: at(FONT.legend),
+        }
+    }
+
+    /// `pixels` at [`SIZE`], scaled as these fonts are.
+    fn scale(self, pixels: u32) -> u32 {
+        (f64::from(pixels) * f64::from(self.axis) / f64::from(FONT.axis))
+            .round() as u32
+    }
 }
 
 /// Line colours, one per curve in order: the Okabe–Ito palette, which stays
@@ -237,6 +262,17 @@ fn span(lo: f64, hi: f64, scale: Scale, from_zero: bool) -> Range<f64> {
     }
 }
 
+/// Where a line chart puts its legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legend {
+    /// In the corner of the plot that hides the least of the curves.
+    Inside,
+    /// In rows under the plot, where it hides nothing: for charts whose curves
+    /// may fill every corner, such as the playground's, drawn from whatever the
+    /// reader chose.
+    Below,
+}
+
 /// Draws labelled curves with a legend, as an SVG of [`SIZE`].
 ///
 /// # Errors
@@ -249,6 +285,33 @@ pub fn lines(
     x: Axis<'_>,
     y: Axis<'_>,
     curves: &[Line],
+) -> Result<String, ChartError> {
+    lines_with(title, x, y, curves, Legend::Inside, SIZE.0)
+}
+
+/// The height of one row of a legend drawn [`Legend::Below`] the plot, at
+/// [`SIZE`].
+const LEGEND_ROW: u32 = 36;
+/// The narrowest chart that still holds its axes' labels.
+const MIN_WIDTH: u32 = 320;
+/// Room for one x tick label, in pixels at [`SIZE`].
+const X_LABEL_ROOM: u32 = 64;
+
+/// [`lines`] `width` pixels wide (at least 320) and [`SIZE`]'s height, with the legend
+/// where `legend` says. A narrow chart, drawn for a phone, keeps the text at its size and
+/// labels fewer ticks; a legend below the plot adds a row of [`LEGEND_ROW`] pixels for
+/// every two curves (every curve on a chart narrower than 560 pixels).
+///
+/// # Errors
+///
+/// As [`lines`].
+pub fn lines_with(
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    curves: &[Line],
+    legend: Legend,
+    width: u32,
 ) -> Result<String, ChartError> {
     if curves.is_empty() {
         return Err(ChartError::Nothing);
@@ -265,45 +328,95 @@ pub fn lines(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
-    svg(SIZE, |root| {
-        let mut builder = ChartBuilder::on(root);
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.len().div_ceil(columns) as u32,
+    };
+    let fonts = Fonts::for_width(width);
+    let row = fonts.scale(LEGEND_ROW);
+    let size = (width, SIZE.1 + rows * row + rows.min(1) * 8);
+    let ticks = ((width - 80) / fonts.scale(X_LABEL_ROOM)) as usize;
+    svg(size, |root| {
+        let (plot, under) = root.split_vertically(SIZE.1);
+        let mut builder = ChartBuilder::on(&plot);
         builder
-            .caption(title, ("sans-serif", FONT.title))
-            .margin(16)
-            .x_label_area_size(66)
-            .y_label_area_size(92);
-        let axes = (x, y);
-        let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
+            .caption(title, ("sans-serif", fonts.title))
+            .margin(fonts.scale(16))
+            .x_label_area_size(fonts.scale(66))
+            .y_label_area_size(fonts.scale(92));
+        let names = (x.label, y.label, ticks.min(MAX_LABELS), fonts);
+        let corner = match legend {
+            Legend::Inside => {
+                Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
+            }
+            Legend::Below => None,
+        };
         match (x.scale, y.scale) {
             (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, axes, curves, legend)
+                draw_curves(&mut builder, xs, ys, names, curves, corner)
             }
             (Scale::Linear, Scale::Log) => draw_curves(
                 &mut builder,
                 xs,
                 log_axis(ys),
-                axes,
+                names,
                 curves,
-                legend,
+                corner,
             ),
             (Scale::Log, Scale::Linear) => draw_curves(
                 &mut builder,
                 log_axis(xs),
                 ys,
-                axes,
+                names,
                 curves,
-                legend,
+                corner,
             ),
             (Scale::Log, Scale::Log) => draw_curves(
                 &mut builder,
                 log_axis(xs),
                 log_axis(ys),
-                axes,
+                names,
                 curves,
-                legend,
+                corner,
             ),
+        }?;
+        if legend == Legend::Below {
+            legend_rows(&under, curves, columns, (row, fonts.legend))?;
         }
+        Ok(())
     })
+}
+
+/// The legend as rows of `columns` entries, a line of each curve's colour before its
+/// label, filling `area` from the left under the plot.
+fn legend_rows(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    curves: &[Line],
+    columns: usize,
+    (row, font): (u32, u32),
+) -> Result<(), ChartError> {
+    let (left_edge, width) =
+        (if columns > 1 { 96 } else { 16 }, area.dim_in_pixel().0);
+    let column = (width as i32 - left_edge) / columns as i32;
+    for (i, curve) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let left = left_edge + column * (i % columns) as i32;
+        let middle = (row * (i / columns) as u32 + row / 2) as i32;
+        area.draw(&PathElement::new(
+            vec![(left, middle), (left + 24, middle)],
+            colour.stroke_width(3),
+        ))
+        .map_err(draw_error)?;
+        let style = ("sans-serif", font)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(curve.label.as_str(), (left + 32, middle), style))
+            .map_err(draw_error)?;
+    }
+    Ok(())
 }
 
 /// The loss after each epoch of several runs, as [`lines`] over epochs 1, 2, … with the
@@ -332,15 +445,16 @@ pub fn loss_per_epoch(
 /// [`FONT`]'s size never run together.
 const MAX_LABELS: usize = 6;
 
-/// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
-/// are (linear or log ranges), named and labelled as `axes` say.
+/// Draws the mesh and one line per curve on whatever coordinates `x` and `y` are (linear
+/// or log ranges), and the legend in the corner `legend` if there is one; `names` are the
+/// axes' labels, the most x ticks to label and the fonts.
 fn draw_curves<X, Y>(
     builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
     x: X,
     y: Y,
-    axes: (Axis<'_>, Axis<'_>),
+    names: (&str, &str, usize, Fonts),
     curves: &[Line],
-    legend: SeriesLabelPosition,
+    legend: Option<SeriesLabelPosition>,
 ) -> Result<(), ChartError>
 where
     X: AsRangedCoord<Value = f64>,
@@ -359,37 +473,41 @@ where
     let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
     chart
         .configure_mesh()
-        .x_labels(xs.len().min(MAX_LABELS))
+        .x_labels(xs.len().min(names.2))
         .y_labels(MAX_LABELS)
-        .x_desc(axes.0.label)
-        .y_desc(axes.1.label)
+        .x_desc(names.0)
+        .y_desc(names.1)
         .x_label_formatter(&|v| short_number(*v))
         .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", FONT.axis))
-        .label_style(("sans-serif", FONT.ticks))
+        .axis_desc_style(("sans-serif", names.3.axis))
+        .label_style(("sans-serif", names.3.ticks))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(draw_error)?;
     for (i, curve) in curves.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        chart
+        let series = chart
             .draw_series(LineSeries::new(
                 curve.points.iter().copied(),
                 colour.stroke_width(3),
             ))
-            .map_err(draw_error)?
-            .label(curve.label.as_str())
-            .legend(move |(x, y)| {
+            .map_err(draw_error)?;
+        if legend.is_some() {
+            series.label(curve.label.as_str()).legend(move |(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + 24, y)],
                     colour.stroke_width(3),
                 )
             });
+        }
     }
+    let Some(position) = legend else {
+        return Ok(());
+    };
     chart
         .configure_series_labels()
-        .position(legend)
-        .label_font(("sans-serif", FONT.legend))
+        .position(position)
+        .label_font(("sans-serif", names.3.legend))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
@@ -507,11 +625,11 @@ fn times_ten_to(m: f64, k: i32) -> f64 {
 }
 
 /// A tick label: whole numbers without a decimal point, others with as few digits as
-/// show them (`0.001`, `2.5`, `1e-5`).
+/// show them (`0.001`, `2.5`), very small or large ones in exponent form (`1e-5`, `1e218`).
 fn short_number(v: f64) -> String {
     if v == v.round() && v.abs() < 1e6 {
         format!("{v:.0}")
-    } else if v.abs() >= 1e-3 {
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
         let text = format!("{v:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
