@@ -361,12 +361,13 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         label: "examples used (log scale)",
         scale: Scale::Log,
     };
-    plot::lines(
+    // Five noisy curves fill every corner: the legend goes below them.
+    plot::lines_with(
         &out_dir.join(Chart::MnistExamples.file()),
         "MNIST 0 vs 1: loss per example used",
-        x_axis,
-        TRAINING_LOSS,
+        (x_axis, TRAINING_LOSS),
         &curves,
+        plot::Legend::Below,
     )?;
     println!(
         "mnist_examples.svg, loss on the training set after the first piece, \

@@ -8,7 +8,7 @@ use thiserror::Error;
 use super::output::write_atomically;
 use crate::charts;
 pub use crate::charts::{
-    Axis, ChartError, Line, Picture, SIZE, Scale, Shading,
+    Axis, ChartError, Legend, Line, Picture, SIZE, Scale, Shading,
 };
 
 /// Why a chart could not be drawn or saved.
@@ -43,6 +43,21 @@ pub fn lines(
     curves: &[Line],
 ) -> Result<(), PlotError> {
     save(path, &charts::lines(title, x, y, curves)?)
+}
+
+/// [`charts::lines_with`] at the width of [`SIZE`] with the legend where
+/// `legend` says, saved at `path`.
+pub fn lines_with(
+    path: &Path,
+    title: &str,
+    (x, y): (Axis<'_>, Axis<'_>),
+    curves: &[Line],
+    legend: Legend,
+) -> Result<(), PlotError> {
+    save(
+        path,
+        &charts::lines_with(title, x, y, curves, legend, SIZE.0)?,
+    )
 }
 
 /// [`charts::loss_per_epoch`], saved at `path`.
