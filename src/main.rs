@@ -23,6 +23,7 @@ use neural_network::programs::cli::{
 };
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
+use neural_network::say;
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Normalization, Settings, Shuffle,
     TrainError, Trained, binary_cross_entropy, predict,
@@ -111,12 +112,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         file_split(&files, &args)?
     };
-    println!(
+    say!(
         "Data: {shown}, normalized with mean {:.4} and standard deviation {:.4}",
-        normalization.mean, normalization.std
+        normalization.mean,
+        normalization.std
     );
     for unread in &files.unread {
-        println!(
+        say!(
             "Note: {} is not read: the .gz file of the same name beside it is",
             unread.display()
         );
@@ -125,7 +127,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     describe("Test set", &test);
 
     let settings = settings(&args);
-    println!(
+    say!(
         "Training: logistic regression, {}, learning rate {:?}, {} epoch{}, {}",
         batch_text(settings.batch_size, train.len()),
         settings.lr,
@@ -138,15 +140,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     );
     let trained = train_with_progress(&train, &settings)?;
     let confusion = evaluate(&trained, &test)?;
-    println!(
+    say!(
         "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
-        test.classes.0, test.classes.1
+        test.classes.0,
+        test.classes.1
     );
-    println!("{confusion}");
+    say!("{confusion}");
     if let Some(path) = &args.save_weights {
         let json = weights_json(&trained, &normalization, train.classes);
         outputs.write(path, json.as_bytes())?;
-        println!("Weights written to {}", path.display());
+        say!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
@@ -164,7 +167,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         plot::loss_per_epoch(path, &title, scale, &[curve])
             .context("--loss-chart")?;
-        println!("Loss chart written to {}", path.display());
+        say!("Loss chart written to {}", path.display());
     }
     Ok(())
 }
@@ -196,11 +199,11 @@ fn evaluate(trained: &Trained, test: &Dataset) -> anyhow::Result<Confusion> {
     let probabilities =
         predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
     let confusion = Confusion::of(&probabilities, &test.y)?;
-    println!(
+    say!(
         "Test loss: {:.4}",
         binary_cross_entropy(&probabilities, &test.y)?
     );
-    println!("Test accuracy: {:.4}", confusion.accuracy());
+    say!("Test accuracy: {:.4}", confusion.accuracy());
     Ok(confusion)
 }
 // ANCHOR_END: evaluate
@@ -220,7 +223,7 @@ fn blog_split(files: &IdxFiles, args: &Args) -> anyhow::Result<PixelTask> {
 
 fn describe<X>(name: &str, set: &Dataset<X>) {
     let (rows, cols) = set.image_shape;
-    println!(
+    say!(
         "{name}: {} images of {rows}×{cols} pixels ({} of class {}, {} of class {})",
         set.len(),
         set.len() - set.positives(),
@@ -249,7 +252,7 @@ fn train_with_progress(
     let w_init = Array1::zeros(rows * cols);
     let (x, y) = (&train.x, &train.y);
     let trained = engine::train_pixels(x, y, &w_init, 0.0, settings, |epoch| {
-        bar.suspend(|| println!("{epoch}"));
+        bar.suspend(|| say!("{epoch}"));
         bar.inc(1);
     });
     bar.finish_and_clear();

@@ -25,6 +25,7 @@ use neural_network::{
     Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained,
     gradient_descent, predict,
 };
+use neural_network::{note, say};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -101,7 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let plan: Vec<(&str, &Path)> =
         files.iter().map(|f| ("--out-dir", f.as_path())).collect();
     let inputs = IdxFiles::find(&data)?.paths.to_vec();
-    Outputs::plan(&plan, &inputs, args.force)?;
+    let _outputs = Outputs::plan(&plan, &inputs, args.force)?;
     draw(&args, &data)?;
     folders.keep();
     Ok(())
@@ -145,7 +146,7 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
 /// `batch_sizes.svg`: Exercise 1's data trained with batch sizes 1, 2, 4 and 8.
 fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
     let runs = batch_size_runs()?;
-    println!("batch_sizes.svg, loss per epoch:");
+    say!("batch_sizes.svg, loss per epoch:");
     chart_and_table(
         &out_dir.join(Chart::BatchSizes.file()),
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
@@ -198,14 +199,14 @@ fn train_mnist(
 fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let sorted = sorted_by_label(&mnist.train);
     let mut runs = Vec::new();
-    println!("mnist_shuffling.svg, training set sorted by label:");
+    say!("mnist_shuffling.svg, training set sorted by label:");
     for (label, shuffle) in [
         ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
         ("in order: every 0, then every 1", Shuffle::Off),
     ] {
         let (trained, accuracy) =
             train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
-        println!("{label}: test accuracy {accuracy:.4}");
+        say!("{label}: test accuracy {accuracy:.4}");
         runs.push((label.to_string(), trained.loss_history));
     }
     chart_and_table(
@@ -275,10 +276,11 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         .w
         .iter()
         .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
-    println!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
-    println!(
+    say!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
+    say!(
         "corner pixel's weight {:.4}, bias {:.4}, test accuracy {accuracy:.4}",
-        trained.w[0], trained.b
+        trained.w[0],
+        trained.b
     );
     Ok(())
 }
@@ -317,7 +319,7 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         Loss::BinaryCrossEntropy,
         Activation::Sigmoid,
     )?;
-    println!(
+    say!(
         "mnist_epochs.svg, loss per epoch; before any step (epoch 0) every batch \
          size\nstarts from the loss of the zero weights, {initial:.6}:"
     );
@@ -368,17 +370,27 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         y_axis,
         &curves,
     )?;
-    println!(
+    say!(
         "mnist_examples.svg, loss on the training set after the first piece, \
          1 epoch and 3 epochs\n(the full batch's piece is the whole epoch):"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "piece", "pieces", "after", "after", "after"
+        "",
+        "piece",
+        "pieces",
+        "after",
+        "after",
+        "after"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "size", "/epoch", "1 piece", "1 epoch", "3 epochs"
+        "",
+        "size",
+        "/epoch",
+        "1 piece",
+        "1 epoch",
+        "3 epochs"
     );
     for (curve, (piece, count)) in curves.iter().zip(pieces) {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
@@ -387,7 +399,7 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         } else {
             "-".to_string()
         };
-        println!(
+        say!(
             "{:>16}  {piece:>6}  {count:>6}  {first:>11}  {:>11.6}  {:>11.6}",
             curve.label,
             at(count - 1),
@@ -462,7 +474,7 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
                 break;
             }
         }
-        eprintln!(
+        note!(
             "mnist_time.svg: {}: {} epochs, last loss {:.6}",
             batch_name(batch_size),
             points.len(),
@@ -515,6 +527,6 @@ fn chart_and_table(
         .iter()
         .map(|(label, losses)| (label.as_str(), losses.as_slice()))
         .collect();
-    print!("{}", report::loss_table(&columns));
+    say!("{}", report::loss_table(&columns));
     Ok(())
 }

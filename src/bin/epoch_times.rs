@@ -22,7 +22,8 @@ use neural_network::engine::Trainer;
 use neural_network::engine::ladder::{self, LADDER, Workload};
 use neural_network::engine::rows::Inputs;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
-use neural_network::programs::cli::{parse_positive, run_main};
+use neural_network::programs::cli::{parse_args, parse_positive, run_main};
+use neural_network::say;
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
 #[derive(Parser)]
@@ -57,7 +58,7 @@ fn parse_batch_size(text: &str) -> Result<Option<usize>, String> {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(Args::parse()))
+    run_main(|| run(parse_args()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -66,7 +67,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let (x, y, normalization) = timing::mnist_0_vs_1(&args.data_dir)?;
     let floor = timing::time_floor(&x, args.floor_repeats);
-    println!(
+    say!(
         "{{\"what\": \"floor\", \"rows\": {}, \"bytes\": {}, \"seconds\": {}, \"median\": {}, \
          \"mean\": {:?}, \"std\": {:?}}}",
         x.nrows(),
@@ -87,7 +88,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let mut trainer = Trainer::for_pixels(x, y, (&w, 0.0), &settings)?;
         let loss = trainer.next().expect("at least one epoch")?.loss;
         let seconds = timing::time_epochs(&mut trainer)?;
-        println!(
+        say!(
             "{{\"what\": \"epoch\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
              \"median\": {}, \"first_loss\": {loss}}}",
             batch_label(batch_size),
@@ -118,7 +119,7 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    println!(
+    say!(
         "Milliseconds per epoch on MNIST 0 vs 1 ({} images × {} pixels), \
          each the median of {} rounds × {} epochs; {}.\n",
         x.nrows(),
@@ -127,18 +128,18 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
         args.epochs,
         timing::machine()
     );
-    println!("| step | batch size 1 | batch size 32 | full batch |");
-    println!("| --- | ---: | ---: | ---: |");
+    say!("| step | batch size 1 | batch size 32 | full batch |");
+    say!("| --- | ---: | ---: | ---: |");
     for (i, (rung, times)) in LADDER.iter().zip(&seconds).enumerate() {
         let cells: Vec<String> = times
             .iter()
             .map(|t| format!("{:.1}", 1000.0 * median(t)))
             .collect();
-        println!("| {i}. {} | {} |", rung.name, cells.join(" | "));
+        say!("| {i}. {} | {} |", rung.name, cells.join(" | "));
     }
     let floor =
         median(&timing::time_floor(&workload.x_huge, args.floor_repeats));
-    println!(
+    say!(
         "\nThe floor, two plain reads of the {:.0} MB of `f64`, takes {:.1} ms.",
         (x.len() * size_of::<f64>()) as f64 / 1e6,
         1000.0 * floor

@@ -27,6 +27,7 @@ use neural_network::programs::cli::{
     parse_args, parse_classes, parse_positive, run_main,
 };
 use neural_network::programs::output::{NewFolders, Outputs};
+use neural_network::say;
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
@@ -152,9 +153,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     outputs.write(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
     folders.keep();
     for line in report {
-        println!("{line}");
+        say!("{line}");
     }
-    println!("wrote {} and its SHA256SUMS", args.out.display());
+    say!("wrote {} and its SHA256SUMS", args.out.display());
     Ok(())
 }
 

@@ -1,28 +1,15 @@
-//! Pieces shared by the command-line programs: argument parsers and error reporting.
-//! The numeric core does not use this module.
+//! Pieces shared by the command-line programs: argument parsers and error reporting
+//! (with [`console`] for what they print). The numeric core does not use this module.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::DEFAULT_SEED;
-
-/// Lets the program end quietly when the reader of its output goes away, as in
-/// `cargo run --release | head -3`, like every Unix command-line tool.
-///
-/// Rust ignores `SIGPIPE`, so after the reader has gone `println!` fails and panics with
-/// "failed printing to stdout". Restoring the default action ends the process at that
-/// point instead, without a message. Call it first in `main`.
-pub fn end_quietly_on_broken_pipe() {
-    #[cfg(unix)]
-    // SAFETY: setting the disposition of SIGPIPE to its default before any other thread
-    // exists has no preconditions; `signal` only fails for invalid signal numbers.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
+use super::console::{self, Stream};
+use crate::{DEFAULT_SEED, note, say};
 
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
 pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
@@ -101,18 +88,16 @@ fn one_line(error: &anyhow::Error) -> String {
     line
 }
 
-/// Runs a program's body: first makes a closed pipe end the program quietly, then turns
-/// an error into one line on standard error and exit code 1, so that no error reaches the
-/// user as a panic or a debug dump. Use it as `fn main() -> ExitCode { run_main(|| …) }`.
+/// Runs a program's body: turns an error into one line on standard error
+/// and exit code 1, so that no error reaches the user as a panic or a debug
+/// dump, and ends as [`console::finish`] says when writing the output
+/// failed. Use it as `fn main() -> ExitCode { run_main(|| …) }`.
 pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
-    end_quietly_on_broken_pipe();
-    match body() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", one_line(&error));
-            ExitCode::FAILURE
-        }
+    let result = body();
+    if let Err(error) = &result {
+        note!("error: {}", one_line(error));
     }
+    console::finish(result.is_ok())
 }
 
 /// The program's flags, parsed from its command line; a bad command line is
@@ -123,7 +108,8 @@ pub fn parse_args<T: Parser>() -> T {
 
 /// Reports a bad command line on one line of standard error, as every other
 /// error of the programs is, and exits with code 2: clap's message without
-/// its usage block, its tips kept. `--help` and `--version` print as usual.
+/// its usage block, its tips kept. `--help` and `--version` print as usual,
+/// and exit with code 0 only if what they print could be written.
 pub fn exit_on_bad_flags(error: clap::Error) -> ! {
     if matches!(
         error.kind(),
@@ -131,9 +117,19 @@ pub fn exit_on_bad_flags(error: clap::Error) -> ! {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        error.exit();
+        // clap writes the help itself (in colour on a terminal).
+        let printed = error
+            .print()
+            .and_then(|()| std::io::stdout().lock().flush());
+        if let Err(failure) = printed {
+            console::failed(Stream::Out, &failure);
+        }
+        std::process::exit(0);
     }
-    eprintln!("{}", one_line_usage_error(&error.render().to_string()));
+    // The code says that the command line was bad, even if standard error
+    // cannot say more.
+    let line = one_line_usage_error(&error.render().to_string());
+    let _ = writeln!(std::io::stderr(), "{line}");
     std::process::exit(2);
 }
 
@@ -170,18 +166,17 @@ struct ExerciseArgs {
     seed: u64,
 }
 
-/// Starts an exercise program: ends it quietly on a closed pipe, reads its
-/// only flag, `--seed N` (default [`DEFAULT_SEED`]), prints what the exercise
-/// runs (`about`, which `--help` also shows) with the seed, and returns the
-/// seed. Bad flags print one line and exit with code 2.
+/// Starts an exercise program: reads its only flag, `--seed N` (default
+/// [`DEFAULT_SEED`]), prints what the exercise runs (`about`, which `--help`
+/// also shows) with the seed, and returns the seed. Bad flags print one
+/// line and exit with code 2.
 pub fn start_exercise(about: &'static str) -> u64 {
-    end_quietly_on_broken_pipe();
     let seed = ExerciseArgs::command()
         .about(about)
         .try_get_matches()
         .and_then(|matches| ExerciseArgs::from_arg_matches(&matches))
         .map_or_else(|e| exit_on_bad_flags(e), |args| args.seed);
-    println!("{about}; shuffling seed {seed}\n");
+    say!("{about}; shuffling seed {seed}\n");
     seed
 }
 

@@ -1,8 +1,10 @@
 //! What the command-line programs share: flags and error reporting
-//! ([`cli`]), text they print ([`report`]), charts they save ([`plot`]) and
-//! files they write ([`output`]). The library's other layers print nothing.
+//! ([`cli`]), what they print and how a failed write ends them ([`console`]),
+//! text they print ([`report`]), charts they save ([`plot`]) and files they
+//! write ([`output`]). The library's other layers print nothing.
 
 pub mod cli;
+pub mod console;
 pub mod output;
 pub mod plot;
 pub mod report;

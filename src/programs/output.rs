@@ -12,6 +12,10 @@
 //! target only when complete. The temporary file is removed on every failure
 //! path, so a failed run leaves nothing behind and the previous file intact.
 //! A symbolic link is followed: its target is replaced, the link stays.
+//!
+//! Once standard output or error has failed, no file is written any more
+//! (see [`console`]): the run has failed, and its files must not look like
+//! the result of a run that succeeded.
 
 use std::fs::{self, Metadata, Permissions};
 use std::io::{self, Write};
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
 
+use super::console::{self, Hold, StreamFailed};
 use crate::data::read::file_kind;
 use thiserror::Error;
 
@@ -130,6 +135,14 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// Standard output or error failed earlier, so the run has failed and
+    /// writes no file.
+    #[error("{what} {}: not written: {source}", path.display())]
+    RunFailed {
+        what: String,
+        path: PathBuf,
+        source: StreamFailed,
+    },
 }
 
 /// An output path that passed the checks.
@@ -147,9 +160,12 @@ struct Planned {
 }
 
 /// The files a program will write, each checked before any work is done.
+/// While the plan is alive, a failed or closed standard output does not end
+/// the program before its files are written ([`console::Hold`]).
 #[derive(Debug, Default)]
 pub struct Outputs {
     planned: Vec<Planned>,
+    _hold: Option<Hold>,
 }
 
 impl Outputs {
@@ -203,7 +219,8 @@ impl Outputs {
                 existing,
             });
         }
-        Ok(Self { planned })
+        let _hold = (!planned.is_empty()).then(Hold::new);
+        Ok(Self { planned, _hold })
     }
 
     /// Writes `bytes` to the planned output `path` (as given to
@@ -216,6 +233,7 @@ impl Outputs {
     /// output `path`, after checking again what is there.
     pub fn place(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
         let what = self.what(path);
+        still_running(what, path)?;
         let (resolved, _) = inspect(what, path)?;
         fs::rename(from, &resolved).map_err(|source| OutputError::Write {
             what: what.to_string(),
@@ -241,6 +259,8 @@ impl Outputs {
 pub struct NewFolders {
     /// Outermost first.
     created: Vec<PathBuf>,
+    /// A failed output does not end the program before they are removed.
+    _hold: Hold,
 }
 
 impl NewFolders {
@@ -261,7 +281,10 @@ impl NewFolders {
             .map(Path::to_path_buf)
             .collect();
         created.reverse();
-        let folders = Self { created };
+        let folders = Self {
+            created,
+            _hold: Hold::new(),
+        };
         fs::create_dir_all(path).map_err(|source| {
             OutputError::CreateFolder {
                 what: what.to_string(),
@@ -305,6 +328,7 @@ fn write_as(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> Result<(), OutputError> {
+    still_running(what, path)?;
     let (resolved, existing) = inspect(what, path)?;
     let failed = |source| OutputError::Write {
         what: what.to_string(),
@@ -325,6 +349,16 @@ fn write_as(
         .persist(&resolved)
         .map(drop)
         .map_err(|e| failed(e.error))
+}
+
+/// Refuses to write the `what` output `path` once the run has failed by a
+/// failed write to standard output or error ([`console::check`]).
+fn still_running(what: &str, path: &Path) -> Result<(), OutputError> {
+    console::check().map_err(|source| OutputError::RunFailed {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A new, uniquely named, hidden temporary file beside `target`, with the
