@@ -18,8 +18,8 @@ use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_learning_rate, parse_positive, parse_seed,
-    parse_svg_path, run_main,
+    parse_args, parse_classes, parse_images, parse_learning_rate,
+    parse_positive, parse_seed, parse_svg_path, run_main,
 };
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
@@ -44,13 +44,13 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Use only the first N matching images of each of the training and test sets
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Samples per mini-batch (more than the training set: one batch of all of it)
-    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_images)]
     batch_size: usize,
     /// Learning rate
-    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_hyphen_values = true)]
     lr: f64,
     /// Passes over the training set
     #[arg(long, value_name = "N", default_value_t = mnist::EPOCHS, value_parser = parse_positive)]

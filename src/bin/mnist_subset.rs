@@ -24,7 +24,7 @@ use neural_network::data::{
     TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_positive, run_main,
+    parse_args, parse_classes, parse_images, run_main,
 };
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::say;
@@ -42,7 +42,7 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "data")]
     out: PathBuf,
     /// Keep only the first N images of the classes in each file.
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Write only the training set's two files.
     #[arg(long)]

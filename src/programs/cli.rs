@@ -66,12 +66,45 @@ pub fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// Parses a count that must be at least 1 (batch size, epochs, limit).
+/// The most repetitions a flag asks for (epochs, repeats, rounds): ten
+/// million, more epochs than a day of training; a program may keep one
+/// `f64` per repetition (a loss per epoch, a time per repeat), which costs
+/// at most 80 MB.
+pub const MAX_COUNT: usize = 10_000_000;
+
+/// Parses a number of repetitions from 1 to [`MAX_COUNT`] (epochs, repeats,
+/// rounds, and `epoch_times`'s batch sizes).
 pub fn parse_positive(text: &str) -> Result<usize, String> {
+    parse_count(text, 1, MAX_COUNT)
+}
+
+/// Parses a number of images (a batch size, a limit) from 1 to the most an
+/// IDX header can declare, 2³² − 1: a batch size above the set's size is
+/// one batch of all of it, a limit above it keeps everything.
+pub fn parse_images(text: &str) -> Result<usize, String> {
+    parse_count(text, 1, u32::MAX as usize)
+}
+
+/// Parses a whole number from `min` to `max`; the message says which bound
+/// a number outside them passes.
+pub fn parse_count(
+    text: &str,
+    min: usize,
+    max: usize,
+) -> Result<usize, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{text:?} is not a whole number from {min} to {max}"
+        ));
+    }
     match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1, got 0".to_string()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a whole number")),
+        Ok(n) if n < min => Err(format!("must be at least {min}, got {n}")),
+        Ok(n) if n <= max => Ok(n),
+        _ if text.starts_with('-') => {
+            Err(format!("must be at least {min}, got {text}"))
+        }
+        _ => Err(format!("must be at most {max}, got {text}")),
     }
 }
 
@@ -102,8 +135,23 @@ pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
 
 /// The program's flags, parsed from its command line; a bad command line is
 /// reported by [`exit_on_bad_flags`].
+///
+/// A negative number after a flag goes to the flag's own parser, so that
+/// `--epochs -1` is answered about the value, not as an unknown flag `-1`.
+/// (A flag that takes words starting with `-`, such as `--lr -inf`, says so
+/// with `allow_hyphen_values`.)
 pub fn parse_args<T: Parser>() -> T {
-    T::try_parse().unwrap_or_else(|e| exit_on_bad_flags(e))
+    T::command()
+        .mut_args(|arg| {
+            if arg.get_action().takes_values() {
+                arg.allow_negative_numbers(true)
+            } else {
+                arg
+            }
+        })
+        .try_get_matches()
+        .and_then(|matches| T::from_arg_matches(&matches))
+        .unwrap_or_else(|e| exit_on_bad_flags(e))
 }
 
 /// Reports a bad command line on one line of standard error, as every other
