@@ -18,8 +18,8 @@ use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_images, parse_learning_rate,
-    parse_positive, parse_seed, parse_svg_path, run_main,
+    bundled_data, parse_args, parse_classes, parse_images, parse_learning_rate,
+    parse_output_path, parse_positive, parse_seed, parse_svg_path, run_main,
 };
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
@@ -66,7 +66,7 @@ struct Args {
     #[arg(long, conflicts_with = "limit")]
     blog: bool,
     /// Write the trained weights, bias and normalization to FILE as JSON
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
     save_weights: Option<PathBuf>,
     /// Draw the loss per epoch into FILE.svg as an SVG chart
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
@@ -85,10 +85,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // path in the repository, so that the output is the same in every checkout.
     let (dir, shown) = match &args.data_dir {
         Some(dir) => (dir.clone(), dir.display().to_string()),
-        None => (
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
-            "data/ (bundled)".to_string(),
-        ),
+        None => (bundled_data(), "data/ (bundled)".to_string()),
     };
     let files = IdxFiles::find(&dir)?;
     // Every output is checked before the data is read, so that a bad path

@@ -17,7 +17,9 @@ use neural_network::data::{BinaryTask, Dataset, IdxFiles};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
-use neural_network::programs::cli::{parse_args, run_main};
+use neural_network::programs::cli::{
+    bundled_data, parse_args, parse_output_path, run_main,
+};
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
@@ -34,7 +36,7 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Parser)]
 struct Args {
     /// Folder to write the charts into (created if missing).
-    #[arg(long, default_value = "book/charts")]
+    #[arg(long, default_value = "book/charts", value_parser = parse_output_path)]
     out_dir: PathBuf,
     /// Draw only this chart (default: all of them).
     #[arg(long, value_enum)]
@@ -91,7 +93,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let data = bundled_data();
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
     let files: Vec<PathBuf> = Chart::ALL

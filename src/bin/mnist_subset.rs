@@ -24,7 +24,7 @@ use neural_network::data::{
     TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_images, run_main,
+    parse_args, parse_classes, parse_images, parse_output_path, run_main,
 };
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::say;
@@ -39,7 +39,7 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Directory to write the subset to (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "data")]
+    #[arg(long, value_name = "DIR", default_value = "data", value_parser = parse_output_path)]
     out: PathBuf,
     /// Keep only the first N images of the classes in each file.
     #[arg(long, value_name = "N", value_parser = parse_images)]

@@ -2,7 +2,7 @@
 //! (with [`console`] for what they print). The numeric core does not use this module.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -57,7 +57,7 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
 /// Parses the path of a chart to draw: the charts are SVG, so the name must
 /// end in `.svg`, never a `.png` that would hold SVG text.
 pub fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
-    let path = PathBuf::from(text);
+    let path = parse_output_path(text)?;
     match path.extension() {
         Some(e) if e.eq_ignore_ascii_case("svg") => Ok(path),
         _ => Err(format!(
@@ -106,6 +106,24 @@ pub fn parse_count(
         }
         _ => Err(format!("must be at most {max}, got {text}")),
     }
+}
+
+/// Parses the path of a file or folder to write. `-`, which many tools
+/// read as standard output, is refused: standard output carries the
+/// report, and a file named `-` is rarely what was meant (`./-` names one).
+pub fn parse_output_path(text: &str) -> Result<PathBuf, String> {
+    if text == "-" {
+        return Err("\"-\" is not standard output here, which carries the \
+             report: give a path (./- for one named -)"
+            .to_string());
+    }
+    Ok(PathBuf::from(text))
+}
+
+/// The data the repository ships, in `data/`: found wherever the program is
+/// started from.
+pub fn bundled_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 /// An error and its causes on one line, `outer: inner: innermost`, leaving out a cause
