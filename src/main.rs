@@ -13,10 +13,11 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
-use neural_network::data::{Dataset, IdxFiles, mnist};
+use neural_network::data::{Dataset, IdxFiles, Part, mnist};
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
+use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
     bundled_data, parse_args, parse_classes, parse_images, parse_learning_rate,
     parse_output_path, parse_positive, parse_seed, parse_svg_path, run_main,
@@ -109,6 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         file_split(&files, &args)?
     };
+    check_sets(&[Set::of(Part::Train, &train), Set::of(Part::Test, &test)])?;
     say!(
         "Data: {shown}, normalized with mean {:.4} and standard deviation {:.4}",
         normalization.mean,

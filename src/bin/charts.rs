@@ -13,10 +13,11 @@ use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
 use neural_network::data::mnist;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
+use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
     bundled_data, parse_args, parse_output_path, run_main,
 };
@@ -127,6 +128,10 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let mnist = BinaryTask::load(data, (0, 1), None)?;
+    check_sets(&[
+        Set::of(Part::Train, &mnist.train),
+        Set::of(Part::Test, &mnist.test),
+    ])?;
     if wanted(Chart::MnistShuffling) {
         mnist_shuffling(&mnist, &args.out_dir)?;
     }

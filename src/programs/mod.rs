@@ -1,8 +1,10 @@
 //! What the command-line programs share: flags and error reporting
 //! ([`cli`]), what they print and how a failed write ends them ([`console`]),
-//! text they print ([`report`]), charts they save ([`plot`]) and files they
-//! write ([`output`]). The library's other layers print nothing.
+//! the checks of their data sets before training ([`checks`]), text they
+//! print ([`report`]), charts they save ([`plot`]) and files they write
+//! ([`output`]). The library's other layers print nothing.
 
+pub mod checks;
 pub mod cli;
 pub mod console;
 pub mod output;
