@@ -9,7 +9,12 @@
 //! the SHA-256 of their decompressed content; every file is verified before anything is
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
+//!
+//! The files replace those in the `--out` folder together
+//! ([`Folder`](neural_network::programs::folder::Folder)): a run that fails or is
+//! stopped leaves the folder as it was, never new files beside old ones.
 
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,7 +31,7 @@ use neural_network::data::{
 use neural_network::programs::cli::{
     parse_args, parse_classes, parse_images, parse_output_path, run_main,
 };
-use neural_network::programs::output::{NewFolders, Outputs};
+use neural_network::programs::folder::Folder;
 use neural_network::say;
 
 /// Filter verified MNIST IDX files down to some classes.
@@ -65,8 +70,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let sources = IdxFiles::find(&args.from)?;
 
     // Every output is checked, then everything is read, verified and filtered,
-    // before anything is written.
-    let folders = NewFolders::create("--out", &args.out)?;
+    // before anything is written; the files replace the old ones together.
     let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
     // Pairs of (images, labels) among `names`.
     let parts: &[(usize, usize)] = if args.train_only {
@@ -75,15 +79,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         &[(0, 1), (2, 3)]
     };
     let written = 2 * parts.len();
-    let targets: Vec<PathBuf> = names[..written]
+    let targets: Vec<String> = names[..written]
         .iter()
-        .map(|name| args.out.join(format!("{name}.gz")))
-        .chain([args.out.join("SHA256SUMS")])
+        .map(|name| format!("{name}.gz"))
+        .chain(["SHA256SUMS".to_string()])
         .collect();
-    let plan: Vec<(&str, &Path)> = targets
-        .iter()
-        .map(|path| ("--out", path.as_path()))
-        .collect();
+    if args.train_only {
+        refuse_other_test_files(&args.out)?;
+    }
     let inputs: Vec<PathBuf> = sources
         .paths
         .iter()
@@ -91,7 +94,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         .chain([&sums_path])
         .cloned()
         .collect();
-    let outputs = Outputs::plan(&plan, &inputs, args.force)?;
+    let plan: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let folder = Folder::plan("--out", &args.out, &plan, &inputs, args.force)?;
 
     let mut files = Vec::new();
     let mut report = Vec::new();
@@ -146,16 +150,34 @@ fn run(args: Args) -> anyhow::Result<()> {
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
     );
     for (name, bytes) in &files {
-        let path = args.out.join(format!("{name}.gz"));
-        outputs.write(&path, &gzipped(bytes)?)?;
+        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
         out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
-    outputs.write(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
-    folders.keep();
+    folder.write("SHA256SUMS", out_sums.as_bytes())?;
+    folder.commit()?;
     for line in report {
         say!("{line}");
     }
     say!("wrote {} and its SHA256SUMS", args.out.display());
+    Ok(())
+}
+
+/// Refuses to write only the training files into a folder that holds test
+/// files: they would come from another run and not pair with the new
+/// training files or their `SHA256SUMS`.
+fn refuse_other_test_files(out: &Path) -> anyhow::Result<()> {
+    for name in [TEST_IMAGES, TEST_LABELS] {
+        for file in [name.to_string(), format!("{name}.gz")] {
+            if fs::symlink_metadata(out.join(&file)).is_ok() {
+                bail!(
+                    "--out {}: holds {file}, which --train-only would leave beside new \
+                     training files it does not belong with: remove it, or write all four \
+                     files (without --train-only)",
+                    out.display()
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! What the command-line programs share: flags and error reporting
 //! ([`cli`]), what they print and how a failed write ends them ([`console`]),
 //! the checks of their data sets before training ([`checks`]), text they
-//! print ([`report`]), charts they save ([`plot`]) and files they write
-//! ([`output`]). The library's other layers print nothing.
+//! print ([`report`]), charts they save ([`plot`]), files they write
+//! ([`output`]) and folders of files they replace as one ([`folder`]). The
+//! library's other layers print nothing.
 
 pub mod checks;
 pub mod cli;
 pub mod console;
+pub mod folder;
 pub mod output;
 pub mod plot;
 pub mod report;

@@ -95,6 +95,32 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// An existing folder without write permission, to be replaced as a
+    /// whole.
+    #[error(
+        "{what} {}: the folder is read-only: pass --force to replace its files, or give another folder",
+        path.display()
+    )]
+    ReadOnlyFolder { what: String, path: PathBuf },
+    /// A folder to be replaced as a whole holds something that cannot be
+    /// carried over into the new one.
+    #[error(
+        "{what} {}: holds {entry}, a {kind}: the folder is replaced as a whole, which carries \
+         over only files and symbolic links: move {entry} elsewhere, or give another folder",
+        path.display()
+    )]
+    NotCarried {
+        what: String,
+        path: PathBuf,
+        entry: String,
+        kind: &'static str,
+    },
+    /// A folder to be replaced as a whole is a mount point.
+    #[error(
+        "{what} {}: is a mount point, which cannot be replaced as a whole: give a folder inside it",
+        path.display()
+    )]
+    MountPoint { what: String, path: PathBuf },
     /// An existing file without write permission.
     #[error(
         "{what} {}: the file is read-only: pass --force to replace it, or give another path",
@@ -353,7 +379,10 @@ fn write_as(
 
 /// Refuses to write the `what` output `path` once the run has failed by a
 /// failed write to standard output or error ([`console::check`]).
-fn still_running(what: &str, path: &Path) -> Result<(), OutputError> {
+pub(super) fn still_running(
+    what: &str,
+    path: &Path,
+) -> Result<(), OutputError> {
     console::check().map_err(|source| OutputError::RunFailed {
         what: what.to_string(),
         path: path.to_path_buf(),
@@ -390,7 +419,7 @@ fn without_path(error: io::Error) -> io::Error {
 }
 
 /// The folder a file is in: its parent, or `.` for a bare name.
-fn folder_of(path: &Path) -> &Path {
+pub(super) fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
@@ -506,7 +535,7 @@ fn probe_folder(
 
 /// Whether the existing file at `path` may not be written: no write
 /// permission bit at all (which holds even for root), or none for us.
-fn read_only(path: &Path, metadata: &Metadata) -> bool {
+pub(super) fn read_only(path: &Path, metadata: &Metadata) -> bool {
     if metadata.permissions().readonly() {
         return true;
     }
@@ -530,7 +559,7 @@ fn read_only(path: &Path, metadata: &Metadata) -> bool {
 /// A file's identity: the same for every name of one file, symbolic or hard
 /// link (where the system has inode numbers; elsewhere its canonical path).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileId {
+pub(super) struct FileId {
     canonical: PathBuf,
     #[cfg(unix)]
     inode: (u64, u64),
@@ -538,7 +567,7 @@ struct FileId {
 
 impl FileId {
     /// The identity of the existing file at `path`, if there is one.
-    fn of(path: &Path) -> Option<Self> {
+    pub(super) fn of(path: &Path) -> Option<Self> {
         let canonical = fs::canonicalize(path).ok()?;
         #[cfg(unix)]
         let inode = {
@@ -554,7 +583,7 @@ impl FileId {
     }
 
     /// Whether two identities name one file.
-    fn same(&self, other: &Self) -> bool {
+    pub(super) fn same(&self, other: &Self) -> bool {
         #[cfg(unix)]
         if self.inode == other.inode {
             return true;
