@@ -154,10 +154,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
     folder.write("SHA256SUMS", out_sums.as_bytes())?;
-    folder.commit()?;
+    // Said before the files are put in place: if it cannot be said, they
+    // are not.
     for line in report {
         say!("{line}");
     }
+    folder.commit()?;
     say!("wrote {} and its SHA256SUMS", args.out.display());
     Ok(())
 }
