@@ -17,10 +17,9 @@ use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
+use neural_network::programs::bundled::zeros_and_ones;
 use neural_network::programs::checks::{Set, check_sets};
-use neural_network::programs::cli::{
-    bundled_data, parse_args, parse_output_path, run_main,
-};
+use neural_network::programs::cli::{parse_args, parse_output_path, run_main};
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
@@ -94,7 +93,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let data = bundled_data();
+    let data = zeros_and_ones();
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
     let files: Vec<PathBuf> = Chart::ALL

@@ -22,16 +22,15 @@ use neural_network::engine::Trainer;
 use neural_network::engine::ladder::{self, LADDER, Workload};
 use neural_network::engine::rows::Inputs;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
-use neural_network::programs::cli::{
-    bundled_data, parse_args, parse_positive, run_main,
-};
+use neural_network::programs::bundled::zeros_and_ones;
+use neural_network::programs::cli::{parse_args, parse_positive, run_main};
 use neural_network::say;
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
 #[derive(Parser)]
 struct Args {
     /// Directory with the IDX files (default: the bundled data/).
-    #[arg(long, default_value_os_t = bundled_data(), hide_default_value = true)]
+    #[arg(long, default_value_os_t = zeros_and_ones(), hide_default_value = true)]
     data_dir: PathBuf,
     /// Epochs to time per batch size, after one warm-up epoch.
     #[arg(long, default_value = "5", value_parser = parse_positive)]

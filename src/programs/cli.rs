@@ -2,14 +2,15 @@
 //! (with [`console`] for what they print). The numeric core does not use this module.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::console::{self, Stream};
-use crate::{DEFAULT_SEED, note, say};
+use crate::data::DataError;
+use crate::{DEFAULT_SEED, Schedule, note, say};
 
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
 pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
@@ -40,6 +41,27 @@ pub fn parse_learning_rate(text: &str) -> Result<f64, String> {
         Ok(lr) => Err(format!(
             "the learning rate must be a finite number greater than 0, got {lr:?}"
         )),
+        Err(_) => Err(format!("{text:?} is not a number")),
+    }
+}
+
+/// Parses a learning-rate decay: a finite number of at least 0 (see
+/// [`Schedule::InverseTime`]).
+pub fn parse_decay(text: &str) -> Result<f64, String> {
+    let decay = text
+        .parse::<f64>()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    let schedule = Schedule::InverseTime { decay };
+    schedule.validate().map_err(|e| e.to_string())?;
+    Ok(decay)
+}
+
+/// Parses the share of the training set held out for validation: a number
+/// strictly between 0 and 1.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        Ok(f) => Err(DataError::ValidationFraction(f).to_string()),
         Err(_) => Err(format!("{text:?} is not a number")),
     }
 }
@@ -118,12 +140,6 @@ pub fn parse_output_path(text: &str) -> Result<PathBuf, String> {
             .to_string());
     }
     Ok(PathBuf::from(text))
-}
-
-/// The data the repository ships, in `data/`: found wherever the program is
-/// started from.
-pub fn bundled_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 /// An error and its causes on one line, `outer: inner: innermost`, leaving out a cause
