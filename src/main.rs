@@ -145,7 +145,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         say!("Trainer: the engine (src/engine/), images kept as bytes");
         announce(&settings, task.train.len());
         let trained = train_with_engine(&task.train, &settings)?;
-        noise_report(&args, &task.train.x.to_f64(), &task.train.y, &trained)?;
+        if args.noise_scale {
+            // The f64 copy is made only to measure the noise scale.
+            let x = task.train.x.to_f64();
+            noise_report(&args, &x, &task.train.y, &trained)?;
+        }
         (trained, task.test, task.normalization, task.train.classes)
     } else {
         let task = binary_task(&files, &args)?;
