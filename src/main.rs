@@ -19,12 +19,13 @@ use neural_network::data::{
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
 use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
     parse_args, parse_classes, parse_decay, parse_fraction, parse_images,
-    parse_learning_rate, parse_output_path, parse_positive, parse_seed,
-    parse_svg_path, run_main,
+    parse_learning_rate, parse_memory, parse_output_path, parse_positive,
+    parse_seed, parse_svg_path, run_main,
 };
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
@@ -95,6 +96,10 @@ struct Args {
     /// Draw the loss per epoch into FILE.svg as an SVG chart
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     loss_chart: Option<PathBuf>,
+    /// The most memory the run may hold, such as 4GiB or 1.5GB: a run that would need more is
+    /// refused before it reads the images
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
     /// Replace output files even if they are read-only
     #[arg(long)]
     force: bool,
@@ -127,6 +132,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
     let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
+    check_memory(&files, &args)?;
     let settings = settings(&args);
     if args.engine && settings.schedule != Schedule::Constant {
         bail!(
@@ -203,6 +209,39 @@ fn run(args: Args) -> anyhow::Result<()> {
         say!("Loss chart written to {}", path.display());
     }
     Ok(())
+}
+
+/// Refuses a run that would hold more memory than `--max-memory`, from
+/// what the files declare and the trainer keeps, before the images are read.
+fn check_memory(files: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let keeps = match (args.engine, args.noise_scale) {
+        (false, _) => Keeps::GRADIENT_DESCENT,
+        (true, false) => Keeps::ENGINE_BYTES,
+        // The noise scale is measured on the images in f64.
+        (true, true) => Keeps::ENGINE_BYTES_AND_F64,
+    };
+    let ways_out: &[&str] = match (args.blog, args.engine) {
+        (true, _) => &[],
+        (false, true) => &["pass --limit N to keep fewer images"],
+        (false, false) => &[
+            "pass --limit N to keep fewer images, or --engine to keep them as bytes",
+        ],
+    };
+    let run = Run {
+        classes: args.classes,
+        limit: if args.blog {
+            Some(mnist::DEMO_IMAGES)
+        } else {
+            args.limit
+        },
+        held_out: if args.blog || args.validation.is_some() {
+            HeldOut::FromTraining
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: args.epochs,
+    };
+    Ok(Budget(args.max_memory).check_run(files, &run, keeps, ways_out)?)
 }
 
 /// The name of the set the model is measured on.

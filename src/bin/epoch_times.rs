@@ -18,12 +18,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ndarray::Array1;
+use neural_network::data::IdxFiles;
 use neural_network::engine::Trainer;
 use neural_network::engine::ladder::{self, LADDER, Workload};
 use neural_network::engine::rows::Inputs;
 use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::zeros_and_ones;
-use neural_network::programs::cli::{parse_args, parse_positive, run_main};
+use neural_network::programs::cli::{
+    parse_args, parse_memory, parse_positive, run_main,
+};
 use neural_network::say;
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
@@ -47,6 +51,9 @@ struct Args {
     /// With --ladder: rounds over every step, to even out a busy machine
     #[arg(long, default_value = "3", value_parser = parse_positive)]
     rounds: usize,
+    /// The most memory the run may hold, such as 4GiB
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
 }
 
 /// A batch size: a whole number of at least 1, or `full`.
@@ -63,6 +70,14 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let run = Run {
+        classes: (0, 1),
+        limit: None,
+        held_out: HeldOut::TestFiles,
+        epochs: args.epochs,
+    };
+    let files = IdxFiles::find(&args.data_dir)?;
+    Budget(args.max_memory).check_run(&files, &run, Keeps::EPOCH_TIMES, &[])?;
     if args.ladder {
         return print_ladder(&args);
     }

@@ -28,8 +28,10 @@ use neural_network::data::{
     IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
     TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_images, parse_output_path, run_main,
+    parse_args, parse_classes, parse_images, parse_memory, parse_output_path,
+    run_main,
 };
 use neural_network::programs::folder::Folder;
 use neural_network::say;
@@ -55,6 +57,9 @@ struct Args {
     /// Replace files in the --out directory even if they are read-only.
     #[arg(long)]
     force: bool,
+    /// The most memory the run may hold, such as 4GiB.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +73,18 @@ fn run(args: Args) -> anyhow::Result<()> {
     })?;
     let classes = [args.classes.0, args.classes.1];
     let sources = IdxFiles::find(&args.from)?;
+    let run = Run {
+        classes: args.classes,
+        limit: args.limit,
+        held_out: if args.train_only {
+            HeldOut::None
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: 0,
+    };
+    let fewer = ["pass --limit N to keep fewer images"];
+    Budget(args.max_memory).check_run(&sources, &run, Keeps::SUBSET, &fewer)?;
 
     // Every output is checked, then everything is read, verified and filtered,
     // before anything is written; the files replace the old ones together.

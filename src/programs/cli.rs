@@ -130,6 +130,44 @@ pub fn parse_count(
     }
 }
 
+/// Parses an amount of memory: a number and its unit, `B`, `kB`, `MB`,
+/// `GB`, `TB` (powers of 1000) or `KiB`, `MiB`, `GiB`, `TiB` (powers of
+/// 1024), such as `4GiB` or `1.5GB`.
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let units: [(&str, u64); 9] = [
+        ("kib", 1 << 10),
+        ("mib", 1 << 20),
+        ("gib", 1 << 30),
+        ("tib", 1 << 40),
+        ("kb", 1_000),
+        ("mb", 1_000_000),
+        ("gb", 1_000_000_000),
+        ("tb", 1_000_000_000_000),
+        ("b", 1),
+    ];
+    let lower = text.trim().to_ascii_lowercase();
+    let wrong = || {
+        format!(
+            "{text:?} is not an amount of memory: give a number and its unit, such as 4GiB, \
+             1.5GB or 512MiB"
+        )
+    };
+    let (number, unit) = units
+        .iter()
+        .find_map(|&(unit, bytes)| Some((lower.strip_suffix(unit)?, bytes)))
+        .ok_or_else(wrong)?;
+    match number.trim().parse::<f64>() {
+        Ok(n)
+            if n.is_finite()
+                && n >= 0.0
+                && n * unit as f64 <= u64::MAX as f64 =>
+        {
+            Ok((n * unit as f64) as u64)
+        }
+        _ => Err(wrong()),
+    }
+}
+
 /// Parses the path of a file or folder to write. `-`, which many tools
 /// read as standard output, is refused: standard output carries the
 /// report, and a file named `-` is rarely what was meant (`./-` names one).
@@ -282,6 +320,17 @@ mod tests {
             one_line_usage_error(missing),
             "error: the following required arguments were not provided: --from <DIR>; see --help"
         );
+    }
+
+    #[test]
+    fn amounts_of_memory_with_their_units() {
+        assert_eq!(parse_memory("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_memory("1.5GB"), Ok(1_500_000_000));
+        assert_eq!(parse_memory("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_memory("100b"), Ok(100));
+        for bad in ["4", "GiB", "-1GB", "nanGB", "1e30TB", "4 GiBs"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
