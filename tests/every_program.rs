@@ -530,3 +530,173 @@ fn no_program_prints_with_the_macros_that_panic() {
         }
     }
 }
+
+/// One gzip member holding `bytes`.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A data directory whose files take 9 MB on disk and declare `images`
+/// images of 28×28 pixels in each set: gzip members of zeros, which a
+/// gigabyte of compresses to a megabyte, labelled 0 and 1 in turn; and a
+/// `SHA256SUMS` for them (wrong, as it is never got to).
+fn declared_huge(images: usize) -> tempfile::TempDir {
+    use neural_network::data::{
+        IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
+        TRAIN_LABELS, encode_idx,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let block = 64 << 20;
+    let zeros = gzip(&vec![0; block]);
+    let pixels = images * 28 * 28;
+    let mut file = gzip(&encode_idx(IMAGES_MAGIC, &[images, 28, 28], &[]));
+    for _ in 0..pixels / block {
+        file.extend_from_slice(&zeros);
+    }
+    file.extend(gzip(&vec![0; pixels % block]));
+    let labels: Vec<u8> = (0..images).map(|i| (i % 2) as u8).collect();
+    let labels = gzip(&encode_idx(LABELS_MAGIC, &[images], &labels));
+    let mut sums = String::new();
+    for (images_name, labels_name) in
+        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
+    {
+        fs::write(dir.path().join(format!("{images_name}.gz")), &file).unwrap();
+        fs::write(dir.path().join(format!("{labels_name}.gz")), &labels)
+            .unwrap();
+        for name in [images_name, labels_name] {
+            sums.push_str(&format!("{}  {name}\n", "0".repeat(64)));
+        }
+    }
+    fs::write(dir.path().join("SHA256SUMS"), sums).unwrap();
+    dir
+}
+
+#[test]
+fn a_huge_declared_data_set_is_refused_before_it_is_read() {
+    // The file: 4.7 MB of gzip whose header declares 1,369,000 images,
+    // which drove epoch_times to 16.8 GB and train to 12.6 GB.
+    let dir = declared_huge(1_369_000);
+    let data = dir.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let subset = in_(out.path(), "subset");
+    let cases: [(&str, Vec<&str>, &[&str]); 6] = [
+        (
+            env!("CARGO_BIN_EXE_train"),
+            vec!["--data-dir", data],
+            &[
+                "the files' data: 2.01 GiB",
+                "raise the budget with --max-memory 3GiB",
+            ],
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            vec!["--data-dir", data, "--max-memory", "3GiB"],
+            &[
+                "1369000 training images in f64, and shuffled into a copy each epoch",
+                "pass --limit N to keep fewer images, or --engine to keep them as bytes",
+            ],
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            vec!["--data-dir", data, "--max-memory", "3GiB", "--engine"],
+            &[
+                "1369000 training images as bytes",
+                "pass --limit N to keep fewer images, or",
+            ],
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            vec![
+                "--data-dir",
+                data,
+                "--max-memory",
+                "3GiB",
+                "--validation",
+                "0.2",
+            ],
+            &[
+                "1369000 training images in f64, and shuffled into a copy each epoch, or held out",
+            ],
+        ),
+        (
+            env!("CARGO_BIN_EXE_epoch_times"),
+            vec!["--data-dir", data, "--max-memory", "3GiB"],
+            &["1369000 training images as bytes and in f64 three times"],
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            vec!["--from", data, "--out", &subset, "--max-memory", "3GiB"],
+            &[
+                "1369000 training images copied, encoded and compressed",
+                "--limit N",
+            ],
+        ),
+    ];
+    for (program, args, expected) in cases {
+        let run = common::measure(program, &args);
+        assert_eq!(run.code, Some(1), "{program} {args:?}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: this run would hold up to ")
+                && run.stderr.contains("if the machine has that much"),
+            "{}",
+            run.stderr
+        );
+        for needle in expected {
+            assert!(
+                run.stderr.contains(needle),
+                "{needle:?} not in {}",
+                run.stderr
+            );
+        }
+        assert!(run.elapsed < std::time::Duration::from_secs(3), "{run:?}");
+    }
+    assert!(entries(out.path()).is_empty());
+}
+
+#[test]
+fn the_budget_is_a_flag_that_every_program_reading_data_takes() {
+    let out = tempfile::tempdir().unwrap();
+    let subset = in_(out.path(), "subset");
+    let cases: [(&str, Vec<&str>); 3] = [
+        (env!("CARGO_BIN_EXE_train"), vec!["--epochs", "1"]),
+        (
+            env!("CARGO_BIN_EXE_epoch_times"),
+            vec!["--epochs", "1", "--batch-sizes", "full"],
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            vec!["--from", DATA, "--out", &subset],
+        ),
+    ];
+    for (program, args) in cases {
+        // The default budget lets the run on the bundled data through, a smaller one not.
+        let small = [args.clone(), vec!["--max-memory", "40MiB"]].concat();
+        let output = Command::new(program).args(&small).output().unwrap();
+        let stderr = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{program}: {stderr}");
+        assert!(
+            stderr.contains("more than its budget of 40 MiB: ")
+                && stderr.contains("raise the budget with --max-memory 1GiB"),
+            "{program}: {stderr}"
+        );
+        let output = Command::new(program).args(&args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{program}: {}",
+            self::stderr(&output)
+        );
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--max-memory", "4"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("give a number and its unit, such as 4GiB")
+    );
+}
