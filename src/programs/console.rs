@@ -14,11 +14,11 @@
 //!    the program ends quietly, as a Unix tool does: by the `SIGPIPE` signal,
 //!    which shells do not report (on other systems, with exit code 0).
 //! 3. **Files first.** While the program holds a [`Hold`] (every
-//!    [`Outputs`] plan and [`NewFolders`] holds one), a failed write does not
-//!    end it at once. After a closed pipe it carries on without printing,
-//!    writes its files and then ends quietly; after any other failure it
-//!    carries on only until its next file, which is not written
-//!    ([`check`] refuses it), and ends with the error.
+//!    [`Outputs`] plan, [`NewFolders`] and [`Folder`] holds one), a failed
+//!    write does not end it at once. After a closed pipe it carries on
+//!    without printing, writes its files and then ends quietly; after any
+//!    other failure it carries on only until its next file, which is not
+//!    written ([`check`] refuses it), and ends with the error.
 //!
 //! A program gets all of this by being written as
 //!
@@ -38,12 +38,16 @@
 //!
 //! [`run_main`](super::cli::run_main) reports the body's error and the
 //! outcome of the output in one exit code. Nothing else is needed: a
-//! program that writes files plans them with [`Outputs`], and the rules
-//! above follow. `tests/every_program.rs` runs every program with its
-//! output full and closed.
+//! program that writes files plans them with [`Outputs`] (or a [`Folder`]),
+//! and the rules above follow. A new program, a `sweep` say, is written the
+//! same way and added to the table of `tests/every_program.rs`, which runs
+//! every program of `Cargo.toml` with its output full and closed (and fails
+//! for one missing from the table), and fails for any `println!` in the
+//! programs' code.
 //!
 //! [`Outputs`]: super::output::Outputs
 //! [`NewFolders`]: super::output::NewFolders
+//! [`Folder`]: super::folder::Folder
 
 use std::fmt;
 use std::io::{self, Write};
