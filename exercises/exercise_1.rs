@@ -9,12 +9,8 @@ use std::process::ExitCode;
 use ndarray::{Array1, Array2, array};
 use neural_network::programs::{cli, report, your_turn};
 use neural_network::{
-    Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss,
+    Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss, say,
 };
-
-#[cfg(test)]
-#[path = "solutions/exercise_1.rs"]
-mod solved;
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -36,10 +32,9 @@ fn solution(seed: u64) -> anyhow::Result<()> {
     let settings =
         Settings::new(0.01, 5, 2, Loss::Mse).shuffle(Shuffle::Seeded(seed));
 
-    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-        println!("{e}")
-    })?;
-    print!("{}", report::summary(&w_init, b_init, &trained));
+    let trained =
+        gradient_descent(&x, &y, &w_init, b_init, &settings, |e| say!("{e}"))?;
+    say!("{}", report::summary(&w_init, b_init, &trained));
     Ok(())
 }
 // ANCHOR_END: solution
@@ -75,8 +70,8 @@ type Trainer =
 /// Runs `yours` and `gradient_descent` on Exercise 1's task without
 /// shuffling and prints them side by side, with the verdict.
 fn check_your_turn(yours: Trainer) -> anyhow::Result<()> {
-    print!("{}", your_turn::heading(1, "one step per batch"));
-    print!("{}", your_turn_comparison(yours)?);
+    say!("{}", your_turn::heading(1, "one step per batch"));
+    say!("{}", your_turn_comparison(yours)?);
     Ok(())
 }
 
@@ -95,6 +90,10 @@ fn your_turn_comparison(yours: Trainer) -> anyhow::Result<String> {
          settings.batch_size rows, as gradient_descent does.",
     ))
 }
+
+#[cfg(test)]
+#[path = "solutions/exercise_1.rs"]
+mod solved;
 
 #[cfg(test)]
 mod tests {

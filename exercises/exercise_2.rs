@@ -10,11 +10,7 @@ use std::process::ExitCode;
 
 use ndarray::array;
 use neural_network::programs::{cli, report, your_turn};
-use neural_network::{Loss, Settings, Shuffle, gradient_descent};
-
-#[cfg(test)]
-#[path = "solutions/exercise_2.rs"]
-mod solved;
+use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -22,8 +18,8 @@ fn main() -> ExitCode {
     );
     cli::run_main(|| {
         solution(seed)?;
-        print!("{}", your_turn::heading(2, "the same number of steps"));
-        print!("{}", your_turn_comparison(your_settings, seed)?);
+        say!("{}", your_turn::heading(2, "the same number of steps"));
+        say!("{}", your_turn_comparison(your_settings, seed)?);
         Ok(())
     })
 }
@@ -39,18 +35,18 @@ fn solution(seed: u64) -> anyhow::Result<()> {
 
     let mut histories = Vec::new();
     for batch_size in [2, 4] {
-        println!("Batch size {batch_size}:");
+        say!("Batch size {batch_size}:");
         let settings = Settings::new(0.01, 5, batch_size, Loss::Mse)
             .shuffle(Shuffle::Seeded(seed));
         let trained =
             gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-                println!("{e}")
+                say!("{e}")
             })?;
-        println!("{}", report::summary(&w_init, b_init, &trained));
+        say!("{}\n", report::summary(&w_init, b_init, &trained));
         histories.push(trained.loss_history);
     }
-    println!("Loss per epoch:");
-    print!(
+    say!("Loss per epoch:");
+    say!(
         "{}",
         report::loss_table(&[
             ("batch size 2", &histories[0]),
@@ -122,6 +118,10 @@ fn your_turn_comparison(
     };
     Ok(text + &your_turn::wrapped(&verdict))
 }
+
+#[cfg(test)]
+#[path = "solutions/exercise_2.rs"]
+mod solved;
 
 #[cfg(test)]
 mod tests {

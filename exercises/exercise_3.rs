@@ -10,12 +10,8 @@ use std::process::ExitCode;
 use ndarray::array;
 use neural_network::programs::{cli, report, your_turn};
 use neural_network::{
-    Activation, Loss, Settings, Shuffle, gradient_descent, predict,
+    Activation, Loss, Settings, Shuffle, gradient_descent, predict, say,
 };
-
-#[cfg(test)]
-#[path = "solutions/exercise_3.rs"]
-mod solved;
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -23,8 +19,8 @@ fn main() -> ExitCode {
     );
     cli::run_main(|| {
         solution(seed)?;
-        print!("{}", your_turn::heading(3, "classify all six points"));
-        print!("{}", your_turn_check(your_settings(), seed)?);
+        say!("{}", your_turn::heading(3, "classify all six points"));
+        say!("{}", your_turn_check(your_settings(), seed)?);
         Ok(())
     })
 }
@@ -41,10 +37,9 @@ fn solution(seed: u64) -> anyhow::Result<()> {
         .activation(Activation::Sigmoid)
         .shuffle(Shuffle::Seeded(seed));
 
-    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-        println!("{e}")
-    })?;
-    print!("{}", report::summary(&w_init, b_init, &trained));
+    let trained =
+        gradient_descent(&x, &y, &w_init, b_init, &settings, |e| say!("{e}"))?;
+    say!("{}", report::summary(&w_init, b_init, &trained));
     Ok(())
 }
 // ANCHOR_END: solution
@@ -96,6 +91,10 @@ fn your_turn_check(settings: Settings, seed: u64) -> anyhow::Result<String> {
     };
     Ok(text + &your_turn::wrapped(&verdict))
 }
+
+#[cfg(test)]
+#[path = "solutions/exercise_3.rs"]
+mod solved;
 
 #[cfg(test)]
 mod tests {

@@ -15,12 +15,8 @@ use std::process::ExitCode;
 use ndarray::{Array1, Array2, Axis, array, s};
 use neural_network::programs::{cli, report, your_turn};
 use neural_network::{
-    Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss,
+    Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss, say,
 };
-
-#[cfg(test)]
-#[path = "solutions/exercise_4.rs"]
-mod solved;
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -45,17 +41,17 @@ fn solution(seed: u64) -> anyhow::Result<()> {
         (format!("Shuffled (seed {seed}):"), Shuffle::Seeded(seed)),
         ("Not shuffled:".to_string(), Shuffle::Off),
     ] {
-        println!("{title}");
+        say!("{title}");
         let settings = Settings::new(0.01, 5, 2, Loss::Mse).shuffle(shuffle);
         let trained =
             gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-                println!("{e}")
+                say!("{e}")
             })?;
-        println!("{}", report::summary(&w_init, b_init, &trained));
+        say!("{}\n", report::summary(&w_init, b_init, &trained));
         histories.push(trained.loss_history);
     }
-    println!("Loss per epoch:");
-    print!(
+    say!("Loss per epoch:");
+    say!(
         "{}",
         report::loss_table(&[
             ("shuffled", &histories[0]),
@@ -107,8 +103,8 @@ type Trainer =
 /// Runs `yours` with the shuffling seed `seed` beside `gradient_descent` with
 /// `Shuffle::Off`, and prints them side by side, with the verdict.
 fn check_your_turn(yours: Trainer, seed: u64) -> anyhow::Result<()> {
-    print!("{}", your_turn::heading(4, "take the shuffle out"));
-    print!("{}", your_turn_comparison(yours, seed)?);
+    say!("{}", your_turn::heading(4, "take the shuffle out"));
+    say!("{}", your_turn_comparison(yours, seed)?);
     Ok(())
 }
 
@@ -127,6 +123,10 @@ fn your_turn_comparison(yours: Trainer, seed: u64) -> anyhow::Result<String> {
          batches from x and y as they are.",
     ))
 }
+
+#[cfg(test)]
+#[path = "solutions/exercise_4.rs"]
+mod solved;
 
 #[cfg(test)]
 mod tests {

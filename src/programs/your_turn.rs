@@ -1,6 +1,7 @@
 //! What the exercises' "Your turn" checks share: each exercise ends with code
 //! for the reader to change, then runs it and prints a verdict, "Not yet" or
-//! "Yes", that says what is still missing.
+//! "Yes", that says what is still missing. The texts end without a newline,
+//! ready for `say!`.
 
 use crate::Trained;
 use crate::programs::report;
@@ -11,7 +12,7 @@ pub const TOLERANCE: f64 = 1e-12;
 
 /// The heading every check prints first, naming the book's section.
 pub fn heading(exercise: u8, task: &str) -> String {
-    format!("\nYour turn: {task} (Exercise {exercise} in the book)\n")
+    format!("\nYour turn: {task} (Exercise {exercise} in the book)")
 }
 
 /// Whether `yours` computed what `library` computed: the same number of
@@ -48,11 +49,10 @@ pub fn compare(
     } else {
         format!("Not yet: the two runs differ. {hint}")
     };
-    format!("{table}{}", wrapped(&verdict))
+    format!("{table}\n{}", wrapped(&verdict))
 }
 
-/// `text` broken into lines of at most 80 characters at its spaces, each
-/// ending in a line break.
+/// `text` broken into lines of at most 80 characters at its spaces.
 pub fn wrapped(text: &str) -> String {
     let mut out = String::new();
     let mut line_len = 0;
@@ -68,7 +68,6 @@ pub fn wrapped(text: &str) -> String {
         out.push_str(word);
         line_len += len;
     }
-    out.push('\n');
     out
 }
 
@@ -99,11 +98,11 @@ mod tests {
         let a = run(2.0, &[1.0, 0.5]);
         let yes = compare(("yours", &a), ("library", &a), "hint");
         assert!(yes.ends_with(
-            "Yes: yours computes what library computes, to within 1e-12.\n"
+            "Yes: yours computes what library computes, to within 1e-12."
         ));
         let other = run(1.0, &[2.0, 1.5]);
         let no = compare(("yours", &other), ("library", &a), "Try again.");
-        assert!(no.ends_with("Not yet: the two runs differ. Try again.\n"));
+        assert!(no.ends_with("Not yet: the two runs differ. Try again."));
     }
 
     #[test]
@@ -112,6 +111,6 @@ mod tests {
         let text = wrapped(&long);
         assert!(text.lines().all(|line| line.chars().count() <= 80));
         assert_eq!(text.split_whitespace().count(), 40);
-        assert_eq!(wrapped("a b"), "a b\n");
+        assert_eq!(wrapped("a b"), "a b");
     }
 }
