@@ -107,8 +107,9 @@ fn the_built_files_are_those_of_the_current_sources() {
     problems.extend(check_sums(&built().join("built.sha256"), root()));
     assert!(
         problems.is_empty(),
-        "book/playground/ is stale: {}.\nRebuild it with scripts/build-playground \
-         and commit book/playground/.",
+        "book/playground/ is stale: {}.\nRebuild it (scripts/test does it for \
+         you outside CI, or run scripts/build-playground) and commit \
+         book/playground/.",
         problems.join("; ")
     );
     let outputs = listed(&built().join("built.sha256"));
