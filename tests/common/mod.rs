@@ -19,6 +19,35 @@ pub fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("programs print UTF-8")
 }
 
+/// A chart of the book as `charts --list` names it: the program's one list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// The name `--only` takes.
+    pub name: String,
+    /// The file it is drawn into.
+    pub file: String,
+    /// Whether it shows measured times, so that it differs on every run.
+    pub measured: bool,
+}
+
+/// Every chart the `charts` program draws, in its order.
+pub fn charts() -> Vec<Chart> {
+    let listed = run(env!("CARGO_BIN_EXE_charts"), &["--list"]);
+    let charts: Vec<Chart> = listed
+        .lines()
+        .map(|line| match line.split(' ').collect::<Vec<_>>()[..] {
+            [name, file, kind @ ("drawn" | "measured")] => Chart {
+                name: name.to_string(),
+                file: file.to_string(),
+                measured: kind == "measured",
+            },
+            _ => panic!("charts --list printed {line:?}"),
+        })
+        .collect();
+    assert!(!charts.is_empty(), "charts --list printed nothing");
+    charts
+}
+
 /// The numbers after `Final weight W:`, `Final bias b:` and `Loss history:`, as an
 /// exercise prints them.
 #[derive(Debug, Clone, PartialEq)]
