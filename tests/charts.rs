@@ -10,18 +10,15 @@
 
 mod common;
 
-use std::path::Path;
-
 #[test]
 fn committed_charts_match_what_the_charts_program_draws_now() {
     let charts = common::charts();
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("charts-test");
-    let _ = std::fs::remove_dir_all(&scratch);
+    let scratch = common::files::fresh_dir("charts-test");
     common::run(
         env!("CARGO_BIN_EXE_charts"),
         &["--out-dir", scratch.to_str().expect("a UTF-8 path")],
     );
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/charts");
+    let committed = common::files::root().join("book/charts");
     let mut stale = Vec::new();
     for chart in &charts {
         let file = &chart.file;

@@ -1,14 +1,12 @@
 //! The main program, `cargo run --release`, as a user meets it: real MNIST, its flags, and a
 //! clear one-line error with a non-zero exit (and no output file) for every bad input.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Output};
 
-use neural_network::data::{
-    IMAGES_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
-    encode_idx,
-};
+use common::files::{bundled, bundled_copy, temp_dir, write_idx_set};
 
 fn train(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_train"))
@@ -100,7 +98,7 @@ fn the_same_seed_gives_the_same_run_and_another_seed_another() {
 
 #[test]
 fn any_directory_of_idx_files_works_and_weights_are_saved() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     // Raw (not gzipped) files with labels 3 and 8 and 4×4 images.
     let labels: Vec<u8> =
         (0..40).map(|i| if i % 2 == 0 { 3 } else { 8 }).collect();
@@ -113,20 +111,7 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
             }
         })
         .collect();
-    for (images, label_file) in
-        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
-    {
-        fs::write(
-            dir.path().join(images),
-            encode_idx(IMAGES_MAGIC, &[40, 4, 4], &pixels),
-        )
-        .unwrap();
-        fs::write(
-            dir.path().join(label_file),
-            encode_idx(0x801, &[40], &labels),
-        )
-        .unwrap();
-    }
+    write_idx_set(dir.path(), [4, 4], &pixels, &labels, false);
     let weights = dir.path().join("weights.json");
     let data_dir = dir.path().to_str().unwrap();
     let output = train(&[
@@ -173,7 +158,7 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
 /// Runs with `args` plus `--save-weights`, and checks the one-line error, the exit code,
 /// that nothing panicked and that no output file was left behind.
 fn assert_refused(args: &[&str], expected: &str) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let weights = dir.path().join("w.json");
     let chart = dir.path().join("loss.svg");
     let mut all = args.to_vec();
@@ -231,30 +216,21 @@ fn bad_flags_are_refused() {
 
 #[test]
 fn bad_data_is_refused_with_the_file_named() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let missing = scratch.path().join("missing");
     let missing = missing.to_str().unwrap();
     assert_refused(
         &["--data-dir", missing],
         &format!("data directory {missing} does not exist"),
     );
-    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
-    let copy = |dir: &Path| {
-        for entry in fs::read_dir(bundled).unwrap() {
-            let path = entry.unwrap().path();
-            fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    };
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
+    let dir = bundled_copy();
     fs::remove_file(dir.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
     assert_refused(
         &["--data-dir", dir.path().to_str().unwrap()],
         "no file t10k-labels-idx1-ubyte",
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
+    let dir = bundled_copy();
     let images = dir.path().join("train-images-idx3-ubyte.gz");
     let bytes = fs::read(&images).unwrap();
     fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
@@ -263,15 +239,14 @@ fn bad_data_is_refused_with_the_file_named() {
         "train-images-idx3-ubyte.gz: damaged gzip data",
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
+    let dir = bundled_copy();
     fs::rename(
         dir.path().join("t10k-labels-idx1-ubyte.gz"),
         dir.path().join("t10k-images-idx3-ubyte.gz"),
     )
     .unwrap();
     fs::copy(
-        bundled.join("train-labels-idx1-ubyte.gz"),
+        bundled().join("train-labels-idx1-ubyte.gz"),
         dir.path().join("t10k-labels-idx1-ubyte.gz"),
     )
     .unwrap();
@@ -280,10 +255,9 @@ fn bad_data_is_refused_with_the_file_named() {
         "wrong magic number",
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
+    let dir = bundled_copy();
     fs::copy(
-        bundled.join("train-labels-idx1-ubyte.gz"),
+        bundled().join("train-labels-idx1-ubyte.gz"),
         dir.path().join("t10k-labels-idx1-ubyte.gz"),
     )
     .unwrap();
@@ -306,7 +280,7 @@ fn a_reader_that_goes_away_ends_every_program_quietly() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let out = scratch.path().to_str().unwrap();
     let programs: [(&str, &[&str]); 4] = [
         (env!("CARGO_BIN_EXE_train"), &["--epochs", "50"]),
@@ -365,7 +339,7 @@ fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
 
 #[test]
 fn an_unwritable_chart_is_an_error_that_names_the_flag() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let chart = scratch.path().join("missing").join("loss.svg");
     let output =
         train(&["--limit", "100", "--loss-chart", chart.to_str().unwrap()]);
@@ -539,12 +513,7 @@ fn the_blog_demo_takes_the_usual_training_flags() {
 
 #[test]
 fn mnist_subset_never_writes_over_its_inputs() {
-    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
-    let from = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(bundled).unwrap() {
-        let path = entry.unwrap().path();
-        fs::copy(&path, from.path().join(path.file_name().unwrap())).unwrap();
-    }
+    let from = bundled_copy();
     let before: Vec<Vec<u8>> = fs::read_dir(from.path())
         .unwrap()
         .map(|e| fs::read(e.unwrap().path()).unwrap())
@@ -564,7 +533,7 @@ fn mnist_subset_never_writes_over_its_inputs() {
     assert_eq!(before, after);
 
     // Into a new folder, it rewrites the bundled files byte for byte.
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let out = out.path().join("subset");
     let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
         .args(["--from", dir, "--out", out.to_str().unwrap()])
@@ -575,7 +544,7 @@ fn mnist_subset_never_writes_over_its_inputs() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for entry in fs::read_dir(bundled).unwrap() {
+    for entry in fs::read_dir(bundled()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap();
         if name == "README.md" {

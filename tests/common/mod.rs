@@ -1,6 +1,13 @@
-//! Helpers shared by the integration tests that run the crate's programs.
+//! Helpers shared by the integration tests: running the crate's programs and
+//! reading what they print ([`run`], [`measure`], [`summaries`], [`charts`]),
+//! files and folders ([`files`]), building the book ([`book`]) and a static web
+//! server ([`http`]).
 
 #![allow(dead_code)]
+
+pub mod book;
+pub mod files;
+pub mod http;
 
 use std::process::Command;
 
