@@ -197,8 +197,8 @@ fn bad_flags_are_refused() {
     assert_refused(&["--epochs", "0"], "--epochs");
     assert_refused(&["--limit", "0"], "--limit");
     assert_refused(
-        &["--classes", "2,3"],
-        "class 2 has no samples in the training set",
+        &["--classes", "2,10"],
+        "class 10 has no samples in the training set",
     );
     assert_refused(
         &["--blog", "--limit", "3"],
@@ -546,6 +546,9 @@ fn mnist_subset_never_writes_over_its_inputs() {
     );
     for entry in fs::read_dir(bundled()).unwrap() {
         let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue; // data/mnist/, the full MNIST
+        }
         let name = path.file_name().unwrap();
         if name == "README.md" {
             continue;

@@ -429,16 +429,36 @@ impl BinaryTask {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let mut train = data.train.binary(classes, limit, Part::Train)?;
-        let mut test = data.test.binary(classes, limit, Part::Test)?;
+        let train = data.train.binary(classes, limit, Part::Train)?;
+        let test = data.test.binary(classes, limit, Part::Test)?;
+        Ok(Self::normalized(train, test))
+    }
+
+    /// [`BinaryTask::new`] for choosing settings, from the training images
+    /// alone: `fraction` of them, drawn with `seed`, are held out and take
+    /// the test set's place, so the test set need not be read at all. The
+    /// statistics come from the images left to train on.
+    pub fn validation(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        (fraction, seed): (f64, u64),
+    ) -> Result<Self, DataError> {
+        let all = train_images.binary(classes, limit, Part::Train)?;
+        let (train, validation) = all.validation_split(fraction, seed)?;
+        Ok(Self::normalized(train, validation))
+    }
+
+    /// Both sets normalized with the first one's statistics.
+    fn normalized(mut train: Dataset, mut test: Dataset) -> Self {
         let normalization = Normalization::of(&train.x);
         normalization.apply_in_place(&mut train.x);
         normalization.apply_in_place(&mut test.x);
-        Ok(Self {
+        Self {
             train,
             test,
             normalization,
-        })
+        }
     }
 }
 // ANCHOR_END: binary_task

@@ -117,6 +117,20 @@ impl PixelTask {
         Ok(Self::normalized(train, test))
     }
 
+    /// [`PixelTask::new`] with `fraction` of the training images, drawn
+    /// with `seed`, held out in the test set's place, as
+    /// [`BinaryTask::validation`](crate::data::BinaryTask::validation) does.
+    pub fn validation(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        (fraction, seed): (f64, u64),
+    ) -> Result<Self, DataError> {
+        let all = train_images.binary_bytes(classes, limit, Part::Train)?;
+        let (train, validation) = all.validation_split(fraction, seed)?;
+        Ok(Self::normalized(train, validation))
+    }
+
     /// What [`mnist::blog_demo`](crate::data::mnist::blog_demo) makes, bit
     /// for bit: the first 1,000 training images of `classes`, normalized
     /// together, split 80/20 by a permutation drawn with `seed`.
