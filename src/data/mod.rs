@@ -8,7 +8,6 @@
 //! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
 //! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
-//! | `download` | the full MNIST, downloaded and verified | `download` |
 //!
 //! The modules without a feature hold no I/O and build for WebAssembly.
 
@@ -19,8 +18,6 @@ use thiserror::Error;
 
 #[cfg(feature = "files")]
 pub mod checksum;
-#[cfg(feature = "download")]
-pub mod download;
 pub mod idx;
 pub mod images;
 pub mod mnist;
@@ -78,7 +75,7 @@ pub enum DataError {
     },
     /// The file starts like gzip data but does not decompress.
     #[error(
-        "{path}: damaged gzip data ({source}): the file is corrupt or cut short; download it again"
+        "{path}: damaged gzip data ({source}): the file is corrupt or cut short: replace it with a good copy"
     )]
     Gzip {
         path: PathBuf,

@@ -282,7 +282,7 @@ impl Drop for NewFolders {
     fn drop(&mut self) {
         for folder in self.created.iter().rev() {
             // Only an empty folder is removed; a folder that holds something
-            // (a partial download to resume, say) stays.
+            // (put there by another program meanwhile, say) stays.
             let _ = fs::remove_dir(folder);
         }
     }
