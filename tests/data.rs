@@ -385,7 +385,7 @@ fn stream(
 }
 
 #[test]
-fn the_streaming_reader_reads_what_the_parser_parses() {
+fn gzip_members_padding_and_trailing_bytes_read_as_gzip_does() {
     let file = encode_idx(IMAGES_MAGIC, &[2, 3, 1], &[1, 2, 3, 4, 5, 6]);
     let parsed = parse_idx(&file, IMAGES_MAGIC).unwrap();
     assert_eq!(stream(&file, IMAGES_MAGIC).unwrap(), parsed);

@@ -3,7 +3,7 @@
 //!
 //! | module | what it holds | needs |
 //! | --- | --- | --- |
-//! | [`idx`] | the IDX format, from and to bytes | |
+//! | [`idx`] | the IDX format, read from any stream and written to bytes | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
 //! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
@@ -25,15 +25,13 @@ pub mod mnist;
 pub mod read;
 
 pub use idx::{
-    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx,
+    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, ReadError,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
+    parse_idx, read_idx,
 };
 pub use images::{Dataset, LabelledImages};
 #[cfg(feature = "files")]
-pub use read::{
-    BinaryTask, Gunzip, IdxDataSet, IdxFiles, ReadError, read_idx,
-    read_idx_file,
-};
+pub use read::{BinaryTask, Gunzip, IdxDataSet, IdxFiles, read_idx_file};
 
 /// Everything that can go wrong while loading a data set, each naming the file or setting.
 #[derive(Debug, Error)]
