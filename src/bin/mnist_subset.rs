@@ -14,13 +14,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Parser;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
-    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
+    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, TEST_IMAGES,
     TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::cli::{
@@ -56,12 +55,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let sources = IdxFiles::find(&args.from)?;
     let sums_path = args.from.join("SHA256SUMS");
     let sums = read_sums(&sums_path).map_err(|e| {
         anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
     let classes = [args.classes.0, args.classes.1];
-    let sources = IdxFiles::find(&args.from)?;
 
     // Every output is checked, then everything is read, verified and filtered,
     // before anything is written.
@@ -110,23 +109,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             verified(labels, LABELS_MAGIC)?,
         )?;
         let (images_name, labels_name) = (names[images], names[labels]);
-        for class in classes {
-            if set.count(class) == 0 {
-                bail!(
-                    "{images_name}: no image has label {class}: pick classes that occur in the labels"
-                );
-            }
-        }
-        let kept = set.of_classes(&classes, args.limit);
-        for class in classes {
-            if kept.count(class) == 0 {
-                bail!(
-                    "{images_name}: the first {} images of the classes hold none of class {class}: \
-                     raise --limit",
-                    kept.len()
-                );
-            }
-        }
+        let part = if images == 0 { Part::Train } else { Part::Test };
+        let kept = set.two_classes(args.classes, args.limit, part)?;
         let (images, labels) = kept.to_idx();
         files.push((images_name, images));
         files.push((labels_name, labels));
