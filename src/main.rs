@@ -14,14 +14,14 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 use neural_network::data::{
-    BinaryTask, Dataset, IdxFiles, LabelledImages, mnist,
+    BinaryTask, Dataset, IdxFiles, LabelledImages, Setting, mnist,
 };
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
 use neural_network::programs::bundled::bundled_data;
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_decay, parse_fraction,
+    name_flag, parse_args, parse_classes, parse_decay, parse_fraction,
     parse_learning_rate, parse_positive, parse_seed, parse_svg_path, run_main,
 };
 use neural_network::programs::output::Outputs;
@@ -98,7 +98,17 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    Some(match setting {
+        Setting::Dir => "--data-dir",
+        Setting::Classes => "--classes",
+        Setting::Limit => "--limit",
+        Setting::Validation => "--validation",
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

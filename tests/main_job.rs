@@ -4,6 +4,7 @@
 mod common;
 
 use std::fs;
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::files::{bundled, bundled_copy, temp_dir, write_idx_set};
@@ -554,4 +555,49 @@ fn mnist_subset_never_writes_over_its_inputs() {
             "{name:?}"
         );
     }
+}
+
+/// The data layer's errors speak of data; each program names its own flag for
+/// the setting an error is about.
+#[test]
+fn data_errors_name_the_flag_of_the_program_that_reports_them() {
+    let scratch = temp_dir();
+    let missing = scratch.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    let out = scratch.path().join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--data-dir", missing],
+            "error: --data-dir: data directory",
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--data-dir", "data", "--classes", "0,9"],
+            "error: --classes: class 9 has no samples in the training set",
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &["--from", missing, "--out", out],
+            "error: --from: data directory",
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &["--from", "data/mnist", "--limit", "1", "--out", out],
+            "error: --limit: class 1 has no samples among the first 1 images",
+        ),
+    ];
+    for (program, args, expected) in cases {
+        let output = Command::new(program)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("pass --"), "{args:?}: {stderr}");
+    }
+    assert!(!Path::new(out).exists(), "mnist_subset left {out} behind");
 }

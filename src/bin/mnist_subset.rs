@@ -19,11 +19,11 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
-    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, Setting,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_positive, run_main,
+    name_flag, parse_args, parse_classes, parse_positive, run_main,
 };
 use neural_network::programs::output::{NewFolders, Outputs};
 
@@ -51,7 +51,17 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    match setting {
+        Setting::Dir => Some("--from"),
+        Setting::Classes => Some("--classes"),
+        Setting::Limit => Some("--limit"),
+        Setting::Validation => None,
+    }
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::data::DataError;
+use crate::data::{DataError, Setting};
 use crate::{DEFAULT_SEED, Schedule};
 
 /// Lets the program end quietly when the reader of its output goes away, as in
@@ -205,6 +205,23 @@ pub fn start_exercise(about: &'static str) -> u64 {
         .map_or_else(|e| exit_on_bad_flags(e), |args| args.seed);
     println!("{about}; shuffling seed {seed}\n");
     seed
+}
+
+/// A [`DataError`] with the program's flag for the [`Setting`] it is about
+/// in front, as in `--limit: class 1 has no samples among …`; `flag` names a
+/// program's flags (`None` for a setting it has no flag for). Other errors
+/// are left as they are.
+pub fn name_flag(
+    error: anyhow::Error,
+    flag: impl Fn(Setting) -> Option<&'static str>,
+) -> anyhow::Error {
+    let setting = error
+        .downcast_ref::<DataError>()
+        .and_then(DataError::setting);
+    match setting.and_then(flag) {
+        Some(flag) => error.context(flag),
+        None => error,
+    }
 }
 
 #[cfg(test)]
