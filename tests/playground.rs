@@ -89,7 +89,7 @@ fn the_built_files_are_those_of_the_current_sources() {
         "playground/src/lib.rs",
         "playground/Cargo.toml",
         "src/train.rs",
-        "src/charts.rs",
+        "src/programs/charts.rs",
         "Cargo.lock",
         "scripts/build-playground",
     ] {

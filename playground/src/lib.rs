@@ -9,11 +9,11 @@
 //! crate into `book/playground/`.
 
 use ndarray::{Array1, array};
-use neural_network::charts::{self, Line, Picture, Scale, Shading};
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, mnist, parse_idx,
 };
 use neural_network::metrics::Confusion;
+use neural_network::programs::charts::{self, Line, Picture, Scale, Shading};
 use neural_network::{
     Activation, Loss, Settings, Shuffle, Trained, gradient_descent, predict,
 };

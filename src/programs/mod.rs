@@ -1,10 +1,22 @@
-//! What the command-line programs share: the shipped data ([`bundled`]),
-//! flags and error reporting ([`cli`]), text they print ([`report`]), charts
-//! they save ([`plot`]) and files they write ([`output`]). The library's
-//! other layers print nothing.
+//! What the programs share: the book's charts ([`charts`], drawn as SVG text;
+//! the book's playground, a program in the browser, draws with them too),
+//! and for the command-line programs the shipped data (`bundled`), flags and
+//! error reporting (`cli`), text they print (`report`), charts they save
+//! (`plot`) and files they write (`output`). The library's other layers
+//! print nothing.
+//!
+//! With the `charts` feature alone (plotters, which builds for WebAssembly)
+//! only [`charts`] is here; the `programs` feature adds the rest.
 
+pub mod charts;
+
+#[cfg(feature = "programs")]
 pub mod bundled;
+#[cfg(feature = "programs")]
 pub mod cli;
+#[cfg(feature = "programs")]
 pub mod output;
+#[cfg(feature = "programs")]
 pub mod plot;
+#[cfg(feature = "programs")]
 pub mod report;
