@@ -245,6 +245,11 @@ pub fn lines(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
+    let plot = Plot {
+        names: (x.label, y.label),
+        curves,
+        legend: quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)),
+    };
     svg(SIZE, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
@@ -252,36 +257,11 @@ pub fn lines(
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80);
-        let names = (x.label, y.label);
-        let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
-        match (x.scale, y.scale) {
-            (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, curves, legend)
+        match x.scale {
+            Scale::Linear => plot.on_y(&mut builder, xs, (ys, y.scale)),
+            Scale::Log => {
+                plot.on_y(&mut builder, xs.log_scale(), (ys, y.scale))
             }
-            (Scale::Linear, Scale::Log) => draw_curves(
-                &mut builder,
-                xs,
-                ys.log_scale(),
-                names,
-                curves,
-                legend,
-            ),
-            (Scale::Log, Scale::Linear) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys,
-                names,
-                curves,
-                legend,
-            ),
-            (Scale::Log, Scale::Log) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys.log_scale(),
-                names,
-                curves,
-                legend,
-            ),
         }
     })
 }
@@ -311,67 +291,98 @@ pub fn loss_per_epoch(
 /// At most this many tick labels on the x axis (plotters' default).
 const X_LABELS: usize = 11;
 
-/// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
-/// are (linear or log ranges); `names` are the axes' labels.
-fn draw_curves<X, Y>(
-    builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
-    x: X,
-    y: Y,
-    names: (&str, &str),
-    curves: &[Line],
+/// What a line chart shows, whatever its axes' scales: the axes' names, the
+/// curves, and where the legend goes.
+struct Plot<'a> {
+    names: (&'a str, &'a str),
+    curves: &'a [Line],
     legend: SeriesLabelPosition,
-) -> Result<(), ChartError>
-where
-    X: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    // Never more tick labels than x values, so that five epochs are labelled
-    // 1 to 5, not 1, 1.5, 2, …
-    let mut xs: Vec<f64> = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
-        .collect();
-    xs.sort_by(f64::total_cmp);
-    xs.dedup();
-    let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
-    chart
-        .configure_mesh()
-        .x_labels(xs.len().min(X_LABELS))
-        .x_desc(names.0)
-        .y_desc(names.1)
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", 20))
-        .label_style(("sans-serif", 19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(draw_error)?;
-    for (i, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                curve.points.iter().copied(),
-                colour.stroke_width(3),
-            ))
-            .map_err(draw_error)?
-            .label(curve.label.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 24, y)],
-                    colour.stroke_width(3),
-                )
-            });
+}
+
+impl Plot<'_> {
+    /// Draws on the x coordinates `x` (a linear or a log range) and the y
+    /// span `ys` on its scale.
+    fn on_y<X>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        (ys, scale): (Range<f64>, Scale),
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+    {
+        match scale {
+            Scale::Linear => self.draw(builder, x, ys),
+            Scale::Log => self.draw(builder, x, ys.log_scale()),
+        }
     }
-    chart
-        .configure_series_labels()
-        .position(legend)
-        .label_font(("sans-serif", 19))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw_error)
+
+    /// Draws the mesh, one line per curve and the legend, on whatever
+    /// coordinates `x` and `y` are (linear or log ranges).
+    fn draw<X, Y>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        y: Y,
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_labels(self.x_labels())
+            .x_desc(self.names.0)
+            .y_desc(self.names.1)
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .axis_desc_style(("sans-serif", 20))
+            .label_style(("sans-serif", 19))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(draw_error)?;
+        for (i, curve) in self.curves.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    curve.points.iter().copied(),
+                    colour.stroke_width(3),
+                ))
+                .map_err(draw_error)?
+                .label(curve.label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 24, y)],
+                        colour.stroke_width(3),
+                    )
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(self.legend.clone())
+            .label_font(("sans-serif", 19))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(draw_error)
+    }
+
+    /// How many tick labels the x axis gets: never more than there are x
+    /// values, so that five epochs are labelled 1 to 5, not 1, 1.5, 2, …
+    fn x_labels(&self) -> usize {
+        let mut xs: Vec<f64> = self
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs.len().min(X_LABELS)
+    }
 }
 
 /// The corner of the plot where the legend hides the least of the curves: the one whose
