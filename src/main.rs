@@ -24,6 +24,7 @@ use neural_network::programs::cli::{
     name_flag, parse_args, parse_classes, parse_decay, parse_fraction,
     parse_learning_rate, parse_positive, parse_seed, parse_svg_path, run_main,
 };
+use neural_network::programs::mnist::{BATCH_SIZE, EPOCHS, LEARNING_RATE};
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
 use neural_network::{
@@ -52,16 +53,16 @@ struct Args {
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     limit: Option<usize>,
     /// Samples per mini-batch (more than the training set: one batch of all of it)
-    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = BATCH_SIZE, value_parser = parse_positive)]
     batch_size: usize,
     /// Learning rate (at the first step, with --decay)
-    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", default_value_t = LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
     lr: f64,
     /// Let the learning rate fall as lr / (1 + K · epochs so far), step by step (0: constant)
     #[arg(long, value_name = "K", value_parser = parse_decay, allow_negative_numbers = true)]
     decay: Option<f64>,
     /// Passes over the training set
-    #[arg(long, value_name = "N", default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = EPOCHS, value_parser = parse_positive)]
     epochs: usize,
     /// Seed of the shuffling (and of the split, with --blog or --validation)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
@@ -488,7 +489,7 @@ fn check_moved(
              probability it had before; steps of learning rate {lr:?} are too small to register \
              in f64 arithmetic: pass a larger --lr, such as {}",
             trained.loss_history.len(),
-            mnist::LEARNING_RATE
+            LEARNING_RATE
         );
     }
     Ok(())

@@ -5,7 +5,7 @@
 //! | --- | --- | --- |
 //! | [`idx`] | the IDX format, read from any stream and written to bytes | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
-//! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
+//! | [`mnist`] | the blog's MNIST example's data: its demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
 //! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
 //!

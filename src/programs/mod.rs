@@ -1,8 +1,9 @@
 //! What the programs share: the book's charts ([`charts`], drawn as SVG text;
 //! the book's playground, a program in the browser, draws with them too),
-//! and for the command-line programs the shipped data (`bundled`), flags and
-//! error reporting (`cli`), text they print (`report`), charts they save
-//! (`plot`) and files they write (`output`). The library's other layers
+//! and for the command-line programs the shipped data (`bundled`), how the
+//! blog's MNIST example trains (`mnist`), flags and error reporting (`cli`),
+//! text they print (`report`), charts they save (`plot`) and files they
+//! write (`output`). The library's other layers
 //! print nothing.
 //!
 //! With the `charts` feature alone (plotters, which builds for WebAssembly)
@@ -14,6 +15,8 @@ pub mod charts;
 pub mod bundled;
 #[cfg(feature = "programs")]
 pub mod cli;
+#[cfg(feature = "programs")]
+pub mod mnist;
 #[cfg(feature = "programs")]
 pub mod output;
 #[cfg(feature = "programs")]
