@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::files::{bundled, bundled_copy, temp_dir, write_idx_set};
+use common::files::{bundled, bundled_copy, root, temp_dir, write_idx_set};
 
 fn train(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_train"))
@@ -420,24 +420,57 @@ fn command_line_errors_are_one_line_in_every_program() {
     }
 }
 
+/// The flags of the README's table, as it writes them: `--batch-size N`,
+/// `--no-shuffle`, … (the backquoted flags of the table's first column).
+fn readme_flags() -> Vec<String> {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let table = readme
+        .split("| flag | meaning | default |")
+        .nth(1)
+        .expect("the README's table of the main program's flags");
+    let flags: Vec<String> = table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|row| row.split('|').nth(1))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        flags.len() > 10,
+        "too few flags in the README's table: {flags:?}"
+    );
+    flags
+}
+
 #[test]
-fn the_help_names_values_as_the_readme_does() {
+fn the_help_names_flags_and_values_as_the_readme_does() {
     let help = stdout(&train(&["--help"]));
-    for placeholder in ["<BATCH_SIZE>", "<LR>", "<EPOCHS>", "<SEED>", "<LIMIT>"]
-    {
-        assert!(!help.contains(placeholder), "{placeholder} in:\n{help}");
+    // The flags the help describes, each as `--name <VALUE>` or `--name`.
+    let described: Vec<String> = help
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("--"))
+        .map(|line| line.split("  ").next().unwrap().trim().to_string())
+        .collect();
+    let readme: Vec<String> = readme_flags()
+        .iter()
+        .map(|flag| match flag.split_once(' ') {
+            Some((name, value)) => format!("{name} <{value}>"),
+            None => flag.clone(),
+        })
+        .collect();
+    for flag in &readme {
+        assert!(
+            described.contains(flag),
+            "the README's {flag} is not in the help:\n{help}"
+        );
     }
-    for flag in [
-        "--batch-size <N>",
-        "--lr <X>",
-        "--epochs <N>",
-        "--seed <N>",
-        "--limit <N>",
-        "--data-dir <DIR>",
-        "--classes <A,B>",
-        "--force",
-    ] {
-        assert!(help.contains(flag), "{flag} not in:\n{help}");
+    for flag in &described {
+        assert!(
+            readme.contains(flag) || flag == "--help",
+            "the help's {flag} is not in the README's table"
+        );
     }
 }
 
