@@ -10,8 +10,8 @@
 //!
 //! The browser test needs Chromium (`apt-get install chromium`), Node.js and
 //! the pinned packages of `tests/browser` (`npm ci --prefix tests/browser`).
-//! Without them it says that it was skipped, unless the environment sets
-//! `PLAYGROUND_BROWSER_TEST=required` (as `.ci/run` does): then it fails.
+//! Without them it says that it was skipped (`common::skip`), except under CI
+//! (`CI=true`, as `.ci/run` sets it): there it fails.
 //! `UPDATE_OUTPUTS=1` writes its measurement into `book/outputs/playground.txt`.
 
 mod common;
@@ -202,11 +202,6 @@ fn the_demo_images_are_the_first_thousand_zeros_and_ones_of_data() {
 
 // ---------------------------------------------------------------------------
 // The browser test.
-
-/// Whether a missing browser fails the test instead of skipping it.
-fn required() -> bool {
-    std::env::var("PLAYGROUND_BROWSER_TEST").is_ok_and(|v| v == "required")
-}
 
 /// What the browser test needs and lacks, with how to install it.
 fn missing_tools(chromium: &Path) -> Vec<String> {
@@ -437,14 +432,10 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     let missing = missing_tools(&chromium);
     if !missing.is_empty() {
-        let message = format!(
+        return common::skip(&format!(
             "the browser test of the playground needs: {}",
             missing.join("; ")
-        );
-        assert!(!required(), "{message}");
-        println!("SKIPPED: {message}");
-        eprintln!("SKIPPED: {message}");
-        return;
+        ));
     }
     let (book, _) = common::book::build("playground-book");
     let address = common::http::serve(book);

@@ -26,6 +26,25 @@ pub fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("programs print UTF-8")
 }
 
+/// Whether this run is CI's (`CI=true`, as `.ci/run` sets it): CI installs
+/// everything the tests need, so there no test may skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Says that a test cannot run here and why, on both outputs (`cargo test`
+/// shows them for a failing test or with `--nocapture`; `scripts/test` names
+/// the skips it foresees before it runs the tests). Under CI it fails
+/// instead. The caller returns after it.
+pub fn skip(reason: &str) {
+    assert!(
+        !in_ci(),
+        "{reason}: CI installs it, so there the test fails"
+    );
+    println!("SKIPPED: {reason}");
+    eprintln!("SKIPPED: {reason}");
+}
+
 /// A chart of the book as `charts --list` names it: the program's one list of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chart {
