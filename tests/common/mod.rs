@@ -9,7 +9,31 @@ pub mod book;
 pub mod files;
 pub mod http;
 
-use std::process::Command;
+use std::process::{Command, Output};
+
+/// Runs the main program, `train`, with `args`.
+pub fn train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .output()
+        .expect("the program starts")
+}
+
+/// The standard output of a run of the main program that must succeed.
+pub fn train_ok(args: &[&str]) -> String {
+    run(env!("CARGO_BIN_EXE_train"), args)
+}
+
+/// The error of a run of the main program that must fail with `code`: one
+/// line, and never a panic.
+pub fn train_error(args: &[&str], code: i32) -> String {
+    let output = train(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
 
 /// Runs one of the package's binaries and returns its standard output; panics with its
 /// standard error if it fails.
