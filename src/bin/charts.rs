@@ -360,6 +360,18 @@ fn mnist_epochs(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     )
 }
 
+/// The y axis of the MNIST charts over examples and over time.
+const TRAINING_LOSS: plot::Axis =
+    log_axis("loss on the training set (log scale)");
+
+/// An axis on a log scale, named `label`.
+const fn log_axis(label: &str) -> plot::Axis<'_> {
+    plot::Axis {
+        label,
+        scale: Scale::Log,
+    }
+}
+
 /// Into how many pieces `mnist_examples` cuts an epoch, at most: it measures the loss
 /// after each piece.
 const PIECES_PER_EPOCH: usize = 16;
@@ -384,19 +396,11 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
             points,
         });
     }
-    let x_axis = plot::Axis {
-        label: "training examples used (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
-    };
     plot::lines(
         file,
         "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
-        x_axis,
-        y_axis,
+        log_axis("training examples used (log scale)"),
+        TRAINING_LOSS,
         &curves,
     )?;
     println!(
@@ -504,19 +508,11 @@ fn mnist_time(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
             points,
         });
     }
-    let x_axis = plot::Axis {
-        label: "seconds since the start (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
-    };
     plot::lines(
         file,
         &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
-        x_axis,
-        y_axis,
+        log_axis("seconds since the start (log scale)"),
+        TRAINING_LOSS,
         &curves,
     )?;
     Ok(())
