@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::files::{bundled_copy, gzip, temp_dir};
+use common::files::{append, bundled_copy, gzip, temp_dir};
 use common::{Measured, measure, snapshot};
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
@@ -144,9 +144,7 @@ fn a_header_declaring_more_than_the_ceiling_is_refused_before_allocating() {
 fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
     let dir = bundled_copy();
     let path = dir.path().join(format!("{TEST_LABELS}.gz"));
-    let mut bytes = fs::read(&path).unwrap();
-    bytes.extend_from_slice(&[0; 4096]);
-    fs::write(&path, &bytes).unwrap();
+    append(&path, &[0; 4096]);
     if Command::new("gzip").arg("--version").output().is_ok() {
         // gzip itself: "decompression OK, trailing zero bytes ignored".
         let gzip = Command::new("gzip").arg("-t").arg(&path).output().unwrap();
@@ -187,9 +185,7 @@ fn a_long_run_of_zeros_after_the_gzip_data_is_refused_quickly() {
 fn other_bytes_after_the_gzip_data_are_refused_as_such() {
     let dir = bundled_copy();
     let path = dir.path().join(format!("{TEST_LABELS}.gz"));
-    let mut bytes = fs::read(&path).unwrap();
-    bytes.extend_from_slice(b"appended");
-    fs::write(&path, &bytes).unwrap();
+    append(&path, b"appended");
     refused(
         dir.path(),
         &[

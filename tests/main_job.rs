@@ -7,7 +7,9 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::files::{bundled, bundled_copy, root, temp_dir, write_idx_set};
+use common::files::{
+    bundled, bundled_copy, cut, root, temp_dir, write_idx_set,
+};
 use common::{train, train_error, train_ok};
 
 fn stdout(output: &Output) -> String {
@@ -139,6 +141,9 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
     );
 }
 
+/// A way to break a data directory.
+type Breakage = fn(&Path);
+
 /// Runs with `args` plus `--save-weights`, and checks the one-line error, the exit code,
 /// that nothing panicked and that no output file was left behind.
 fn assert_refused(args: &[&str], expected: &str) {
@@ -207,48 +212,42 @@ fn bad_data_is_refused_with_the_file_named() {
         &["--data-dir", missing],
         &format!("data directory {missing} does not exist"),
     );
-    let dir = bundled_copy();
-    fs::remove_file(dir.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "no file t10k-labels-idx1-ubyte",
-    );
-
-    let dir = bundled_copy();
-    let images = dir.path().join("train-images-idx3-ubyte.gz");
-    let bytes = fs::read(&images).unwrap();
-    fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "train-images-idx3-ubyte.gz: damaged gzip data",
-    );
-
-    let dir = bundled_copy();
-    fs::rename(
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-images-idx3-ubyte.gz"),
-    )
-    .unwrap();
-    fs::copy(
-        bundled().join("train-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "wrong magic number",
-    );
-
-    let dir = bundled_copy();
-    fs::copy(
-        bundled().join("train-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "holds 2115 images but",
-    );
+    // A copy of the shipped data, broken one way each time.
+    let cases: [(Breakage, &str); 4] = [
+        (
+            |dir| {
+                fs::remove_file(dir.join("t10k-labels-idx1-ubyte.gz")).unwrap()
+            },
+            "no file t10k-labels-idx1-ubyte",
+        ),
+        (
+            |dir| cut(&dir.join("train-images-idx3-ubyte.gz"), |n| n / 3),
+            "train-images-idx3-ubyte.gz: damaged gzip data",
+        ),
+        (
+            |dir| {
+                let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+                fs::rename(&labels, dir.join("t10k-images-idx3-ubyte.gz"))
+                    .unwrap();
+                fs::copy(bundled().join("train-labels-idx1-ubyte.gz"), labels)
+                    .unwrap();
+            },
+            "wrong magic number",
+        ),
+        (
+            |dir| {
+                let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+                fs::copy(bundled().join("train-labels-idx1-ubyte.gz"), labels)
+                    .unwrap();
+            },
+            "holds 2115 images but",
+        ),
+    ];
+    for (break_data, expected) in cases {
+        let dir = bundled_copy();
+        break_data(dir.path());
+        assert_refused(&["--data-dir", dir.path().to_str().unwrap()], expected);
+    }
 }
 
 #[test]

@@ -52,6 +52,24 @@ pub fn bundled_copy() -> TempDir {
     dir
 }
 
+/// Appends `bytes` to the file at `path`.
+pub fn append(path: &Path, bytes: &[u8]) {
+    fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .unwrap_or_else(|e| panic!("cannot append to {}: {e}", path.display()));
+}
+
+/// Cuts the file at `path` short, to the length `keep` gives for its length.
+pub fn cut(path: &Path, keep: impl FnOnce(u64) -> u64) {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(keep(file.metadata()?.len())))
+        .unwrap_or_else(|e| panic!("cannot cut {} short: {e}", path.display()));
+}
+
 /// One gzip member of `bytes`.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
