@@ -264,8 +264,8 @@ fn remove_elements(html: &str, name: &str) -> String {
     out
 }
 
-/// The text of a piece of HTML: tags removed, a space in their place.
-fn text_of(html: &str) -> String {
+/// The text of a piece of HTML: tags removed, `gap` in their place.
+fn without_tags(html: &str, gap: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -273,13 +273,18 @@ fn text_of(html: &str) -> String {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                out.push(' ');
+                out.push_str(gap);
             }
             _ if !in_tag => out.push(c),
             _ => {}
         }
     }
     out
+}
+
+/// The text of a piece of HTML: tags removed, a space in their place.
+fn text_of(html: &str) -> String {
+    without_tags(html, " ")
 }
 
 fn fail_if_any(problems: &[String], what: &str) {
@@ -564,17 +569,7 @@ fn code_blocks(html: &str) -> Vec<(String, String)> {
 /// The text of a piece of HTML with its tags removed (and nothing in their
 /// place, unlike [`text_of`], so that code keeps its columns).
 fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    without_tags(html, "")
 }
 
 /// What a listing must not show outside the speed page.
