@@ -16,6 +16,7 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 /// The size of every line chart, in pixels: as wide as a book page, with
@@ -217,6 +218,17 @@ fn span(lo: f64, hi: f64, scale: Scale, from_zero: bool) -> Range<f64> {
     }
 }
 
+/// Where a line chart puts its legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legend {
+    /// In the corner of the plot that hides the least of the curves.
+    Inside,
+    /// In rows under the plot, where it hides nothing: for charts whose curves
+    /// may fill every corner, such as the playground's, drawn from whatever the
+    /// reader chose.
+    Below,
+}
+
 /// Draws labelled curves with a legend, as an SVG of [`SIZE`].
 ///
 /// # Errors
@@ -229,6 +241,32 @@ pub fn lines(
     x: Axis<'_>,
     y: Axis<'_>,
     curves: &[Line],
+) -> Result<String, ChartError> {
+    lines_with(title, x, y, curves, Legend::Inside, SIZE.0)
+}
+
+/// The height of one row of a legend drawn [`Legend::Below`] the plot.
+const LEGEND_ROW: u32 = 30;
+/// The narrowest chart that still holds its axes' labels.
+const MIN_WIDTH: u32 = 320;
+/// Room for one x tick label, in pixels.
+const X_LABEL_ROOM: u32 = 50;
+
+/// [`lines`] `width` pixels wide (at least 320) and [`SIZE`]'s height, with the legend
+/// where `legend` says. A narrow chart, drawn for a phone, keeps the text at its size and
+/// labels fewer ticks; a legend below the plot adds a row of [`LEGEND_ROW`] pixels for
+/// every two curves (every curve on a chart narrower than 560 pixels).
+///
+/// # Errors
+///
+/// As [`lines`].
+pub fn lines_with(
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    curves: &[Line],
+    legend: Legend,
+    width: u32,
 ) -> Result<String, ChartError> {
     if curves.is_empty() {
         return Err(ChartError::Nothing);
@@ -245,13 +283,27 @@ pub fn lines(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.len().div_ceil(columns) as u32,
+    };
+    let size = (width, SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8);
     let plot = Plot {
         names: (x.label, y.label),
         curves,
-        legend: quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)),
+        ticks: (((width - 80) / X_LABEL_ROOM) as usize).min(X_LABELS),
+        corner: match legend {
+            Legend::Inside => {
+                Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
+            }
+            Legend::Below => None,
+        },
     };
-    svg(SIZE, |root| {
-        let mut builder = ChartBuilder::on(root);
+    svg(size, |root| {
+        let (area, under) = root.split_vertically(SIZE.1);
+        let mut builder = ChartBuilder::on(&area);
         builder
             .caption(title, ("sans-serif", 21))
             .margin(16)
@@ -262,8 +314,41 @@ pub fn lines(
             Scale::Log => {
                 plot.on_y(&mut builder, xs.log_scale(), (ys, y.scale))
             }
+        }?;
+        if legend == Legend::Below {
+            legend_rows(&under, curves, columns)?;
         }
+        Ok(())
     })
+}
+
+/// The legend as rows of `columns` entries, a line of each curve's colour before its
+/// label, filling `area` from the left under the plot.
+fn legend_rows(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    curves: &[Line],
+    columns: usize,
+) -> Result<(), ChartError> {
+    let (left_edge, width) =
+        (if columns > 1 { 96 } else { 16 }, area.dim_in_pixel().0);
+    let column = (width as i32 - left_edge) / columns as i32;
+    for (i, curve) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let left = left_edge + column * (i % columns) as i32;
+        let middle = LEGEND_ROW as i32 * (i / columns) as i32 + 15;
+        area.draw(&PathElement::new(
+            vec![(left, middle), (left + 24, middle)],
+            colour.stroke_width(3),
+        ))
+        .map_err(draw_error)?;
+        let style = ("sans-serif", 19)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(curve.label.as_str(), (left + 32, middle), style))
+            .map_err(draw_error)?;
+    }
+    Ok(())
 }
 
 /// The loss after each epoch of several runs, as [`lines`] over epochs 1, 2, … with the
@@ -292,11 +377,13 @@ pub fn loss_per_epoch(
 const X_LABELS: usize = 11;
 
 /// What a line chart shows, whatever its axes' scales: the axes' names, the
-/// curves, and where the legend goes.
+/// curves, the most x ticks to label, and the corner of the legend if it is
+/// drawn inside the plot.
 struct Plot<'a> {
     names: (&'a str, &'a str),
     curves: &'a [Line],
-    legend: SeriesLabelPosition,
+    ticks: usize,
+    corner: Option<SeriesLabelPosition>,
 }
 
 impl Plot<'_> {
@@ -318,8 +405,9 @@ impl Plot<'_> {
         }
     }
 
-    /// Draws the mesh, one line per curve and the legend, on whatever
-    /// coordinates `x` and `y` are (linear or log ranges).
+    /// Draws the mesh and one line per curve on whatever coordinates `x` and
+    /// `y` are (linear or log ranges), and the legend in its corner if it
+    /// has one.
     fn draw<X, Y>(
         &self,
         builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
@@ -347,23 +435,27 @@ impl Plot<'_> {
             .map_err(draw_error)?;
         for (i, curve) in self.curves.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
-            chart
+            let series = chart
                 .draw_series(LineSeries::new(
                     curve.points.iter().copied(),
                     colour.stroke_width(3),
                 ))
-                .map_err(draw_error)?
-                .label(curve.label.as_str())
-                .legend(move |(x, y)| {
+                .map_err(draw_error)?;
+            if self.corner.is_some() {
+                series.label(curve.label.as_str()).legend(move |(x, y)| {
                     PathElement::new(
                         vec![(x, y), (x + 24, y)],
                         colour.stroke_width(3),
                     )
                 });
+            }
         }
+        let Some(corner) = self.corner.clone() else {
+            return Ok(());
+        };
         chart
             .configure_series_labels()
-            .position(self.legend.clone())
+            .position(corner)
             .label_font(("sans-serif", 19))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
@@ -381,7 +473,7 @@ impl Plot<'_> {
             .collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
-        xs.len().min(X_LABELS)
+        xs.len().min(self.ticks)
     }
 }
 
@@ -439,11 +531,11 @@ fn quietest_corner(
 }
 
 /// A tick label: whole numbers without a decimal point, others with as few digits as
-/// show them (`0.001`, `2.5`, `1e-5`).
+/// show them (`0.001`, `2.5`), very small or large ones in exponent form (`1e-5`, `1e218`).
 fn short_number(v: f64) -> String {
     if v == v.round() && v.abs() < 1e6 {
         format!("{v:.0}")
-    } else if v.abs() >= 1e-3 {
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
         let text = format!("{v:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
