@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, array};
-use neural_network::data::mnist;
 use neural_network::data::read::{BinaryTask, IdxDataSet};
+use neural_network::data::{line, mnist};
 use neural_network::engine::{self, Trainer, Tuning};
 use neural_network::programs::mnist::{self as example, BATCH_SIZE, EPOCHS};
 use neural_network::{
@@ -99,8 +99,7 @@ fn assert_close(plain: &Trained, fast: &Trained, settings: &Settings) {
 
 #[test]
 fn on_the_exercises() {
-    let line_x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let line_y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (line_x, line_y) = line::points();
     let points_x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];
     let points_y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
     for shuffle in [Shuffle::Off, Shuffle::Seeded(42), Shuffle::Seeded(7)] {

@@ -15,7 +15,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, line};
 use neural_network::engine::{self, timing};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
@@ -189,8 +189,7 @@ fn batch_sizes(file: &Path) -> anyhow::Result<()> {
 /// Exercise 1's data trained for 30 epochs with batch sizes 1, 2, 4 and 8:
 /// each run's loss history, labelled.
 fn batch_size_runs() -> anyhow::Result<Vec<(String, Vec<f64>)>> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let mut runs = Vec::new();
     for batch_size in [1, 2, 4, 8] {
         let settings = Settings::new(0.01, 30, batch_size, Loss::Mse)

@@ -4,6 +4,7 @@
 //! | module | what it holds | needs |
 //! | --- | --- | --- |
 //! | [`idx`] | the IDX format, read from any stream and written to bytes | |
+//! | [`line`] | the eight points of `y = 2x` that the first exercises train on | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
 //! | [`mnist`] | the blog's MNIST example's data: its demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
@@ -20,6 +21,7 @@ use thiserror::Error;
 pub mod checksum;
 pub mod idx;
 pub mod images;
+pub mod line;
 pub mod mnist;
 #[cfg(feature = "files")]
 pub mod read;
