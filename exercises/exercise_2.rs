@@ -13,10 +13,10 @@ use neural_network::programs::{cli, report};
 use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 2: y = 2x with batch sizes 2 and 4, lr 0.01, 5 epochs",
-    );
-    cli::run_main(|| solution(seed))
+        solution,
+    )
 }
 
 // ANCHOR: solution

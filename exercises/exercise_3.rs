@@ -11,10 +11,10 @@ use neural_network::programs::{cli, report};
 use neural_network::{Activation, Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 3: logistic regression on six points, batch size 2, lr 0.01, 10 epochs",
-    );
-    cli::run_main(|| solution(seed))
+        solution,
+    )
 }
 
 // ANCHOR: solution

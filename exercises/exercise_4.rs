@@ -16,10 +16,10 @@ use neural_network::programs::{cli, report};
 use neural_network::{Loss, Settings, Shuffle, gradient_descent};
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 4: y = 2x shuffled and not shuffled, batch size 2, lr 0.01, 5 epochs",
-    );
-    cli::run_main(|| solution(seed))
+        solution,
+    )
 }
 
 // ANCHOR: solution

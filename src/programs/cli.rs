@@ -207,6 +207,16 @@ pub fn start_exercise(about: &'static str) -> u64 {
     seed
 }
 
+/// Runs an exercise program: [`start_exercise`] with `about`, then
+/// `solution` with the seed, its error reported as [`run_main`] does.
+pub fn exercise(
+    about: &'static str,
+    solution: impl FnOnce(u64) -> anyhow::Result<()>,
+) -> ExitCode {
+    let seed = start_exercise(about);
+    run_main(|| solution(seed))
+}
+
 /// A [`DataError`] with the program's flag for the [`Setting`] it is about
 /// in front, as in `--limit: class 1 has no samples among …`; `flag` names a
 /// program's flags (`None` for a setting it has no flag for). Other errors
