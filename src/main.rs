@@ -113,18 +113,51 @@ fn flag(setting: Setting) -> Option<&'static str> {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    // The bundled data is found wherever the program is started from; it is named by its
-    // path in the repository, so that the output is the same in every checkout.
-    let (dir, shown) = match &args.data_dir {
+    let (dir, shown) = data_dir(&args)?;
+    let files = IdxFiles::find(&dir)?;
+    let outputs = plan_outputs(&files, &args)?;
+    let settings = settings(&args);
+    if args.engine && settings.schedule != Schedule::Constant {
+        bail!(
+            "--engine trains with a constant learning rate only: leave out --decay, or --engine"
+        );
+    }
+    let run = if args.engine {
+        with_engine(&files, &shown, &settings, &args)?
+    } else {
+        with_gradient_descent(&files, &shown, &settings, &args)?
+    };
+    let confusion = evaluate(&run.trained, &run.test, held_out(&args))?;
+    println!(
+        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
+        run.test.classes.0, run.test.classes.1
+    );
+    println!("{confusion}");
+    if args.validation.is_some() {
+        println!(
+            "The test set was not read: choose the settings on the validation set, then \
+             measure the chosen ones once, without --validation."
+        );
+    }
+    write_outputs(&outputs, &run, &settings, &args)
+}
+
+/// The data directory, and how the output names it: the bundled data is
+/// found wherever the program is started from, and it is named by its path
+/// in the repository, so that the output is the same in every checkout.
+fn data_dir(args: &Args) -> anyhow::Result<(PathBuf, String)> {
+    Ok(match &args.data_dir {
         Some(dir) => (dir.clone(), dir.display().to_string()),
         None => {
             let bundled = bundled_data(args.classes)?;
             (bundled.dir, bundled.shown.to_string())
         }
-    };
-    let files = IdxFiles::find(&dir)?;
-    // Every output is checked before the data is read, so that a bad path
-    // fails at once and no output can overwrite an input.
+    })
+}
+
+/// Checks every output before the data is read, so that a bad path fails
+/// at once and no output can overwrite an input.
+fn plan_outputs(files: &IdxFiles, args: &Args) -> anyhow::Result<Outputs> {
     let wanted: Vec<(&str, &Path)> = [
         ("--save-weights", &args.save_weights),
         ("--loss-chart", &args.loss_chart),
@@ -134,55 +167,78 @@ fn run(args: Args) -> anyhow::Result<()> {
     .collect();
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
-    let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
-    let settings = settings(&args);
-    if args.engine && settings.schedule != Schedule::Constant {
-        bail!(
-            "--engine trains with a constant learning rate only: leave out --decay, or --engine"
-        );
-    }
-    let run = if args.engine {
-        let task = pixel_task(&files, &args)?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        println!("Trainer: the engine (src/engine/), images kept as bytes");
-        announce(&settings, task.train.len());
-        let trained = train_with_engine(&task.train, &settings)?;
-        noise_report(&args, &task.train.x.to_f64(), &task.train.y, &trained)?;
-        (trained, task.test, task.normalization, task.train.classes)
-    } else {
-        let task = binary_task(&files, &args)?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        announce(&settings, task.train.len());
-        let trained = train_with_progress(&task.train, &settings)?;
-        noise_report(&args, &task.train.x, &task.train.y, &trained)?;
-        (trained, task.test, task.normalization, task.train.classes)
-    };
-    let (trained, test, normalization, classes) = run;
-    let confusion = evaluate(&trained, &test, held_out(&args))?;
-    println!(
-        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
-        test.classes.0, test.classes.1
-    );
-    println!("{confusion}");
-    if args.validation.is_some() {
-        println!(
-            "The test set was not read: choose the settings on the validation set, then \
-             measure the chosen ones once, without --validation."
-        );
-    }
+    Ok(Outputs::plan(&wanted, &inputs, args.force)?)
+}
+
+/// A finished run: the trained model, the set it is measured on, and the
+/// normalization the weights go with.
+struct Run {
+    trained: Trained,
+    test: Dataset,
+    normalization: Normalization,
+}
+
+/// Reads the data as `gradient_descent` trains on it, says what it is, and
+/// trains.
+fn with_gradient_descent(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Run> {
+    let task = binary_task(files, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    announce(settings, task.train.len());
+    let trained = train_with_progress(&task.train, settings)?;
+    noise_report(args, &task.train.x, &task.train.y, &trained)?;
+    let (test, normalization) = (task.test, task.normalization);
+    Ok(Run {
+        trained,
+        test,
+        normalization,
+    })
+}
+
+/// [`with_gradient_descent`] with the engine, on images kept as bytes.
+fn with_engine(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Run> {
+    let task = pixel_task(files, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    println!("Trainer: the engine (src/engine/), images kept as bytes");
+    announce(settings, task.train.len());
+    let trained = train_with_engine(&task.train, settings)?;
+    let x = task.train.x.to_f64();
+    noise_report(args, &x, &task.train.y, &trained)?;
+    Ok(Run {
+        trained,
+        normalization: task.normalization,
+        test: task.test,
+    })
+}
+
+/// Writes the files the flags ask for: the weights, the loss chart.
+fn write_outputs(
+    outputs: &Outputs,
+    run: &Run,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<()> {
+    let trained = &run.trained;
     if let Some(path) = &args.save_weights {
-        let json = weights_json(&trained, &normalization, classes);
+        let json = weights_json(trained, &run.normalization, run.test.classes);
         outputs.write(path, json.as_bytes())?;
         println!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
             "Loss per epoch, batch size {}, learning rate {:?}",
-            settings.batch_size.min(test.len().max(1)),
+            settings.batch_size.min(run.test.len().max(1)),
             settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);
@@ -344,6 +400,12 @@ fn pixel_task(files: &IdxFiles, args: &Args) -> anyhow::Result<PixelTask> {
 fn train_images(files: &IdxFiles) -> anyhow::Result<LabelledImages> {
     let [images, labels, ..] = &files.paths;
     Ok(LabelledImages::read(images, labels)?)
+}
+
+/// The lines that describe the training set and the held-out one.
+fn describe_sets<X>(train: &Dataset<X>, held: &Dataset, args: &Args) {
+    describe("Training set", train);
+    describe(held_out(args), held);
 }
 
 fn describe<X>(name: &str, set: &Dataset<X>) {
