@@ -10,6 +10,7 @@
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,20 +71,18 @@ fn run(args: Args) -> anyhow::Result<()> {
     let sums = read_sums(&sums_path).map_err(|e| {
         anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
-    let classes = [args.classes.0, args.classes.1];
 
     // Every output is checked, then everything is read, verified and filtered,
     // before anything is written.
     let folders = NewFolders::create("--out", &args.out)?;
-    let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
-    // Pairs of (images, labels) among `names`.
+    // Pairs of (images, labels) among `NAMES`.
     let parts: &[(usize, usize)] = if args.train_only {
         &[(0, 1)]
     } else {
         &[(0, 1), (2, 3)]
     };
     let written = 2 * parts.len();
-    let targets: Vec<PathBuf> = names[..written]
+    let targets: Vec<PathBuf> = NAMES[..written]
         .iter()
         .map(|name| args.out.join(format!("{name}.gz")))
         .chain([args.out.join("SHA256SUMS")])
@@ -101,39 +100,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let outputs = Outputs::plan(&plan, &inputs, args.force)?;
 
-    let mut files = Vec::new();
-    let mut report = Vec::new();
-    // The i-th file's content, verified against its checksum.
-    let verified = |i: usize, magic| {
-        let name = names[i];
-        let expected = sums.get(name).ok_or_else(|| {
-            anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
-        })?;
-        anyhow::Ok(read_verified(&sources.paths[i], magic, expected)?)
-    };
-    for &(images, labels) in parts {
-        let set = LabelledImages::pair(
-            sources.paths[images].clone(),
-            verified(images, IMAGES_MAGIC)?,
-            sources.paths[labels].clone(),
-            verified(labels, LABELS_MAGIC)?,
-        )?;
-        let (images_name, labels_name) = (names[images], names[labels]);
-        let part = if images == 0 { Part::Train } else { Part::Test };
-        let kept = set.two_classes(args.classes, args.limit, part)?;
-        let (images, labels) = kept.to_idx();
-        files.push((images_name, images));
-        files.push((labels_name, labels));
-        report.push(format!(
-            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
-            kept.len(),
-            set.len(),
-            kept.count(classes[0]),
-            classes[0],
-            kept.count(classes[1]),
-            classes[1]
-        ));
-    }
+    let (files, report) = subset(&sources, (&sums, &sums_path), parts, &args)?;
 
     let mut out_sums = String::from(
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
@@ -150,6 +117,58 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("wrote {} and its SHA256SUMS", args.out.display());
     Ok(())
+}
+
+/// The four files of a data directory, in the order of `IdxFiles::paths`.
+const NAMES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
+/// The bytes of an IDX file, and its standard name.
+type Named = (&'static str, Vec<u8>);
+
+/// The IDX files of the chosen classes, by name, from each pair of image
+/// and label files of `sources` in `parts`, every file read verified against
+/// `sums` (read from the file `sums.1`); and a line on what each kept.
+fn subset(
+    sources: &IdxFiles,
+    (sums, sums_path): (&HashMap<String, String>, &Path),
+    parts: &[(usize, usize)],
+    args: &Args,
+) -> anyhow::Result<(Vec<Named>, Vec<String>)> {
+    let classes = [args.classes.0, args.classes.1];
+    let mut files = Vec::new();
+    let mut report = Vec::new();
+    // The i-th file's content, verified against its checksum.
+    let verified = |i: usize, magic| {
+        let name = NAMES[i];
+        let expected = sums.get(name).ok_or_else(|| {
+            anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
+        })?;
+        anyhow::Ok(read_verified(&sources.paths[i], magic, expected)?)
+    };
+    for &(images, labels) in parts {
+        let set = LabelledImages::pair(
+            sources.paths[images].clone(),
+            verified(images, IMAGES_MAGIC)?,
+            sources.paths[labels].clone(),
+            verified(labels, LABELS_MAGIC)?,
+        )?;
+        let (images_name, labels_name) = (NAMES[images], NAMES[labels]);
+        let part = if images == 0 { Part::Train } else { Part::Test };
+        let kept = set.two_classes(args.classes, args.limit, part)?;
+        let (images, labels) = kept.to_idx();
+        files.push((images_name, images));
+        files.push((labels_name, labels));
+        report.push(format!(
+            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
+            kept.len(),
+            set.len(),
+            kept.count(classes[0]),
+            classes[0],
+            kept.count(classes[1]),
+            classes[1]
+        ));
+    }
+    Ok((files, report))
 }
 
 /// `bytes` gzipped with the best compression and no name or time in the header, so the
