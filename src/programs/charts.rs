@@ -283,17 +283,11 @@ pub fn lines_with(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
-    let width = width.max(MIN_WIDTH);
-    let columns = if width >= 560 { 2 } else { 1 };
-    let rows = match legend {
-        Legend::Inside => 0,
-        Legend::Below => curves.len().div_ceil(columns) as u32,
-    };
-    let size = (width, SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8);
+    let (size, columns) = layout(width, legend, curves.len());
     let plot = Plot {
         names: (x.label, y.label),
         curves,
-        ticks: (((width - 80) / X_LABEL_ROOM) as usize).min(X_LABELS),
+        ticks: (((size.0 - 80) / X_LABEL_ROOM) as usize).min(X_LABELS),
         corner: match legend {
             Legend::Inside => {
                 Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
@@ -320,6 +314,20 @@ pub fn lines_with(
         }
         Ok(())
     })
+}
+
+/// The size of a line chart at least `width` pixels wide with `curves`
+/// curves, and the number of columns of a legend below the plot: two on a
+/// chart of 560 pixels or more, one on a narrower one.
+fn layout(width: u32, legend: Legend, curves: usize) -> ((u32, u32), usize) {
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.div_ceil(columns) as u32,
+    };
+    let height = SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8;
+    ((width, height), columns)
 }
 
 /// The legend as rows of `columns` entries, a line of each curve's colour before its
