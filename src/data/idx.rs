@@ -129,7 +129,7 @@ fn header_len(magic: u32) -> usize {
 /// Reads and checks the header: the magic number first, so that a file of
 /// another kind is named as such, then the sizes, which must declare at most
 /// [`MAX_DATA_BYTES`]. Returns the sizes and the number of data bytes.
-fn read_header(
+pub(super) fn read_header(
     reader: &mut impl Read,
     magic: u32,
 ) -> Result<(Vec<usize>, usize), ReadError> {

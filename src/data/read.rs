@@ -26,7 +26,7 @@ use flate2::bufread::GzDecoder;
 
 use super::idx::{
     IMAGES_MAGIC, Idx, LABELS_MAGIC, ReadError, TEST_IMAGES, TEST_LABELS,
-    TRAIN_IMAGES, TRAIN_LABELS, read_idx,
+    TRAIN_IMAGES, TRAIN_LABELS, read_header, read_idx,
 };
 use super::{DataError, Dataset, LabelledImages, Part};
 use crate::normalize::Normalization;
@@ -200,6 +200,21 @@ pub fn read_idx_file(path: &Path, magic: u32) -> Result<Idx, DataError> {
         read_idx(reader, magic, Some(length))
     };
     result.map_err(|e| e.at(path))
+}
+
+/// The sizes the header of the IDX file at `path` declares (count, rows and
+/// columns of images; count of labels), checked as [`read_idx_file`] checks
+/// them, without reading the data: how a program learns what reading the
+/// file will cost before it does.
+pub fn read_idx_dims(path: &Path, magic: u32) -> Result<Vec<usize>, DataError> {
+    let error = |e| ReadError::Io(e).at(path);
+    let mut reader = BufReader::new(File::open(path).map_err(error)?);
+    let header = if is_gzip(&mut reader).map_err(error)? {
+        read_header(&mut Gunzip::new(reader), magic)
+    } else {
+        read_header(&mut reader, magic)
+    };
+    Ok(header.map_err(|e| e.at(path))?.0)
 }
 
 impl ReadError {
