@@ -260,7 +260,6 @@ fn a_diverging_run_reports_the_epoch() {
 
 #[test]
 fn a_reader_that_goes_away_ends_every_program_quietly() {
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
     let scratch = temp_dir();
@@ -278,17 +277,10 @@ fn a_reader_that_goes_away_ends_every_program_quietly() {
         ),
     ];
     for (program, args) in programs {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        // The pipe's reading end is closed here, as `| head -1` would.
+        // The pipe's reading end is closed after a line, as `| head -1` does.
+        let (child, _) = common::first_line_then_close(
+            Command::new(program).args(args).stderr(Stdio::piped()),
+        );
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         // Quiet: ended by the broken pipe's signal, as `head` expects of a

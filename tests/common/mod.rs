@@ -9,7 +9,8 @@ pub mod book;
 pub mod files;
 pub mod http;
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Runs the main program, `train`, with `args`.
 pub fn train(args: &[&str]) -> Output {
@@ -33,6 +34,21 @@ pub fn train_error(args: &[&str], code: i32) -> String {
     assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     stderr
+}
+
+/// Starts `command` with its standard output piped, reads the first line
+/// of it and closes the pipe, as `command | head -1` does; returns the
+/// running child and the line.
+pub fn first_line_then_close(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("a piped output"))
+        .read_line(&mut first)
+        .expect("a line of output");
+    (child, first)
 }
 
 /// Runs one of the package's binaries and returns its standard output; panics with its
