@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::files::{bundled, cut, gzip, temp_dir, write_idx_set};
+use common::files::{bundled, gzip, set_length, temp_dir, write_idx_set};
 use neural_network::data::checksum::{
     content_sha256, hex_sha256, read_sums, read_verified,
 };
@@ -196,7 +196,7 @@ fn wrong_magic_number_names_the_file() {
 fn truncated_files_raw_and_gzipped() {
     let dir = temp_dir();
     small_set(dir.path(), false);
-    cut(&dir.path().join(TEST_IMAGES), |length| length - 3);
+    set_length(&dir.path().join(TEST_IMAGES), |length| length - 3);
     let (_, message) = load_error(dir.path());
     assert!(
         message.contains(TEST_IMAGES) && message.contains("truncated"),
@@ -205,7 +205,7 @@ fn truncated_files_raw_and_gzipped() {
 
     let gz = temp_dir();
     small_set(gz.path(), true);
-    cut(&gz.path().join(format!("{TRAIN_LABELS}.gz")), |length| {
+    set_length(&gz.path().join(format!("{TRAIN_LABELS}.gz")), |length| {
         length / 2
     });
     let (e, message) = load_error(gz.path());

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::files::{append, bundled_copy, gzip, temp_dir};
+use common::files::{append, bundled_copy, gzip, set_length, temp_dir};
 use common::{Measured, measure, snapshot};
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
@@ -179,9 +179,7 @@ fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
 fn a_long_run_of_zeros_after_the_gzip_data_is_refused_quickly() {
     let dir = bundled_copy();
     let path = dir.path().join(format!("{TRAIN_IMAGES}.gz"));
-    let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
-    let length = file.metadata().unwrap().len();
-    file.set_len(length + (256 << 20)).unwrap();
+    set_length(&path, |length| length + (256 << 20));
     refused(
         dir.path(),
         &[

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::files::{
-    bundled, bundled_copy, cut, root, temp_dir, write_idx_set,
+    bundled, bundled_copy, root, set_length, temp_dir, write_idx_set,
 };
 use common::{train, train_error, train_ok};
 
@@ -221,7 +221,9 @@ fn bad_data_is_refused_with_the_file_named() {
             "no file t10k-labels-idx1-ubyte",
         ),
         (
-            |dir| cut(&dir.join("train-images-idx3-ubyte.gz"), |n| n / 3),
+            |dir| {
+                set_length(&dir.join("train-images-idx3-ubyte.gz"), |n| n / 3)
+            },
             "train-images-idx3-ubyte.gz: damaged gzip data",
         ),
         (

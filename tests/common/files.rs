@@ -61,13 +61,14 @@ pub fn append(path: &Path, bytes: &[u8]) {
         .unwrap_or_else(|e| panic!("cannot append to {}: {e}", path.display()));
 }
 
-/// Cuts the file at `path` short, to the length `keep` gives for its length.
-pub fn cut(path: &Path, keep: impl FnOnce(u64) -> u64) {
+/// Sets the length of the file at `path` to what `length` gives for its
+/// length: cut short, or longer by zeros (a sparse file: no disk space).
+pub fn set_length(path: &Path, length: impl FnOnce(u64) -> u64) {
     fs::OpenOptions::new()
         .write(true)
         .open(path)
-        .and_then(|file| file.set_len(keep(file.metadata()?.len())))
-        .unwrap_or_else(|e| panic!("cannot cut {} short: {e}", path.display()));
+        .and_then(|file| file.set_len(length(file.metadata()?.len())))
+        .unwrap_or_else(|e| panic!("cannot resize {}: {e}", path.display()));
 }
 
 /// One gzip member of `bytes`.
