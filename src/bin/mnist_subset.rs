@@ -83,18 +83,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let sums = read_sums(&sums_path).map_err(|e| {
         anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
-    let run = Run {
-        classes: args.classes,
-        limit: args.limit,
-        held_out: if args.train_only {
-            HeldOut::None
-        } else {
-            HeldOut::TestFiles
-        },
-        epochs: 0,
-    };
-    let fewer = ["pass --limit N to keep fewer images"];
-    Budget(args.max_memory).check_run(&sources, &run, Keeps::SUBSET, &fewer)?;
+    check_memory(&sources, &args)?;
 
     // Every output is checked, then everything is read, verified and filtered,
     // before anything is written; the files replace the old ones together.
@@ -104,8 +93,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         &[(0, 1), (2, 3)]
     };
-    let written = 2 * parts.len();
-    let targets: Vec<String> = NAMES[..written]
+    let targets: Vec<String> = NAMES[..2 * parts.len()]
         .iter()
         .map(|name| format!("{name}.gz"))
         .chain(["SHA256SUMS".to_string()])
@@ -125,14 +113,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     let (files, report) = subset(&sources, (&sums, &sums_path), parts, &args)?;
 
-    let mut out_sums = String::from(
-        "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
-    );
-    for (name, bytes) in &files {
-        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
-        out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
-    }
-    folder.write("SHA256SUMS", out_sums.as_bytes())?;
+    write_subset(&folder, &files)?;
     // Said before the files are put in place: if it cannot be said, they
     // are not.
     for line in report {
@@ -212,6 +193,38 @@ fn subset(
         ));
     }
     Ok((files, report))
+}
+
+/// Refuses a run that would hold more memory than `--max-memory`, before
+/// it reads the images.
+fn check_memory(sources: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let run = Run {
+        classes: args.classes,
+        limit: args.limit,
+        held_out: if args.train_only {
+            HeldOut::None
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: 0,
+    };
+    let fewer = ["pass --limit N to keep fewer images"];
+    Budget(args.max_memory).check_run(sources, &run, Keeps::SUBSET, &fewer)?;
+    Ok(())
+}
+
+/// Writes `files` into `folder`, each gzip-compressed, and a `SHA256SUMS` of
+/// their decompressed content.
+fn write_subset(folder: &Folder, files: &[Named]) -> anyhow::Result<()> {
+    let mut sums = String::from(
+        "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
+    );
+    for (name, bytes) in files {
+        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
+        sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
+    }
+    folder.write("SHA256SUMS", sums.as_bytes())?;
+    Ok(())
 }
 
 /// `bytes` gzipped with the best compression and no name or time in the header, so the
