@@ -9,27 +9,27 @@
 use std::process::ExitCode;
 
 use ndarray::array;
+use neural_network::data::line;
 use neural_network::programs::{cli, report, your_turn};
 use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 2: y = 2x with batch sizes 2 and 4, lr 0.01, 5 epochs",
-    );
-    cli::run_main(|| {
-        solution(seed)?;
-        say!("{}", your_turn::heading(2, "the same number of steps"));
-        say!("{}", your_turn_comparison(your_settings, seed)?);
-        Ok(())
-    })
+        |seed| {
+            solution(seed)?;
+            say!("{}", your_turn::heading(2, "the same number of steps"));
+            say!("{}", your_turn_comparison(your_settings, seed)?);
+            Ok(())
+        },
+    )
 }
 
 // ANCHOR: solution
 /// Trains `y = 2x` with batch sizes 2 and 4 and compares the two loss
 /// histories.
 fn solution(seed: u64) -> anyhow::Result<()> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let w_init = array![0.0];
     let b_init = 0.0;
 
@@ -78,8 +78,7 @@ fn your_turn_comparison(
     yours: fn(usize) -> Settings,
     seed: u64,
 ) -> anyhow::Result<String> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = x.column(0).mapv(|v| 2.0 * v);
+    let (x, y) = line::points();
     let n = x.nrows();
     let goal = 5 * n.div_ceil(COMPARED[0]);
     let mut text = format!(

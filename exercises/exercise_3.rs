@@ -14,15 +14,15 @@ use neural_network::{
 };
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 3: logistic regression on six points, batch size 2, lr 0.01, 10 epochs",
-    );
-    cli::run_main(|| {
-        solution(seed)?;
-        say!("{}", your_turn::heading(3, "classify all six points"));
-        say!("{}", your_turn_check(your_settings(), seed)?);
-        Ok(())
-    })
+        |seed| {
+            solution(seed)?;
+            say!("{}", your_turn::heading(3, "classify all six points"));
+            say!("{}", your_turn_check(your_settings(), seed)?);
+            Ok(())
+        },
+    )
 }
 
 // ANCHOR: solution

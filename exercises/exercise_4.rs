@@ -13,26 +13,26 @@
 use std::process::ExitCode;
 
 use ndarray::{Array1, Array2, Axis, array, s};
+use neural_network::data::line;
 use neural_network::programs::{cli, report, your_turn};
 use neural_network::{
     Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss, say,
 };
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 4: y = 2x shuffled and not shuffled, batch size 2, lr 0.01, 5 epochs",
-    );
-    cli::run_main(|| {
-        solution(seed)?;
-        check_your_turn(gradient_descent_no_shuffle, seed)
-    })
+        |seed| {
+            solution(seed)?;
+            check_your_turn(gradient_descent_no_shuffle, seed)
+        },
+    )
 }
 
 // ANCHOR: solution
 /// Trains `y = 2x` shuffled and in order and compares the two loss histories.
 fn solution(seed: u64) -> anyhow::Result<()> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let w_init = array![0.0];
     let b_init = 0.0;
 
@@ -110,8 +110,7 @@ fn check_your_turn(yours: Trainer, seed: u64) -> anyhow::Result<()> {
 
 /// The comparison that [`check_your_turn`] prints.
 fn your_turn_comparison(yours: Trainer, seed: u64) -> anyhow::Result<String> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = x.column(0).mapv(|v| 2.0 * v);
+    let (x, y) = line::points();
     let settings = Settings::new(0.01, 5, 2, Loss::Mse);
     let mine = yours(&x, &y, &settings.shuffle(Shuffle::Seeded(seed)))?;
     let off = settings.shuffle(Shuffle::Off);

@@ -8,9 +8,10 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, array};
-use neural_network::data::mnist;
 use neural_network::data::read::{BinaryTask, IdxDataSet};
+use neural_network::data::{line, mnist};
 use neural_network::engine::{self, Trainer, Tuning};
+use neural_network::programs::mnist::{self as example, BATCH_SIZE, EPOCHS};
 use neural_network::{
     Activation, Loss, Settings, Shuffle, TrainError, Trained, gradient_descent,
 };
@@ -98,8 +99,7 @@ fn assert_close(plain: &Trained, fast: &Trained, settings: &Settings) {
 
 #[test]
 fn on_the_exercises() {
-    let line_x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let line_y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (line_x, line_y) = line::points();
     let points_x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];
     let points_y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
     for shuffle in [Shuffle::Off, Shuffle::Seeded(42), Shuffle::Seeded(7)] {
@@ -141,12 +141,12 @@ fn on_the_books_mnist_settings() {
     // The main program's run and the batch sizes of the MNIST page, for
     // two epochs each (the charts run ten).
     for batch_size in [1, 8, 32, 128, x.nrows()] {
-        let settings = mnist::settings(batch_size, 2);
+        let settings = example::settings(batch_size, 2);
         assert_engine_equals_plain(x, y, &w, 0.0, &settings);
     }
     // The first step of the speed page's ladder: no speed-up at all.
     for batch_size in [1, x.nrows()] {
-        let settings = mnist::settings(batch_size, 2);
+        let settings = example::settings(batch_size, 2);
         assert_tuned_engine_equals_plain(
             x,
             y,
@@ -160,7 +160,7 @@ fn on_the_books_mnist_settings() {
         y,
         &w,
         0.0,
-        &mnist::settings(32, 2).shuffle(Shuffle::Off),
+        &example::settings(32, 2).shuffle(Shuffle::Off),
     );
 }
 
@@ -168,7 +168,7 @@ fn on_the_books_mnist_settings() {
 fn on_the_blogs_demo() {
     let images = IdxDataSet::load(bundled()).expect("bundled data").train;
     let (train, _, _) = mnist::blog_demo(&images, (0, 1), 42).expect("demo");
-    let settings = mnist::settings(mnist::BATCH_SIZE, mnist::EPOCHS);
+    let settings = example::settings(BATCH_SIZE, EPOCHS);
     let w = Array1::zeros(train.x.ncols());
     assert_engine_equals_plain(&train.x, &train.y, &w, 0.0, &settings);
 }
@@ -259,7 +259,7 @@ fn bytes_and_f64_give_the_same_results_bit_for_bit() {
     let w = Array1::zeros(x.ncols());
     for batch_size in [1, 8, 32, 128, 1024, x.nrows()] {
         for shuffle in [Shuffle::Seeded(42), Shuffle::Off] {
-            let settings = mnist::settings(batch_size, 2).shuffle(shuffle);
+            let settings = example::settings(batch_size, 2).shuffle(shuffle);
             let from_f64 = engine::train(x, y, &w, 0.0, &settings, |_| {});
             let from_bytes = engine::train_pixels(
                 &task.train.x,
@@ -329,7 +329,7 @@ fn column_major_inputs_give_the_same_results() {
     let x = Pixels::new(bytes, &normalization).to_f64();
     assert_eq!(pixels.to_f64(), x);
     let y = Array1::from_shape_fn(20, |i| f64::from(i % 2 == 0));
-    let (w, settings) = (Array1::zeros(12), mnist::settings(4, 2));
+    let (w, settings) = (Array1::zeros(12), example::settings(4, 2));
     let from_pixels =
         engine::train_pixels(&pixels, &y, &w, 0.0, &settings, |_| {});
     assert_eq!(

@@ -19,8 +19,8 @@ use super::pixels::PixelTask;
 use super::rows::Inputs;
 use super::{Trainer, memory};
 use crate::data::DataError;
-use crate::data::mnist;
 use crate::data::read::BinaryTask;
+use crate::programs::mnist;
 use crate::{Normalization, Settings, TrainError};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full
