@@ -14,7 +14,7 @@ use ndarray::array;
 use ndarray::s;
 use neural_network::data::mnist;
 use neural_network::data::{BinaryTask, Dataset, IdxFiles};
-use neural_network::engine::{self, timing};
+use neural_network::engine;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::programs::cli::{parse_args, run_main};
@@ -28,6 +28,15 @@ use neural_network::{
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+
+#[allow(dead_code)]
+#[path = "epoch_times/memory.rs"]
+mod memory;
+/// The batch sizes, settings and machine description that `epoch_times`
+/// and the benchmarks use, from the same file.
+#[allow(dead_code)]
+#[path = "epoch_times/timing.rs"]
+mod timing;
 
 /// Draws the book's charts as SVG files.
 #[derive(Parser)]
@@ -453,7 +462,9 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let mut curves = Vec::new();
     for batch_size in MNIST_BATCHES {
         // More epochs than any batch size runs within the budget.
-        let trainer = timing::trainer(x, y, batch_size, 100_000)?;
+        let settings = timing::settings(batch_size, x.nrows(), 100_000);
+        let w = Array1::zeros(x.ncols());
+        let trainer = engine::Trainer::new(x, y, &w, 0.0, &settings)?;
         let start = std::time::Instant::now();
         let mut points = Vec::new();
         for end in trainer {

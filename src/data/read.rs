@@ -22,11 +22,13 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::bufread::GzDecoder;
+use ndarray::Array2;
 
 use super::idx::{
     IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS,
     TRAIN_IMAGES, TRAIN_LABELS, check_magic, declared_sizes, header_len,
 };
+use super::images::{normalized, pixel_statistics};
 use super::{DataError, Dataset, LabelledImages, Part};
 use crate::normalize::Normalization;
 
@@ -398,11 +400,12 @@ fn trailing_garbage() -> io::Error {
 }
 
 /// Two classes of an IDX directory as a ready-to-train binary task: the training and test
-/// sets, both normalized with the statistics of the training set.
+/// sets, both normalized with the statistics of the training set. `X` is how the training
+/// images are kept: normalized `f64` by default; the engine keeps them otherwise.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BinaryTask {
+pub struct BinaryTask<X = Array2<f64>> {
     /// The training images of the two classes, normalized.
-    pub train: Dataset,
+    pub train: Dataset<X>,
     /// The test images of the two classes, normalized with the training set's statistics.
     pub test: Dataset,
     /// The training set's mean and standard deviation, as applied to both sets.
@@ -429,14 +432,25 @@ impl BinaryTask {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let mut train = data.train.binary(classes, limit, Part::Train)?;
-        let mut test = data.test.binary(classes, limit, Part::Test)?;
-        let normalization = Normalization::of(&train.x);
-        normalization.apply_in_place(&mut train.x);
-        normalization.apply_in_place(&mut test.x);
+        Self::keeping(data, classes, limit, normalized)
+    }
+}
+
+impl<X> BinaryTask<X> {
+    /// [`BinaryTask::new`] with the training images kept as `keep` makes
+    /// them from their bytes and the training set's statistics.
+    pub fn keeping(
+        data: &IdxDataSet,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Result<Self, DataError> {
+        let train = data.train.binary_bytes(classes, limit, Part::Train)?;
+        let test = data.test.binary_bytes(classes, limit, Part::Test)?;
+        let normalization = pixel_statistics(&train.x);
         Ok(Self {
-            train,
-            test,
+            train: train.map_x(|x| keep(x, &normalization)),
+            test: test.map_x(|x| normalized(x, &normalization)),
             normalization,
         })
     }

@@ -9,11 +9,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
+use neural_network::data::DataError;
+use neural_network::engine::pixels::Pixels;
+use neural_network::engine::rows::TabledBytes;
+use neural_network::engine::{Model, Trainer, Tuning};
+use neural_network::{Settings, TrainError, gradient_descent};
 
-use super::pixels::Pixels;
-use super::{Trainer, Tuning, memory, timing};
-use crate::data::DataError;
-use crate::{Settings, TrainError, gradient_descent};
+use super::{memory, timing};
 
 /// How a rung keeps the data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub enum Form {
     HugePages,
     /// One byte per pixel and a table of the values they stand for.
     Bytes,
+    /// The groups of ink of each image, raw ([`Pixels`]).
+    Ink,
 }
 
 /// One way of running the epochs.
@@ -45,6 +49,8 @@ pub struct Workload {
     /// The same in 2 MB pages.
     pub x_huge: Array2<f64>,
     /// The same as bytes and a table.
+    pub tabled: TabledBytes,
+    /// The same as groups of ink.
     pub pixels: Pixels,
     /// The targets.
     pub y: Array1<f64>,
@@ -55,9 +61,12 @@ impl Workload {
     pub fn load(dir: &Path) -> Result<Self, DataError> {
         let task = timing::mnist_0_vs_1_pixels(dir)?;
         let x = task.train.x.to_f64();
+        let tabled =
+            TabledBytes::new(&task.train.x.bytes(), &task.normalization);
         Ok(Self {
             x_huge: memory::in_huge_pages(x.clone()),
             x,
+            tabled,
             pixels: task.train.x,
             y: task.train.y,
         })
@@ -65,7 +74,7 @@ impl Workload {
 }
 
 /// The rungs, each adding one speed-up to the one before.
-pub const LADDER: [Rung; 7] = [
+pub const LADDER: [Rung; 9] = [
     Rung {
         name: "the book's `gradient_descent`",
         engine: None,
@@ -95,20 +104,37 @@ pub const LADDER: [Rung; 7] = [
             prefetch: true,
             wide: true,
             shortcuts: false,
+            threads: false,
         }),
         form: Form::HugePages,
     },
     Rung {
         name: "+ shortcuts for a batch of one and a full batch",
-        engine: Some(Tuning::ALL),
+        engine: Some(ONE_THREAD),
         form: Form::HugePages,
     },
     Rung {
         name: "+ pixels kept as bytes, with a table of their values",
-        engine: Some(Tuning::ALL),
+        engine: Some(ONE_THREAD),
         form: Form::Bytes,
     },
+    Rung {
+        name: "+ the normalization folded into the model, blank pixels skipped",
+        engine: Some(ONE_THREAD),
+        form: Form::Ink,
+    },
+    Rung {
+        name: "+ the passes over the whole data set on two threads",
+        engine: Some(Tuning::ALL),
+        form: Form::Ink,
+    },
 ];
+
+/// Every speed-up but the second thread.
+const ONE_THREAD: Tuning = Tuning {
+    threads: false,
+    ..Tuning::ALL
+};
 
 /// The seconds of each of `epochs` epochs of `rung` on `workload` with
 /// `settings` (whose `num_epochs` is ignored), after one untimed warm-up
@@ -126,8 +152,8 @@ pub fn time_rung(
     let y = &workload.y;
     let w = Array1::zeros(workload.x.ncols());
     let x = match rung.form {
-        Form::Ordinary | Form::Bytes => &workload.x,
         Form::HugePages => &workload.x_huge,
+        _ => &workload.x,
     };
     match (rung.engine, rung.form) {
         (None, _) => {
@@ -140,6 +166,12 @@ pub fn time_rung(
             Ok(seconds.map(|w| (w[1] - w[0]).as_secs_f64()).collect())
         }
         (Some(tuning), Form::Bytes) => {
+            let rows = &workload.tabled;
+            let trainer =
+                Trainer::for_rows(rows, y, (&w, 0.0), &settings, tuning)?;
+            time_after_warm_up(trainer)
+        }
+        (Some(tuning), Form::Ink) => {
             let pixels = &workload.pixels;
             let trainer = Trainer::for_pixels_tuned(
                 pixels,
@@ -159,9 +191,45 @@ pub fn time_rung(
 }
 
 /// Runs one epoch of `trainer`, then times the rest.
-fn time_after_warm_up<X: super::rows::Inputs>(
-    mut trainer: Trainer<'_, X>,
+fn time_after_warm_up<M: Model>(
+    mut trainer: Trainer<M>,
 ) -> Result<Vec<f64>, TrainError> {
     trainer.next().expect("a warm-up epoch")?;
     timing::time_epochs(&mut trainer)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The ladder is measured too, but its steps must be the engine's steps of
+    /// today, in order, each with a time for every batch size.
+    #[test]
+    fn the_ladder_in_the_book_has_every_step_of_the_engine() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ladder =
+            std::fs::read_to_string(root.join("book/outputs/ladder.md"))
+                .unwrap();
+        let rows: Vec<&str> = ladder
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| step"))
+            .filter(|l| !l.starts_with("| ---"))
+            .collect();
+        assert_eq!(rows.len(), LADDER.len(), "one row per step:\n{ladder}");
+        for (i, (row, rung)) in rows.iter().zip(&LADDER).enumerate() {
+            let cells: Vec<&str> = row.trim_matches('|').split(" | ").collect();
+            assert_eq!(
+                cells[0].trim(),
+                format!("{i}. {}", rung.name),
+                "rerun `cargo run --release --bin epoch_times -- --ladder \
+                 > book/outputs/ladder.md`"
+            );
+            assert!(
+                cells[1..].iter().all(|c| c.trim().parse::<f64>().is_ok()),
+                "{row}"
+            );
+        }
+    }
 }

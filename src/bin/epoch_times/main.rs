@@ -6,7 +6,7 @@
 //! For each batch size it trains one warm-up epoch, then times `--epochs` more and prints
 //! `{"what": "epoch", "batch_size": "32", "rows": 12665, "seconds": [...], "median": ...}`.
 //! The floor line, `{"what": "floor", ...}`, times two plain reads of the data set (see
-//! `neural_network::engine::timing::read_twice`) and gives the normalization used.
+//! `timing::read_twice`) and gives the normalization used.
 //! Runs are single-threaded.
 //!
 //! `--ladder` prints instead the speed page's table (`book/outputs/ladder.md`): every
@@ -19,10 +19,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use ndarray::Array1;
 use neural_network::engine::Trainer;
-use neural_network::engine::ladder::{self, LADDER, Workload};
-use neural_network::engine::rows::Inputs;
-use neural_network::engine::timing::{self, BATCH_SIZES, batch_label, median};
 use neural_network::programs::cli::{parse_positive, run_main};
+
+use ladder::{LADDER, Workload};
+use timing::{BATCH_SIZES, batch_label, median};
+
+mod ladder;
+mod memory;
+mod timing;
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
 #[derive(Parser)]
@@ -99,7 +103,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The ladder of `neural_network::engine::ladder` as a Markdown table of
+/// The ladder of [`ladder::LADDER`] as a Markdown table of
 /// milliseconds per epoch, with the floor below it.
 fn print_ladder(args: &Args) -> anyhow::Result<()> {
     let workload = Workload::load(&args.data_dir)?;
@@ -149,4 +153,88 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
 fn json_list(values: &[f64]) -> String {
     let items: Vec<String> = values.iter().map(f64::to_string).collect();
     format!("[{}]", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use ndarray::{Array1, Array2};
+    use neural_network::Normalization;
+
+    use super::memory::with_capacity;
+    use super::timing::*;
+
+    // timing.rs
+
+    #[test]
+    fn the_workload_is_the_bundled_mnist_0_vs_1_normalized() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let (x, y, normalization) =
+            mnist_0_vs_1(&dir).expect("the bundled data");
+        assert_eq!(x.dim(), (12_665, 784));
+        assert_eq!(y.len(), 12_665);
+        assert!(y.iter().all(|&t| t == 0.0 || t == 1.0));
+        let norm = Normalization::of(&x);
+        assert!(norm.mean.abs() < 1e-9 && (norm.std - 1.0).abs() < 1e-9);
+        // The raw pixels' statistics: a mean of a few dozen grey levels.
+        assert!(normalization.mean > 10.0 && normalization.std > 10.0);
+        let pixels = mnist_0_vs_1_pixels(&dir).expect("the bundled data");
+        assert_eq!(pixels.normalization, normalization);
+        assert_eq!(pixels.train.y, y);
+    }
+
+    #[test]
+    fn timing_runs_the_epochs_the_trainer_has_left() {
+        let (x, y) = (Array2::ones((50, 3)), Array1::ones(50));
+        let settings = settings(Some(8), x.nrows(), 3);
+        let w = Array1::zeros(3);
+        let mut trainer =
+            neural_network::engine::Trainer::new(&x, &y, &w, 0.0, &settings)
+                .expect("valid settings");
+        trainer
+            .next()
+            .expect("a first epoch")
+            .expect("a finite loss");
+        let times = time_epochs(&mut trainer).expect("finite losses");
+        assert_eq!(times.len(), 2, "three epochs, one already run");
+        assert!(
+            times.iter().all(|&t| t.is_finite() && t >= 0.0),
+            "{times:?}"
+        );
+        assert!(trainer.next().is_none(), "nothing left after timing");
+    }
+
+    #[test]
+    fn batch_sizes_and_medians() {
+        let labels: Vec<String> =
+            BATCH_SIZES.into_iter().map(batch_label).collect();
+        assert_eq!(labels, ["1", "8", "32", "128", "1024", "full"]);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn the_floor_reads_every_element_twice() {
+        let x = Array2::from_shape_fn((3, 7), |(i, j)| (i * 7 + j) as f64);
+        assert_eq!(read_twice(&x), 2.0 * x.sum());
+        let times = time_floor(&x, 3);
+        assert!(
+            times.iter().all(|&t| t.is_finite() && t >= 0.0),
+            "{times:?}"
+        );
+    }
+
+    // memory.rs
+
+    #[test]
+    fn a_vector_with_huge_pages_is_an_ordinary_vector() {
+        for capacity in [0, 3, 1 << 20] {
+            let mut values = with_capacity(capacity);
+            assert!(values.capacity() >= capacity && values.is_empty());
+            values.extend((0..capacity).map(|i| i as f64));
+            assert!(values.iter().enumerate().all(|(i, &v)| v == i as f64));
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Timing epochs: the workload that `cargo bench` and the `epoch_times` program
-//! measure, defined once so that both measure the same thing.
+//! measure, defined once so that both measure the same thing (the benchmarks
+//! include this file).
 //!
 //! The workload is the blog's MNIST example at full size: logistic regression
 //! (sigmoid, binary cross-entropy, learning rate 0.1, weights and bias starting
@@ -14,14 +15,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
+use neural_network::data::DataError;
+use neural_network::data::mnist;
+use neural_network::data::read::BinaryTask;
+use neural_network::engine::pixels::PixelTask;
+use neural_network::engine::{Model, Trainer};
+use neural_network::{Normalization, Settings, TrainError};
 
-use super::pixels::PixelTask;
-use super::rows::Inputs;
-use super::{Trainer, memory};
-use crate::data::DataError;
-use crate::data::mnist;
-use crate::data::read::BinaryTask;
-use crate::{Normalization, Settings, TrainError};
+use super::memory;
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full
 /// batch (one step per epoch).
@@ -59,22 +60,10 @@ pub fn settings(
     mnist::settings(batch_size.unwrap_or(rows), num_epochs)
 }
 
-/// A trainer for `num_epochs` epochs of the workload, starting from zero
-/// weights and bias as the blog does.
-pub fn trainer<'a>(
-    x: &'a Array2<f64>,
-    y: &'a Array1<f64>,
-    batch_size: Option<usize>,
-    num_epochs: usize,
-) -> Result<Trainer<'a>, TrainError> {
-    let settings = settings(batch_size, x.nrows(), num_epochs);
-    Trainer::new(x, y, &Array1::zeros(x.ncols()), 0.0, &settings)
-}
-
 /// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of
 /// each.
-pub fn time_epochs<X: Inputs>(
-    trainer: &mut Trainer<'_, X>,
+pub fn time_epochs<M: Model>(
+    trainer: &mut Trainer<M>,
 ) -> Result<Vec<f64>, TrainError> {
     let mut seconds = Vec::new();
     loop {

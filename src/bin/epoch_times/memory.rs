@@ -53,18 +53,3 @@ fn advise_huge_pages(start: usize, len: usize) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_vector_with_huge_pages_is_an_ordinary_vector() {
-        for capacity in [0, 3, 1 << 20] {
-            let mut values = with_capacity(capacity);
-            assert!(values.capacity() >= capacity && values.is_empty());
-            values.extend((0..capacity).map(|i| i as f64));
-            assert!(values.iter().enumerate().all(|(i, &v)| v == i as f64));
-        }
-    }
-}
