@@ -202,27 +202,39 @@ fn add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
 #[inline]
 unsafe fn dot_avx2(ink: &[Ink], v: &[f64]) -> f64 {
     use std::arch::x86_64::*;
-    let mut p = [_mm256_setzero_pd(); 4];
-    for pair in ink.chunks(2) {
-        for (p, group) in p.chunks_exact_mut(2).zip(pair) {
-            let (low, high) = values_avx2(group);
-            let w = weights(v, group);
-            // SAFETY: `w` holds eight weights.
-            let (w_low, w_high) = unsafe {
-                (
-                    _mm256_loadu_pd(w.as_ptr()),
-                    _mm256_loadu_pd(w.as_ptr().add(4)),
-                )
-            };
-            p[0] = _mm256_add_pd(p[0], _mm256_mul_pd(low, w_low));
-            p[1] = _mm256_add_pd(p[1], _mm256_mul_pd(high, w_high));
+    // The even groups' sums in `even`, the odd groups' in `odd`, each as
+    // lanes 0–3 and 4–7, kept in registers.
+    let zero = _mm256_setzero_pd();
+    let (mut even, mut odd) = ((zero, zero), (zero, zero));
+    let add = |(low, high): (__m256d, __m256d), group: &Ink| {
+        let (x_low, x_high) = values_avx2(group);
+        let w = weights(v, group);
+        // SAFETY: `w` holds eight weights, and the processor has AVX2.
+        unsafe {
+            let w_low = _mm256_loadu_pd(w.as_ptr());
+            let w_high = _mm256_loadu_pd(w.as_ptr().add(4));
+            (
+                _mm256_add_pd(low, _mm256_mul_pd(x_low, w_low)),
+                _mm256_add_pd(high, _mm256_mul_pd(x_high, w_high)),
+            )
         }
+    };
+    let mut pairs = ink.chunks_exact(2);
+    for pair in &mut pairs {
+        even = add(even, &pair[0]);
+        odd = add(odd, &pair[1]);
+    }
+    if let [last] = pairs.remainder() {
+        even = add(even, last);
     }
     let mut lanes = [0.0; 8];
     // SAFETY: `lanes` holds eight values.
     unsafe {
-        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(p[0], p[2]));
-        _mm256_storeu_pd(lanes.as_mut_ptr().add(4), _mm256_add_pd(p[1], p[3]));
+        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(even.0, odd.0));
+        _mm256_storeu_pd(
+            lanes.as_mut_ptr().add(4),
+            _mm256_add_pd(even.1, odd.1),
+        );
     }
     combine(lanes)
 }
