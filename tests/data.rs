@@ -23,7 +23,14 @@ fn bundled() -> &'static Path {
 
 #[test]
 fn bundled_files_match_their_checksums() {
-    let sums = read_sums(&bundled().join("SHA256SUMS")).unwrap();
+    for dir in [bundled().to_path_buf(), bundled().join("mnist")] {
+        files_match_their_checksums(&dir);
+    }
+}
+
+/// The four files of `dir` against its `SHA256SUMS`, and a wrong sum refused.
+fn files_match_their_checksums(dir: &Path) {
+    let sums = read_sums(&dir.join("SHA256SUMS")).unwrap();
     assert_eq!(sums.len(), 4);
     for (name, magic) in [
         (TRAIN_IMAGES, IMAGES_MAGIC),
@@ -31,7 +38,7 @@ fn bundled_files_match_their_checksums() {
         (TEST_IMAGES, IMAGES_MAGIC),
         (TEST_LABELS, LABELS_MAGIC),
     ] {
-        let path = bundled().join(format!("{name}.gz"));
+        let path = dir.join(format!("{name}.gz"));
         read_verified(&path, magic, &sums[name]).unwrap();
         let wrong = "0".repeat(64);
         assert!(matches!(
@@ -63,6 +70,53 @@ fn bundled_data_holds_every_zero_and_one_of_mnist() {
         train.y.slice(ndarray::s![..10]).mapv(|t| 1.0 - t),
         "the second class is target 1"
     );
+}
+
+#[test]
+fn the_full_mnist_ships_with_the_official_sums_and_counts() {
+    // The published SHA-256 sums of the decompressed official files.
+    let official = [
+        (
+            TRAIN_IMAGES,
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        ),
+        (
+            TRAIN_LABELS,
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        ),
+        (
+            TEST_IMAGES,
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        ),
+        (
+            TEST_LABELS,
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        ),
+    ];
+    let sums = read_sums(&bundled().join("mnist/SHA256SUMS")).unwrap();
+    for (name, sum) in official {
+        assert_eq!(sums[name], sum, "{name}");
+    }
+    let full = IdxDataSet::load(&bundled().join("mnist")).unwrap();
+    let train: Vec<usize> = (0..10).map(|d| full.train.count(d)).collect();
+    let test: Vec<usize> = (0..10).map(|d| full.test.count(d)).collect();
+    assert_eq!(
+        train,
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    );
+    assert_eq!(
+        test,
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
+    // The small set in data/ is exactly the full set's zeros and ones, in
+    // the same order.
+    let small = IdxDataSet::load(bundled()).unwrap();
+    let mut subset = full.train.of_classes(&[0, 1], None);
+    subset.path = small.train.path.clone();
+    assert_eq!(subset, small.train);
+    let mut subset = full.test.of_classes(&[0, 1], None);
+    subset.path = small.test.path.clone();
+    assert_eq!(subset, small.test);
 }
 
 /// A directory with four small, valid IDX files (gzipped or raw), for breaking one at a time.

@@ -434,6 +434,25 @@ impl BinaryTask {
     ) -> Result<Self, DataError> {
         Self::keeping(data, classes, limit, normalized)
     }
+
+    /// [`BinaryTask::new`] for choosing settings, from the training images
+    /// alone: `fraction` of them, drawn with `seed`, are held out and take
+    /// the test set's place, so the test set need not be read at all. The
+    /// statistics come from the images left to train on.
+    pub fn validation(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        held_out: (f64, u64),
+    ) -> Result<Self, DataError> {
+        Self::validation_keeping(
+            train_images,
+            classes,
+            limit,
+            held_out,
+            normalized,
+        )
+    }
 }
 
 impl<X> BinaryTask<X> {
@@ -447,12 +466,36 @@ impl<X> BinaryTask<X> {
     ) -> Result<Self, DataError> {
         let train = data.train.binary_bytes(classes, limit, Part::Train)?;
         let test = data.test.binary_bytes(classes, limit, Part::Test)?;
+        Ok(Self::normalized(train, test, keep))
+    }
+
+    /// [`BinaryTask::validation`] with the training images kept as `keep`
+    /// makes them.
+    pub fn validation_keeping(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        (fraction, seed): (f64, u64),
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Result<Self, DataError> {
+        let all = train_images.binary_bytes(classes, limit, Part::Train)?;
+        let (train, validation) = all.validation_split(fraction, seed)?;
+        Ok(Self::normalized(train, validation, keep))
+    }
+
+    /// Both sets normalized with the first one's statistics, the first one
+    /// kept as `keep` makes it.
+    fn normalized(
+        train: Dataset<Array2<u8>>,
+        test: Dataset<Array2<u8>>,
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Self {
         let normalization = pixel_statistics(&train.x);
-        Ok(Self {
+        Self {
             train: train.map_x(|x| keep(x, &normalization)),
             test: test.map_x(|x| normalized(x, &normalization)),
             normalization,
-        })
+        }
     }
 }
 // ANCHOR_END: binary_task

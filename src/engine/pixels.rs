@@ -172,6 +172,21 @@ pub struct PixelTask {
     pub normalization: Normalization,
 }
 
+impl From<BinaryTask<Pixels>> for PixelTask {
+    fn from(task: BinaryTask<Pixels>) -> Self {
+        let BinaryTask {
+            train,
+            test,
+            normalization,
+        } = task;
+        Self {
+            train,
+            test,
+            normalization,
+        }
+    }
+}
+
 /// How the engine keeps a task's training images.
 fn keep(bytes: Array2<u8>, normalization: &Normalization) -> Pixels {
     Pixels::new(&bytes, normalization)
@@ -195,17 +210,26 @@ impl PixelTask {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let task = BinaryTask::keeping(data, classes, limit, keep)?;
-        let BinaryTask {
-            train,
-            test,
-            normalization,
-        } = task;
-        Ok(Self {
-            train,
-            test,
-            normalization,
-        })
+        Ok(Self::from(BinaryTask::keeping(data, classes, limit, keep)?))
+    }
+
+    /// [`PixelTask::new`] with `fraction` of the training images, drawn
+    /// with `seed`, held out in the test set's place, as
+    /// [`BinaryTask::validation`] does.
+    pub fn validation(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        held_out: (f64, u64),
+    ) -> Result<Self, DataError> {
+        let task = BinaryTask::validation_keeping(
+            train_images,
+            classes,
+            limit,
+            held_out,
+            keep,
+        )?;
+        Ok(Self::from(task))
     }
 
     /// What [`mnist::blog_demo`](crate::data::mnist::blog_demo) makes: the

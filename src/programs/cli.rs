@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::DEFAULT_SEED;
+use crate::data::DataError;
+use crate::{DEFAULT_SEED, Schedule};
 
 /// Lets the program end quietly when the reader of its output goes away, as in
 /// `cargo run --release | head -3`, like every Unix command-line tool.
@@ -53,6 +54,27 @@ pub fn parse_learning_rate(text: &str) -> Result<f64, String> {
         Ok(lr) => Err(format!(
             "the learning rate must be a finite number greater than 0, got {lr:?}"
         )),
+        Err(_) => Err(format!("{text:?} is not a number")),
+    }
+}
+
+/// Parses a learning-rate decay: a finite number of at least 0 (see
+/// [`Schedule::InverseTime`]).
+pub fn parse_decay(text: &str) -> Result<f64, String> {
+    let decay = text
+        .parse::<f64>()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    let schedule = Schedule::InverseTime { decay };
+    schedule.validate().map_err(|e| e.to_string())?;
+    Ok(decay)
+}
+
+/// Parses the share of the training set held out for validation: a number
+/// strictly between 0 and 1.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        Ok(f) => Err(DataError::ValidationFraction(f).to_string()),
         Err(_) => Err(format!("{text:?} is not a number")),
     }
 }
