@@ -33,9 +33,6 @@ use neural_network::{DEFAULT_SEED, Shuffle, gradient_descent};
 
 use timing::{BATCH_SIZES, batch_label};
 
-#[allow(dead_code)]
-#[path = "../src/bin/epoch_times/memory.rs"]
-mod memory;
 /// The workload that `epoch_times` times, from its own files.
 #[allow(dead_code)]
 #[path = "../src/bin/epoch_times/timing.rs"]

@@ -29,9 +29,6 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-#[allow(dead_code)]
-#[path = "epoch_times/memory.rs"]
-mod memory;
 /// The batch sizes, settings and machine description that `epoch_times`
 /// and the benchmarks use, from the same file.
 #[allow(dead_code)]

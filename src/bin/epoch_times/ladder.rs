@@ -6,24 +6,22 @@
 //! the book shows (`book/outputs/ladder.md`).
 
 use std::path::Path;
-use std::time::Instant;
 
 use ndarray::{Array1, Array2};
 use neural_network::data::DataError;
 use neural_network::engine::pixels::Pixels;
 use neural_network::engine::rows::TabledBytes;
 use neural_network::engine::{Model, Trainer, Tuning};
-use neural_network::{Settings, TrainError, gradient_descent};
+use neural_network::{Settings, TrainError};
 
-use super::{memory, timing};
+use super::timing;
 
 /// How a rung keeps the data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
-    /// `f64` in ordinary 4 KB memory pages, what any allocation gets.
-    Ordinary,
-    /// `f64` in 2 MB pages where Linux grants them ([`super::memory`]).
-    HugePages,
+    /// Normalized `f64`, in 2 MB pages like every large array of the
+    /// programs (`neural_network::programs::pages`).
+    F64,
     /// One byte per pixel and a table of the values they stand for.
     Bytes,
     /// The groups of ink of each image, raw ([`Pixels`]).
@@ -44,10 +42,8 @@ pub struct Rung {
 /// The data set of the ladder in every form a rung may ask for.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    /// The normalized images in `f64`, in ordinary pages.
+    /// The normalized images in `f64`.
     pub x: Array2<f64>,
-    /// The same in 2 MB pages.
-    pub x_huge: Array2<f64>,
     /// The same as bytes and a table.
     pub tabled: TabledBytes,
     /// The same as groups of ink.
@@ -64,7 +60,6 @@ impl Workload {
         let tabled =
             TabledBytes::new(&task.train.x.bytes(), &task.normalization);
         Ok(Self {
-            x_huge: memory::in_huge_pages(x.clone()),
             x,
             tabled,
             pixels: task.train.x,
@@ -74,21 +69,16 @@ impl Workload {
 }
 
 /// The rungs, each adding one speed-up to the one before.
-pub const LADDER: [Rung; 9] = [
+pub const LADDER: [Rung; 8] = [
     Rung {
         name: "the book's `gradient_descent`",
         engine: None,
-        form: Form::Ordinary,
+        form: Form::F64,
     },
     Rung {
         name: "the engine's loop: rows read in place, once per step",
         engine: Some(Tuning::NONE),
-        form: Form::Ordinary,
-    },
-    Rung {
-        name: "+ the data set in 2 MB memory pages",
-        engine: Some(Tuning::NONE),
-        form: Form::HugePages,
+        form: Form::F64,
     },
     Rung {
         name: "+ prefetching the rows ahead",
@@ -96,7 +86,7 @@ pub const LADDER: [Rung; 9] = [
             prefetch: true,
             ..Tuning::NONE
         }),
-        form: Form::HugePages,
+        form: Form::F64,
     },
     Rung {
         name: "+ AVX2 instructions",
@@ -106,12 +96,12 @@ pub const LADDER: [Rung; 9] = [
             shortcuts: false,
             threads: false,
         }),
-        form: Form::HugePages,
+        form: Form::F64,
     },
     Rung {
         name: "+ shortcuts for a batch of one and a full batch",
         engine: Some(ONE_THREAD),
-        form: Form::HugePages,
+        form: Form::F64,
     },
     Rung {
         name: "+ pixels kept as bytes, with a table of their values",
@@ -151,20 +141,9 @@ pub fn time_rung(
     };
     let y = &workload.y;
     let w = Array1::zeros(workload.x.ncols());
-    let x = match rung.form {
-        Form::HugePages => &workload.x_huge,
-        _ => &workload.x,
-    };
+    let x = &workload.x;
     match (rung.engine, rung.form) {
-        (None, _) => {
-            // The time between the ends of consecutive epochs.
-            let mut ends = Vec::new();
-            gradient_descent(x, y, &w, 0.0, &settings, |_| {
-                ends.push(Instant::now());
-            })?;
-            let seconds = ends.windows(2);
-            Ok(seconds.map(|w| (w[1] - w[0]).as_secs_f64()).collect())
-        }
+        (None, _) => timing::time_plain(x, y, &settings),
         (Some(tuning), Form::Bytes) => {
             let rows = &workload.tabled;
             let trainer =

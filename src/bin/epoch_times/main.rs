@@ -1,4 +1,4 @@
-//! Times epochs of the crate's trainer on MNIST 0 vs 1 and the memory-bandwidth floor,
+//! Times epochs of the crate's engine on MNIST 0 vs 1 and the memory-bandwidth floor,
 //! one JSON object per line: what `tools/compare.py` reads.
 //!
 //! `cargo run --release --bin epoch_times -- --epochs 5`
@@ -7,7 +7,10 @@
 //! `{"what": "epoch", "batch_size": "32", "rows": 12665, "seconds": [...], "median": ...}`.
 //! The floor line, `{"what": "floor", ...}`, times two plain reads of the data set (see
 //! `timing::read_twice`) and gives the normalization used.
-//! Runs are single-threaded.
+//! The engine shares its passes over the whole data set between two threads where there
+//! are two cores; everything else runs on one.
+//!
+//! `--plain` adds `{"what": "plain", ...}` lines: the same for the book's `gradient_descent`.
 //!
 //! `--ladder` prints instead the speed page's table (`book/outputs/ladder.md`): every
 //! step from the book's `gradient_descent` to the engine, at batch sizes 1, 32 and full,
@@ -18,6 +21,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ndarray::Array1;
+use neural_network::data::BinaryTask;
 use neural_network::engine::Trainer;
 use neural_network::programs::cli::{parse_positive, run_main};
 
@@ -25,7 +29,6 @@ use ladder::{LADDER, Workload};
 use timing::{BATCH_SIZES, batch_label, median};
 
 mod ladder;
-mod memory;
 mod timing;
 
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
@@ -43,6 +46,9 @@ struct Args {
     /// How many times to time the floor.
     #[arg(long, default_value = "20", value_parser = parse_positive)]
     floor_repeats: usize,
+    /// Time the book's `gradient_descent` too, at the same batch sizes
+    #[arg(long)]
+    plain: bool,
     /// Print the speed page's ladder, a Markdown table, instead
     #[arg(long, conflicts_with = "batch_sizes")]
     ladder: bool,
@@ -85,7 +91,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let task = timing::mnist_0_vs_1_pixels(&args.data_dir)?;
     let (x, y) = (&task.train.x, &task.train.y);
     let w = Array1::zeros(x.ncols());
-    for batch_size in args.batch_sizes.unwrap_or(BATCH_SIZES.to_vec()) {
+    for batch_size in args.batch_sizes.clone().unwrap_or(BATCH_SIZES.to_vec()) {
         // One warm-up epoch, then the timed ones.
         let settings = timing::settings(batch_size, x.nrows(), 1 + args.epochs);
         let mut trainer = Trainer::for_pixels(x, y, (&w, 0.0), &settings)?;
@@ -94,6 +100,30 @@ fn run(args: Args) -> anyhow::Result<()> {
         println!(
             "{{\"what\": \"epoch\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
              \"median\": {}, \"first_loss\": {loss}}}",
+            batch_label(batch_size),
+            x.nrows(),
+            json_list(&seconds),
+            median(&seconds)
+        );
+    }
+    if args.plain {
+        print_plain(&args)?;
+    }
+    Ok(())
+}
+
+/// One JSON line per batch size: the seconds of `--epochs` epochs of the
+/// book's `gradient_descent`, after a warm-up one, on the images in `f64`
+/// as the main program loads them.
+fn print_plain(args: &Args) -> anyhow::Result<()> {
+    let task = BinaryTask::load(&args.data_dir, (0, 1), None)?;
+    let (x, y) = (&task.train.x, &task.train.y);
+    for batch_size in args.batch_sizes.clone().unwrap_or(BATCH_SIZES.to_vec()) {
+        let settings = timing::settings(batch_size, x.nrows(), 1 + args.epochs);
+        let seconds = timing::time_plain(x, y, &settings)?;
+        println!(
+            "{{\"what\": \"plain\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
+             \"median\": {}}}",
             batch_label(batch_size),
             x.nrows(),
             json_list(&seconds),
@@ -140,8 +170,7 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
             .collect();
         println!("| {i}. {} | {} |", rung.name, cells.join(" | "));
     }
-    let floor =
-        median(&timing::time_floor(&workload.x_huge, args.floor_repeats));
+    let floor = median(&timing::time_floor(&workload.x, args.floor_repeats));
     println!(
         "\nThe floor, two plain reads of the {:.0} MB of `f64`, takes {:.1} ms.",
         (x.len() * size_of::<f64>()) as f64 / 1e6,
@@ -162,7 +191,6 @@ mod tests {
     use ndarray::{Array1, Array2};
     use neural_network::Normalization;
 
-    use super::memory::with_capacity;
     use super::timing::*;
 
     // timing.rs
@@ -224,17 +252,5 @@ mod tests {
             times.iter().all(|&t| t.is_finite() && t >= 0.0),
             "{times:?}"
         );
-    }
-
-    // memory.rs
-
-    #[test]
-    fn a_vector_with_huge_pages_is_an_ordinary_vector() {
-        for capacity in [0, 3, 1 << 20] {
-            let mut values = with_capacity(capacity);
-            assert!(values.capacity() >= capacity && values.is_empty());
-            values.extend((0..capacity).map(|i| i as f64));
-            assert!(values.iter().enumerate().all(|(i, &v)| v == i as f64));
-        }
     }
 }

@@ -20,9 +20,7 @@ use neural_network::data::mnist;
 use neural_network::data::read::BinaryTask;
 use neural_network::engine::pixels::PixelTask;
 use neural_network::engine::{Model, Trainer};
-use neural_network::{Normalization, Settings, TrainError};
-
-use super::memory;
+use neural_network::{Normalization, Settings, TrainError, gradient_descent};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full
 /// batch (one step per epoch).
@@ -35,14 +33,13 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 }
 
 /// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files
-/// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in
-/// 2 MB pages ([`memory::in_huge_pages`]), and the normalization applied.
+/// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, and the
+/// normalization applied.
 pub fn mnist_0_vs_1(
     dir: &Path,
 ) -> Result<(Array2<f64>, Array1<f64>, Normalization), DataError> {
     let task = BinaryTask::load(dir, (0, 1), None)?;
-    let x = memory::in_huge_pages(task.train.x);
-    Ok((x, task.train.y, task.normalization))
+    Ok((task.train.x, task.train.y, task.normalization))
 }
 
 /// The same images kept as bytes, as the main program trains on them.
@@ -74,6 +71,21 @@ pub fn time_epochs<M: Model>(
         };
         seconds.push(start.elapsed().as_secs_f64());
     }
+}
+
+/// The seconds of each epoch of the book's `gradient_descent` on `(x, y)`
+/// with `settings` from zero weights, but the first (a warm-up): the time
+/// between the ends of consecutive epochs.
+pub fn time_plain(
+    x: &ArrayRef2<f64>,
+    y: &Array1<f64>,
+    settings: &Settings,
+) -> Result<Vec<f64>, TrainError> {
+    let mut ends = Vec::new();
+    let w = Array1::zeros(x.ncols());
+    gradient_descent(x, y, &w, 0.0, settings, |_| ends.push(Instant::now()))?;
+    let seconds = ends.windows(2);
+    Ok(seconds.map(|w| (w[1] - w[0]).as_secs_f64()).collect())
 }
 
 /// The median of some timings (the mean of the two middle ones for an even
