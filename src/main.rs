@@ -133,7 +133,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         println!("Trainer: the engine (src/engine/), images kept as bytes");
         announce(&settings, task.train.len());
         let trained = train_with_engine(&task.train, &settings)?;
-        noise_report(&args, &task.train.x.to_f64(), &task.train.y, &trained)?;
+        if args.noise_scale {
+            // The `f64` images, only when they are asked for: they take eight
+            // times the memory of the bytes the engine trains on.
+            noise_report(
+                &args,
+                &task.train.x.to_f64(),
+                &task.train.y,
+                &trained,
+            )?;
+        }
         (trained, task.test, task.normalization, task.train.classes)
     } else {
         let task = binary_task(&files, &args)?;

@@ -283,43 +283,134 @@ unsafe fn add_scaled_avx2(acc: &mut [f64], a: f64, ink: &[Ink]) {
 }
 // ANCHOR_END: folded_kernels_avx2
 
-/// The kernels of the processor at hand: AVX2 where the tuning and the
-/// processor allow, else the portable ones. Both give the same results.
-#[derive(Debug, Clone, Copy)]
-struct Kernels {
-    avx2: bool,
+// ANCHOR: folded_kernels_avx512
+/// [`dot`] in AVX-512 instructions: a group of eight pixels is one vector
+/// of eight `f64`, with the same operations on the same lanes in the same
+/// order, so the same result bit for bit.
+///
+/// # Safety
+/// The processor must support AVX-512 (the `avx512f` feature).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
+    use std::arch::x86_64::*;
+    let add = |sums: __m512d, group: &Ink| {
+        let w = weights(v, group);
+        // SAFETY: `w` holds eight weights, and the processor has AVX-512.
+        unsafe {
+            _mm512_add_pd(
+                sums,
+                _mm512_mul_pd(
+                    values_avx512(group),
+                    _mm512_loadu_pd(w.as_ptr()),
+                ),
+            )
+        }
+    };
+    let (mut even, mut odd) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+    let mut pairs = ink.chunks_exact(2);
+    for pair in &mut pairs {
+        even = add(even, &pair[0]);
+        odd = add(odd, &pair[1]);
+    }
+    if let [last] = pairs.remainder() {
+        even = add(even, last);
+    }
+    let mut lanes = [0.0; 8];
+    // SAFETY: `lanes` holds eight values.
+    unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), _mm512_add_pd(even, odd)) };
+    combine(lanes)
+}
+
+/// The eight bytes of a group as one vector of eight `f64`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn values_avx512(group: &Ink) -> std::arch::x86_64::__m512d {
+    use std::arch::x86_64::*;
+    let bytes = _mm_set_epi64x(0, i64::from_le_bytes(group.bytes));
+    _mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(bytes))
+}
+
+/// [`add_scaled`] in AVX-512 instructions.
+///
+/// # Safety
+/// The processor must support AVX-512 (the `avx512f` feature).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    use std::arch::x86_64::*;
+    let a = _mm512_set1_pd(a);
+    for group in ink {
+        let x = values_avx512(group);
+        let at = 8 * group.group as usize;
+        let acc = &mut acc[at..at + 8];
+        // SAFETY: `acc` holds eight sums.
+        unsafe {
+            let sums = acc.as_mut_ptr();
+            _mm512_storeu_pd(
+                sums,
+                _mm512_add_pd(_mm512_loadu_pd(sums), _mm512_mul_pd(a, x)),
+            );
+        }
+    }
+}
+// ANCHOR_END: folded_kernels_avx512
+
+/// The widest kernels the processor at hand has, and the tuning allows:
+/// AVX-512, AVX2 or the portable ones, which all give the same results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernels {
+    /// Eight `f64` per instruction.
+    Avx512,
+    /// Four `f64` per instruction.
+    Avx2,
+    /// What the compiler makes of the portable code.
+    Portable,
 }
 
 impl Kernels {
-    fn new(wide: bool) -> Self {
+    /// The widest kernels of this processor, or the portable ones if not
+    /// `wide`.
+    pub fn new(wide: bool) -> Self {
         #[cfg(target_arch = "x86_64")]
-        let avx2 = wide && std::arch::is_x86_feature_detected!("avx2");
-        #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = {
-            let _ = wide;
-            false
-        };
-        Self { avx2 }
+        if wide && std::arch::is_x86_feature_detected!("avx512f") {
+            return Self::Avx512;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if wide && std::arch::is_x86_feature_detected!("avx2") {
+            return Self::Avx2;
+        }
+        let _ = wide;
+        Self::Portable
     }
 
     #[inline(always)]
     fn dot(self, ink: &[Ink], v: &[f64]) -> f64 {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is only set where the processor has AVX2.
-            return unsafe { dot_avx2(ink, v) };
+        match self {
+            // SAFETY: `Kernels::new` picks these only where the processor
+            // has the instructions.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => unsafe { dot_avx512(ink, v) },
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => unsafe { dot_avx2(ink, v) },
+            _ => dot(ink, v),
         }
-        dot(ink, v)
     }
 
     #[inline(always)]
     fn add_scaled(self, acc: &mut [f64], a: f64, ink: &[Ink]) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is only set where the processor has AVX2.
-            return unsafe { add_scaled_avx2(acc, a, ink) };
+        match self {
+            // SAFETY: `Kernels::new` picks these only where the processor
+            // has the instructions.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => unsafe { add_scaled_avx512(acc, a, ink) },
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => unsafe { add_scaled_avx2(acc, a, ink) },
+            _ => add_scaled(acc, a, ink),
         }
-        add_scaled(acc, a, ink)
     }
 }
 
@@ -333,7 +424,7 @@ fn lane_sum(values: &[f64]) -> f64 {
         }
     }
     let rest: f64 = values.chunks_exact(8).remainder().iter().sum();
-    (p[0] + p[4]) + (p[1] + p[5]) + ((p[2] + p[6]) + (p[3] + p[7])) + rest
+    combine(p) + rest
 }
 
 // ANCHOR: whole_set
@@ -580,5 +671,63 @@ impl Pixels {
         (0..self.nrows())
             .map(|i| activation.apply_scalar(model.z(i, offset)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+    use crate::Normalization;
+
+    /// Every kind of kernel this processor has gives the portable results,
+    /// bit for bit; the test says which kinds it could not check.
+    #[test]
+    fn every_kernel_gives_the_portable_results() {
+        let bytes = Array2::from_shape_fn((9, 83), |(i, j)| {
+            if (i * 7 + j / 8) % 3 == 0 {
+                0
+            } else {
+                ((i * 131 + j * 17) % 256) as u8
+            }
+        });
+        let pixels = Pixels::new(
+            &bytes,
+            &Normalization {
+                mean: 1.0,
+                std: 2.0,
+            },
+        );
+        let v: Vec<f64> = (0..8 * pixels.groups())
+            .map(|j| (j as f64 * 0.731).sin())
+            .collect();
+        let mut kinds = vec![Kernels::Portable];
+        #[cfg(target_arch = "x86_64")]
+        for (kind, feature) in
+            [(Kernels::Avx2, "avx2"), (Kernels::Avx512, "avx512f")]
+        {
+            let has = match feature {
+                "avx2" => std::arch::is_x86_feature_detected!("avx2"),
+                _ => std::arch::is_x86_feature_detected!("avx512f"),
+            };
+            if has {
+                kinds.push(kind);
+            } else {
+                eprintln!("skipped: this processor has no {feature}");
+            }
+        }
+        for i in 0..pixels.nrows() {
+            let ink = pixels.row(i);
+            let expected = dot(ink, &v).to_bits();
+            let mut sums = v.clone();
+            add_scaled(&mut sums, -0.37, ink);
+            for kind in &kinds {
+                assert_eq!(kind.dot(ink, &v).to_bits(), expected, "{kind:?}");
+                let mut found = v.clone();
+                kind.add_scaled(&mut found, -0.37, ink);
+                assert_eq!(found, sums, "{kind:?}");
+            }
+        }
     }
 }

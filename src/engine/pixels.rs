@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use ndarray::{Array2, ArrayRef2};
+use ndarray::{Array2, ArrayRef2, ArrayView1};
 
 use crate::Normalization;
 use crate::data::images::normalized;
@@ -50,25 +50,19 @@ pub struct Pixels {
 
 impl Pixels {
     /// Images made of `bytes`, one image per row, that stand for
-    /// `(bytes - mean) / std` with `normalization`. A last group that runs
-    /// past the end of a row is filled with blank pixels.
+    /// `(bytes - mean) / std` with `normalization`.
     pub fn new(bytes: &ArrayRef2<u8>, normalization: &Normalization) -> Self {
         let width = bytes.ncols();
         let mut starts = Vec::with_capacity(bytes.nrows() + 1);
-        let (mut ink, mut sums) = (Vec::new(), Vec::new());
+        let mut sums = Vec::with_capacity(bytes.nrows());
+        // Counted first, so that the groups take their memory once, not the
+        // twice that a growing vector needs while it moves.
+        let mut ink = Vec::with_capacity(ink_groups(bytes));
         starts.push(0);
         for row in bytes.rows() {
             let mut sum = 0;
-            for (group, eight) in row.exact_chunks(8).into_iter().enumerate() {
-                let bytes = std::array::from_fn(|j| eight[j]);
+            for (group, bytes) in groups_of(row) {
                 sum += keep_ink(&mut ink, group, bytes);
-            }
-            let rest = width % 8;
-            if rest > 0 {
-                let bytes = std::array::from_fn(|j| {
-                    if j < rest { row[width - rest + j] } else { 0 }
-                });
-                sum += keep_ink(&mut ink, width / 8, bytes);
             }
             starts.push(ink.len());
             sums.push(sum as f64);
@@ -81,6 +75,24 @@ impl Pixels {
             normalization: *normalization,
         }
     }
+}
+
+/// How many groups of eight pixels of `bytes` hold ink.
+fn ink_groups(bytes: &ArrayRef2<u8>) -> usize {
+    let rows = bytes.rows().into_iter();
+    let groups = rows.flat_map(groups_of);
+    groups.filter(|(_, bytes)| *bytes != [0; 8]).count()
+}
+
+/// The groups of eight pixels of a row, numbered; a last group that runs
+/// past the end of the row is filled with blank pixels.
+fn groups_of(
+    row: ArrayView1<'_, u8>,
+) -> impl Iterator<Item = (usize, [u8; 8])> + '_ {
+    let pixel = move |j: usize| row.get(j).copied().unwrap_or(0);
+    (0..row.len().div_ceil(8)).map(move |group| {
+        (group, std::array::from_fn(|lane| pixel(8 * group + lane)))
+    })
 }
 
 /// Keeps the group of `bytes` at `group` if any of them is not blank, and

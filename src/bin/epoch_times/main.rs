@@ -176,6 +176,18 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
         (x.len() * size_of::<f64>()) as f64 / 1e6,
         1000.0 * floor
     );
+    let pixels = &workload.pixels;
+    let bytes = pixels.bytes();
+    let zeros = bytes.iter().filter(|&&p| p == 0).count();
+    let ink = pixels.ink_share() * (pixels.nrows() * pixels.groups()) as f64;
+    println!(
+        "The images: {:.1} % of their pixels are 0, and {:.1} % of their groups of \
+         eight pixels are all 0; an image has {:.1} groups of ink on average, out of {}.",
+        100.0 * zeros as f64 / bytes.len() as f64,
+        100.0 * (1.0 - pixels.ink_share()),
+        ink / pixels.nrows() as f64,
+        pixels.groups()
+    );
     Ok(())
 }
 
