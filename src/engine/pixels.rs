@@ -77,6 +77,8 @@ impl Pixels {
     }
 }
 
+// ANCHOR_END: pixels
+
 /// How many groups of eight pixels of `bytes` hold ink.
 fn ink_groups(bytes: &ArrayRef2<u8>) -> usize {
     let rows = bytes.rows().into_iter();
@@ -104,7 +106,6 @@ fn keep_ink(ink: &mut Vec<Ink>, group: usize, bytes: [u8; 8]) -> u64 {
     }
     bytes.iter().map(|&p| u64::from(p)).sum()
 }
-// ANCHOR_END: pixels
 
 impl Pixels {
     /// How many images there are.

@@ -87,7 +87,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         normalization.std
     );
     drop((x, y));
-    // The engine as the main program runs it: the images kept as bytes.
+    // The engine as `--engine` runs it: the images kept as their groups of ink.
     let task = timing::mnist_0_vs_1_pixels(&args.data_dir)?;
     let (x, y) = (&task.train.x, &task.train.y);
     let w = Array1::zeros(x.ncols());
@@ -180,14 +180,17 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
     let bytes = pixels.bytes();
     let zeros = bytes.iter().filter(|&&p| p == 0).count();
     let ink = pixels.ink_share() * (pixels.nrows() * pixels.groups()) as f64;
+    // The page quotes this sentence on its own, between the anchors.
+    println!("<!-- ANCHOR: ink -->");
     println!(
-        "The images: {:.1} % of their pixels are 0, and {:.1} % of their groups of \
+        "{:.1} % of the pixels of these images are 0, and {:.1} % of their groups of \
          eight pixels are all 0; an image has {:.1} groups of ink on average, out of {}.",
         100.0 * zeros as f64 / bytes.len() as f64,
         100.0 * (1.0 - pixels.ink_share()),
         ink / pixels.nrows() as f64,
         pixels.groups()
     );
+    println!("<!-- ANCHOR_END: ink -->");
     Ok(())
 }
 

@@ -42,7 +42,7 @@ pub fn mnist_0_vs_1(
     Ok((task.train.x, task.train.y, task.normalization))
 }
 
-/// The same images kept as bytes, as the main program trains on them.
+/// The same images kept as their groups of ink, as the engine trains on them.
 pub fn mnist_0_vs_1_pixels(dir: &Path) -> Result<PixelTask, DataError> {
     PixelTask::load(dir, (0, 1), None)
 }
