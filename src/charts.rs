@@ -16,6 +16,7 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 /// The size of every line chart, in pixels: as wide as a book page, with
@@ -217,6 +218,17 @@ fn span(lo: f64, hi: f64, scale: Scale, from_zero: bool) -> Range<f64> {
     }
 }
 
+/// Where a line chart puts its legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legend {
+    /// In the corner of the plot that hides the least of the curves.
+    Inside,
+    /// In rows under the plot, where it hides nothing: for charts whose curves
+    /// may fill every corner, such as the playground's, drawn from whatever the
+    /// reader chose.
+    Below,
+}
+
 /// Draws labelled curves with a legend, as an SVG of [`SIZE`].
 ///
 /// # Errors
@@ -229,6 +241,32 @@ pub fn lines(
     x: Axis<'_>,
     y: Axis<'_>,
     curves: &[Line],
+) -> Result<String, ChartError> {
+    lines_with(title, x, y, curves, Legend::Inside, SIZE.0)
+}
+
+/// The height of one row of a legend drawn [`Legend::Below`] the plot.
+const LEGEND_ROW: u32 = 30;
+/// The narrowest chart that still holds its axes' labels.
+const MIN_WIDTH: u32 = 320;
+/// Room for one x tick label, in pixels.
+const X_LABEL_ROOM: u32 = 50;
+
+/// [`lines`] `width` pixels wide (at least 320) and [`SIZE`]'s height, with the legend
+/// where `legend` says. A narrow chart, drawn for a phone, keeps the text at its size and
+/// labels fewer ticks; a legend below the plot adds a row of [`LEGEND_ROW`] pixels for
+/// every two curves (every curve on a chart narrower than 560 pixels).
+///
+/// # Errors
+///
+/// As [`lines`].
+pub fn lines_with(
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    curves: &[Line],
+    legend: Legend,
+    width: u32,
 ) -> Result<String, ChartError> {
     if curves.is_empty() {
         return Err(ChartError::Nothing);
@@ -245,18 +283,32 @@ pub fn lines(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
-    svg(SIZE, |root| {
-        let mut builder = ChartBuilder::on(root);
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.len().div_ceil(columns) as u32,
+    };
+    let size = (width, SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8);
+    let ticks = ((width - 80) / X_LABEL_ROOM) as usize;
+    svg(size, |root| {
+        let (plot, under) = root.split_vertically(SIZE.1);
+        let mut builder = ChartBuilder::on(&plot);
         builder
             .caption(title, ("sans-serif", 21))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80);
-        let names = (x.label, y.label);
-        let legend = quietest_corner(curves, (&xs, x.scale), (&ys, y.scale));
+        let names = (x.label, y.label, ticks.min(X_LABELS));
+        let corner = match legend {
+            Legend::Inside => {
+                Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
+            }
+            Legend::Below => None,
+        };
         match (x.scale, y.scale) {
             (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, curves, legend)
+                draw_curves(&mut builder, xs, ys, names, curves, corner)
             }
             (Scale::Linear, Scale::Log) => draw_curves(
                 &mut builder,
@@ -264,7 +316,7 @@ pub fn lines(
                 ys.log_scale(),
                 names,
                 curves,
-                legend,
+                corner,
             ),
             (Scale::Log, Scale::Linear) => draw_curves(
                 &mut builder,
@@ -272,7 +324,7 @@ pub fn lines(
                 ys,
                 names,
                 curves,
-                legend,
+                corner,
             ),
             (Scale::Log, Scale::Log) => draw_curves(
                 &mut builder,
@@ -280,10 +332,43 @@ pub fn lines(
                 ys.log_scale(),
                 names,
                 curves,
-                legend,
+                corner,
             ),
+        }?;
+        if legend == Legend::Below {
+            legend_rows(&under, curves, columns)?;
         }
+        Ok(())
     })
+}
+
+/// The legend as rows of `columns` entries, a line of each curve's colour before its
+/// label, filling `area` from the left under the plot.
+fn legend_rows(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    curves: &[Line],
+    columns: usize,
+) -> Result<(), ChartError> {
+    let (left_edge, width) =
+        (if columns > 1 { 96 } else { 16 }, area.dim_in_pixel().0);
+    let column = (width as i32 - left_edge) / columns as i32;
+    for (i, curve) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let left = left_edge + column * (i % columns) as i32;
+        let middle = LEGEND_ROW as i32 * (i / columns) as i32 + 15;
+        area.draw(&PathElement::new(
+            vec![(left, middle), (left + 24, middle)],
+            colour.stroke_width(3),
+        ))
+        .map_err(draw_error)?;
+        let style = ("sans-serif", 19)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(curve.label.as_str(), (left + 32, middle), style))
+            .map_err(draw_error)?;
+    }
+    Ok(())
 }
 
 /// The loss after each epoch of several runs, as [`lines`] over epochs 1, 2, … with the
@@ -311,15 +396,16 @@ pub fn loss_per_epoch(
 /// At most this many tick labels on the x axis (plotters' default).
 const X_LABELS: usize = 11;
 
-/// Draws the mesh, one line per curve and the legend, on whatever coordinates `x` and `y`
-/// are (linear or log ranges); `names` are the axes' labels.
+/// Draws the mesh and one line per curve on whatever coordinates `x` and `y` are (linear
+/// or log ranges), and the legend in the corner `legend` if there is one; `names` are the
+/// axes' labels and the most x ticks to label.
 fn draw_curves<X, Y>(
     builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
     x: X,
     y: Y,
-    names: (&str, &str),
+    names: (&str, &str, usize),
     curves: &[Line],
-    legend: SeriesLabelPosition,
+    legend: Option<SeriesLabelPosition>,
 ) -> Result<(), ChartError>
 where
     X: AsRangedCoord<Value = f64>,
@@ -338,7 +424,7 @@ where
     let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
     chart
         .configure_mesh()
-        .x_labels(xs.len().min(X_LABELS))
+        .x_labels(xs.len().min(names.2))
         .x_desc(names.0)
         .y_desc(names.1)
         .x_label_formatter(&|v| short_number(*v))
@@ -350,23 +436,27 @@ where
         .map_err(draw_error)?;
     for (i, curve) in curves.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        chart
+        let series = chart
             .draw_series(LineSeries::new(
                 curve.points.iter().copied(),
                 colour.stroke_width(3),
             ))
-            .map_err(draw_error)?
-            .label(curve.label.as_str())
-            .legend(move |(x, y)| {
+            .map_err(draw_error)?;
+        if legend.is_some() {
+            series.label(curve.label.as_str()).legend(move |(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + 24, y)],
                     colour.stroke_width(3),
                 )
             });
+        }
     }
+    let Some(position) = legend else {
+        return Ok(());
+    };
     chart
         .configure_series_labels()
-        .position(legend)
+        .position(position)
         .label_font(("sans-serif", 19))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -428,11 +518,11 @@ fn quietest_corner(
 }
 
 /// A tick label: whole numbers without a decimal point, others with as few digits as
-/// show them (`0.001`, `2.5`, `1e-5`).
+/// show them (`0.001`, `2.5`), very small or large ones in exponent form (`1e-5`, `1e218`).
 fn short_number(v: f64) -> String {
     if v == v.round() && v.abs() < 1e6 {
         format!("{v:.0}")
-    } else if v.abs() >= 1e-3 {
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
         let text = format!("{v:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
