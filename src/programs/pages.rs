@@ -11,8 +11,10 @@
 //! epoch's copy, of the same size, reuses memory that is already mapped.
 //! Nothing changes what any program computes.
 //!
-//! Allocations below 4 MB, and all of them elsewhere than on Linux, go to the
-//! system allocator unchanged.
+//! Only blocks of 32 MB or more are kept once freed: a data set's copy is, the
+//! programs' other arrays are not, so the memory kept is never more than what
+//! the program already needed at its peak. Allocations below 4 MB, and all of
+//! them elsewhere than on Linux, go to the system allocator unchanged.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -25,16 +27,11 @@ static ALLOCATOR: LargePages = LargePages;
 pub struct LargePages;
 
 // ANCHOR: large_pages
-/// From this size on an allocation is large: NumPy's threshold for asking
-/// for 2 MB pages.
+/// From this size on, a block is large: NumPy's threshold for 2 MB pages.
 pub const LARGE: usize = 4 << 20;
-
-/// The size of a large memory page on x86-64 and most other processors.
+/// The size of a large memory page.
 pub const HUGE_PAGE: usize = 2 << 20;
-
-/// Only blocks at least this large are kept for reuse once freed: a data
-/// set's copy is, the programs' other arrays are not, so the memory kept is
-/// never more than what the program already needed at its peak.
+/// A freed block this large is kept for the next allocation of its size.
 pub const KEPT: usize = 32 << 20;
 // ANCHOR_END: large_pages
 
