@@ -114,6 +114,28 @@ mod linux {
         unmap(block);
     }
 
+    /// The block at `address` of `old_len` bytes from [`map`] grown or
+    /// shrunk to `new_len` in place or moved by the kernel, without a copy
+    /// and without both blocks mapped at once: what a growing vector needs
+    /// near a memory limit. Null if it cannot be had; the block is then
+    /// unchanged.
+    pub fn remap(address: *mut u8, old_len: usize, new_len: usize) -> *mut u8 {
+        if old_len == new_len {
+            return address;
+        }
+        // SAFETY: the block is a mapping of ours, of `old_len` bytes, that
+        // the caller gives up; on failure it is left as it was.
+        let moved = unsafe {
+            libc::mremap(address.cast(), old_len, new_len, libc::MREMAP_MAYMOVE)
+        };
+        if moved == libc::MAP_FAILED {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: as in `map`: a hint about our own mapping.
+        unsafe { libc::madvise(moved, new_len, libc::MADV_HUGEPAGE) };
+        moved.cast()
+    }
+
     fn unmap((address, len): (usize, usize)) {
         // SAFETY: every range passed here is a part of a mapping of ours
         // that nothing uses any more.
@@ -182,6 +204,13 @@ unsafe impl GlobalAlloc for LargePages {
             // SAFETY: both blocks are the system allocator's.
             return unsafe { System.realloc(ptr, layout, new_size) };
         }
+        // A large block that stays large is remapped; the kernel keeps it
+        // aligned to its 4 KB pages, which is all most layouts ask for.
+        #[cfg(target_os = "linux")]
+        if is_large(layout) && is_large(new_layout) && layout.align() <= 4096 {
+            let old_len = linux::mapped_len(layout.size());
+            return linux::remap(ptr, old_len, linux::mapped_len(new_size));
+        }
         // SAFETY: a new block, the old one's bytes copied, the old one freed.
         unsafe {
             let new = self.alloc(new_layout);
@@ -217,6 +246,10 @@ mod tests {
                 assert_eq!(zeros.as_ptr() as usize, address, "the kept block");
             }
         }
+        // A large vector that grows is remapped, its values kept.
+        let mut growing: Vec<u32> = Vec::with_capacity(LARGE / 4);
+        growing.extend(0..(3 * KEPT / 4) as u32);
+        assert!(growing.iter().enumerate().all(|(i, &v)| v == i as u32));
         // Small ones are the system's, with any alignment asked for.
         let small: Vec<u8> = vec![7; 1000];
         assert!(small.iter().all(|&v| v == 7));
