@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use ndarray::array;
 use neural_network::programs::{cli, report};
-use neural_network::{Loss, Settings, Shuffle, gradient_descent};
+use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -26,10 +26,9 @@ fn solution(seed: u64) -> anyhow::Result<()> {
     let settings =
         Settings::new(0.01, 5, 2, Loss::Mse).shuffle(Shuffle::Seeded(seed));
 
-    let trained = gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-        println!("{e}")
-    })?;
-    print!("{}", report::summary(&w_init, b_init, &trained));
+    let trained =
+        gradient_descent(&x, &y, &w_init, b_init, &settings, |e| say!("{e}"))?;
+    say!("{}", report::summary(&w_init, b_init, &trained));
     Ok(())
 }
 // ANCHOR_END: solution

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use ndarray::array;
 use neural_network::programs::{cli, report};
-use neural_network::{Loss, Settings, Shuffle, gradient_descent};
+use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 
 fn main() -> ExitCode {
     let seed = cli::start_exercise(
@@ -34,17 +34,17 @@ fn solution(seed: u64) -> anyhow::Result<()> {
         (format!("Shuffled (seed {seed}):"), Shuffle::Seeded(seed)),
         ("Not shuffled:".to_string(), Shuffle::Off),
     ] {
-        println!("{title}");
+        say!("{title}");
         let settings = Settings::new(0.01, 5, 2, Loss::Mse).shuffle(shuffle);
         let trained =
             gradient_descent(&x, &y, &w_init, b_init, &settings, |e| {
-                println!("{e}")
+                say!("{e}")
             })?;
-        println!("{}", report::summary(&w_init, b_init, &trained));
+        say!("{}\n", report::summary(&w_init, b_init, &trained));
         histories.push(trained.loss_history);
     }
-    println!("Loss per epoch:");
-    print!(
+    say!("Loss per epoch:");
+    say!(
         "{}",
         report::loss_table(&[
             ("shuffled", &histories[0]),

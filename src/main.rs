@@ -14,18 +14,22 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 use neural_network::data::{
-    BinaryTask, Dataset, IdxFiles, LabelledImages, mnist,
+    BinaryTask, Dataset, IdxFiles, LabelledImages, Part, mnist,
 };
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
+use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_decay, parse_fraction,
-    parse_learning_rate, parse_positive, parse_seed, parse_svg_path, run_main,
+    parse_args, parse_classes, parse_decay, parse_fraction, parse_images,
+    parse_learning_rate, parse_memory, parse_output_path, parse_positive,
+    parse_seed, parse_svg_path, run_main,
 };
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
+use neural_network::say;
 use neural_network::{
     Activation, DEFAULT_SEED, EpochEnd, Loss, Normalization, Schedule,
     Settings, Shuffle, TrainError, Trained, binary_cross_entropy,
@@ -49,13 +53,13 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Use only the first N matching images of each of the training and test sets
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Samples per mini-batch (more than the training set: one batch of all of it)
-    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_images)]
     batch_size: usize,
     /// Learning rate (at the first step, with --decay)
-    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_hyphen_values = true)]
     lr: f64,
     /// Let the learning rate fall as lr / (1 + K · epochs so far), step by step (0: constant)
     #[arg(long, value_name = "K", value_parser = parse_decay, allow_negative_numbers = true)]
@@ -87,11 +91,15 @@ struct Args {
     #[arg(long, conflicts_with_all = ["limit", "validation"])]
     blog: bool,
     /// Write the trained weights, bias and normalization to FILE as JSON
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
     save_weights: Option<PathBuf>,
     /// Draw the loss per epoch into FILE.svg as an SVG chart
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     loss_chart: Option<PathBuf>,
+    /// The most memory the run may hold, such as 4GiB or 1.5GB: a run that would need more is
+    /// refused before it reads the images
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
     /// Replace output files even if they are read-only
     #[arg(long)]
     force: bool,
@@ -124,28 +132,32 @@ fn run(args: Args) -> anyhow::Result<()> {
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
     let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
+    check_memory(&files, &args)?;
     let settings = settings(&args);
     let run = if args.engine {
         let task = pixel_task(&files, &args)?;
+        check_sets(&[
+            Set::of(Part::Train, &task.train),
+            Set::of(held_part(&args), &task.test),
+        ])?;
         report_data(&shown, &files, &task.normalization, &args);
         describe("Training set", &task.train);
         describe(held_out(&args), &task.test);
-        println!("Trainer: the engine (src/engine/), images kept as bytes");
+        say!("Trainer: the engine (src/engine/), images kept as bytes");
         announce(&settings, task.train.len());
         let trained = train_with_engine(&task.train, &settings)?;
         if args.noise_scale {
-            // The `f64` images, only when they are asked for: they take eight
-            // times the memory of the bytes the engine trains on.
-            noise_report(
-                &args,
-                &task.train.x.to_f64(),
-                &task.train.y,
-                &trained,
-            )?;
+            // The f64 copy is made only to measure the noise scale.
+            let x = task.train.x.to_f64();
+            noise_report(&args, &x, &task.train.y, &trained)?;
         }
         (trained, task.test, task.normalization, task.train.classes)
     } else {
         let task = binary_task(&files, &args)?;
+        check_sets(&[
+            Set::of(Part::Train, &task.train),
+            Set::of(held_part(&args), &task.test),
+        ])?;
         report_data(&shown, &files, &task.normalization, &args);
         describe("Training set", &task.train);
         describe(held_out(&args), &task.test);
@@ -156,13 +168,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let (trained, test, normalization, classes) = run;
     let confusion = evaluate(&trained, &test, held_out(&args))?;
-    println!(
+    say!(
         "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
-        test.classes.0, test.classes.1
+        test.classes.0,
+        test.classes.1
     );
-    println!("{confusion}");
+    say!("{confusion}");
     if args.validation.is_some() {
-        println!(
+        say!(
             "The test set was not read: choose the settings on the validation set, then \
              measure the chosen ones once, without --validation."
         );
@@ -170,7 +183,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.save_weights {
         let json = weights_json(&trained, &normalization, classes);
         outputs.write(path, json.as_bytes())?;
-        println!("Weights written to {}", path.display());
+        say!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
@@ -188,9 +201,42 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         plot::loss_per_epoch(path, &title, scale, &[curve])
             .context("--loss-chart")?;
-        println!("Loss chart written to {}", path.display());
+        say!("Loss chart written to {}", path.display());
     }
     Ok(())
+}
+
+/// Refuses a run that would hold more memory than `--max-memory`, from
+/// what the files declare and the trainer keeps, before the images are read.
+fn check_memory(files: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let keeps = match (args.engine, args.noise_scale) {
+        (false, _) => Keeps::GRADIENT_DESCENT,
+        (true, false) => Keeps::ENGINE_BYTES,
+        // The noise scale is measured on the images in f64.
+        (true, true) => Keeps::ENGINE_BYTES_AND_F64,
+    };
+    let ways_out: &[&str] = match (args.blog, args.engine) {
+        (true, _) => &[],
+        (false, true) => &["pass --limit N to keep fewer images"],
+        (false, false) => &[
+            "pass --limit N to keep fewer images, or --engine to keep them as bytes",
+        ],
+    };
+    let run = Run {
+        classes: args.classes,
+        limit: if args.blog {
+            Some(mnist::DEMO_IMAGES)
+        } else {
+            args.limit
+        },
+        held_out: if args.blog || args.validation.is_some() {
+            HeldOut::FromTraining
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: args.epochs,
+    };
+    Ok(Budget(args.max_memory).check_run(files, &run, keeps, ways_out)?)
 }
 
 /// The name of the set the model is measured on.
@@ -202,6 +248,15 @@ fn held_out(args: &Args) -> &'static str {
     }
 }
 
+/// Which set the model is measured on.
+fn held_part(args: &Args) -> Part {
+    if args.validation.is_some() {
+        Part::Validation
+    } else {
+        Part::Test
+    }
+}
+
 /// The data line, and any uncompressed file left unread.
 fn report_data(
     shown: &str,
@@ -209,18 +264,19 @@ fn report_data(
     normalization: &Normalization,
     args: &Args,
 ) {
-    println!(
+    say!(
         "Data: {shown}, normalized with mean {:.4} and standard deviation {:.4}",
-        normalization.mean, normalization.std
+        normalization.mean,
+        normalization.std
     );
     for unread in &files.unread {
-        println!(
+        say!(
             "Note: {} is not read: the .gz file of the same name beside it is",
             unread.display()
         );
     }
     if let Some(fraction) = args.validation {
-        println!(
+        say!(
             "Validation: {fraction:?} of the training images held out, drawn with seed {}",
             args.seed
         );
@@ -233,7 +289,7 @@ fn announce(settings: &Settings, samples: usize) {
         Schedule::Constant => String::new(),
         decaying => format!(" decaying as {decaying}"),
     };
-    println!(
+    say!(
         "Training: logistic regression, {}, learning rate {:?}{schedule}, {} epoch{}, {}",
         batch_text(settings.batch_size, samples),
         settings.lr,
@@ -284,8 +340,8 @@ fn evaluate(
     let confusion = Confusion::of(&probabilities, &set.y)?;
     let loss = binary_cross_entropy(&probabilities, &set.y)?;
     let name = name.trim_end_matches(" set");
-    println!("{name} loss: {loss:.4}");
-    println!("{name} accuracy: {:.4}", confusion.accuracy());
+    say!("{name} loss: {loss:.4}");
+    say!("{name} accuracy: {:.4}", confusion.accuracy());
     Ok(confusion)
 }
 // ANCHOR_END: evaluate
@@ -341,7 +397,7 @@ fn train_images(files: &IdxFiles) -> anyhow::Result<LabelledImages> {
 
 fn describe<X>(name: &str, set: &Dataset<X>) {
     let (rows, cols) = set.image_shape;
-    println!(
+    say!(
         "{name}: {} images of {rows}×{cols} pixels ({} of class {}, {} of class {})",
         set.len(),
         set.len() - set.positives(),
@@ -413,7 +469,7 @@ fn epoch_bar(epochs: usize) -> anyhow::Result<ProgressBar> {
 
 /// Prints the blog's line for an epoch above the progress bar.
 fn show_epoch(bar: &ProgressBar, epoch: &EpochEnd) {
-    bar.suspend(|| println!("{epoch}"));
+    bar.suspend(|| say!("{epoch}"));
     bar.inc(1);
 }
 
@@ -446,7 +502,7 @@ fn noise_report(
     }
     let start = noise_scale(x, y, &Array1::zeros(x.ncols()), 0.0, SIGMOID)?;
     let end = noise_scale(x, y, &trained.w, trained.b, SIGMOID)?;
-    println!(
+    say!(
         "Gradient noise scale B_simple = tr(Σ)/|G|² on the training set: {:.1} at the start, \
          {:.1} after training",
         start.simple(),

@@ -698,13 +698,14 @@ fn f_listings_and_outputs_are_readable() {
                     problems
                         .push(format!("{at}: a rustdoc test line: {line:?}"));
                 }
-                if page_name != SPEED_PAGE
-                    && let Some(m) =
+                if page_name != SPEED_PAGE {
+                    if let Some(m) =
                         MACHINERY.iter().find(|m| code.contains(*m))
-                {
-                    problems.push(format!(
-                        "{at}: {m} outside the speed page: {line:?}"
-                    ));
+                    {
+                        problems.push(format!(
+                            "{at}: {m} outside the speed page: {line:?}"
+                        ));
+                    }
                 }
             }
             let indent = lines

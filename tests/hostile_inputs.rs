@@ -130,13 +130,23 @@ fn a_gzip_bomb_behind_a_valid_header_is_refused_after_the_declared_size() {
 
 #[test]
 fn the_memory_limit_of_these_tests_is_real() {
-    // A header that declares the full ceiling of 1 GiB, over a bomb that supplies it:
-    // the reader goes on to the declared size, past the limit `measure` sets, and fails
-    // to allocate. This is the cost a file may declare, and the test's limit catches it.
+    // A header that declares the full ceiling of 1 GiB, over a bomb that supplies it,
+    // with the memory budget raised out of the way: the reader goes on to the declared
+    // size, past the limit `measure` sets, and fails to allocate. This is the cost a
+    // file may declare, and the test's limit catches it. (Within the budget the run is
+    // refused before it reads: tests/every_program.rs.)
     let dir = bundled_copy();
     let ceiling = encode_idx(IMAGES_MAGIC, &[16_384, 256, 256], &[]);
     gzip_bomb(&dir.path().join(format!("{TRAIN_IMAGES}.gz")), &ceiling);
-    let run = measure(TRAIN, &["--data-dir", dir.path().to_str().unwrap()]);
+    let run = measure(
+        TRAIN,
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--max-memory",
+            "1TB",
+        ],
+    );
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
         run.stderr.contains(&format!(

@@ -13,11 +13,13 @@ use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
 use neural_network::data::mnist;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part};
 use neural_network::engine;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
-use neural_network::programs::cli::{parse_args, run_main};
+use neural_network::programs::bundled::zeros_and_ones;
+use neural_network::programs::checks::{Set, check_sets};
+use neural_network::programs::cli::{parse_args, parse_output_path, run_main};
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
@@ -25,6 +27,7 @@ use neural_network::{
     Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained,
     gradient_descent, predict,
 };
+use neural_network::{note, say};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -39,7 +42,7 @@ mod timing;
 #[derive(Parser)]
 struct Args {
     /// Folder to write the charts into (created if missing).
-    #[arg(long, default_value = "book/charts")]
+    #[arg(long, default_value = "book/charts", value_parser = parse_output_path)]
     out_dir: PathBuf,
     /// Draw only this chart (default: all of them).
     #[arg(long, value_enum)]
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let data = zeros_and_ones();
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
     let files: Vec<PathBuf> = Chart::ALL
@@ -107,7 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let plan: Vec<(&str, &Path)> =
         files.iter().map(|f| ("--out-dir", f.as_path())).collect();
     let inputs = IdxFiles::find(&data)?.paths.to_vec();
-    Outputs::plan(&plan, &inputs, args.force)?;
+    let _outputs = Outputs::plan(&plan, &inputs, args.force)?;
     draw(&args, &data)?;
     folders.keep();
     Ok(())
@@ -130,6 +133,10 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let mnist = BinaryTask::load(data, (0, 1), None)?;
+    check_sets(&[
+        Set::of(Part::Train, &mnist.train),
+        Set::of(Part::Test, &mnist.test),
+    ])?;
     if wanted(Chart::MnistShuffling) {
         mnist_shuffling(&mnist, &args.out_dir)?;
     }
@@ -151,7 +158,7 @@ fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
 /// `batch_sizes.svg`: Exercise 1's data trained with batch sizes 1, 2, 4 and 8.
 fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
     let runs = batch_size_runs()?;
-    println!("batch_sizes.svg, loss per epoch:");
+    say!("batch_sizes.svg, loss per epoch:");
     chart_and_table(
         &out_dir.join(Chart::BatchSizes.file()),
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
@@ -204,14 +211,14 @@ fn train_mnist(
 fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
     let sorted = sorted_by_label(&mnist.train);
     let mut runs = Vec::new();
-    println!("mnist_shuffling.svg, training set sorted by label:");
+    say!("mnist_shuffling.svg, training set sorted by label:");
     for (label, shuffle) in [
         ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
         ("in order: every 0, then every 1", Shuffle::Off),
     ] {
         let (trained, accuracy) =
             train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
-        println!("{label}: test accuracy {accuracy:.4}");
+        say!("{label}: test accuracy {accuracy:.4}");
         runs.push((label.to_string(), trained.loss_history));
     }
     chart_and_table(
@@ -281,10 +288,11 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         .w
         .iter()
         .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
-    println!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
-    println!(
+    say!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
+    say!(
         "corner pixel's weight {:.4}, bias {:.4}, test accuracy {accuracy:.4}",
-        trained.w[0], trained.b
+        trained.w[0],
+        trained.b
     );
     Ok(())
 }
@@ -323,7 +331,7 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         Loss::BinaryCrossEntropy,
         Activation::Sigmoid,
     )?;
-    println!(
+    say!(
         "mnist_epochs.svg, loss per epoch; before any step (epoch 0) every batch \
          size\nstarts from the loss of the zero weights, {initial:.6}:"
     );
@@ -374,17 +382,27 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         y_axis,
         &curves,
     )?;
-    println!(
+    say!(
         "mnist_examples.svg, loss on the training set after the first piece, \
          1 epoch and 3 epochs\n(the full batch's piece is the whole epoch):"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "piece", "pieces", "after", "after", "after"
+        "",
+        "piece",
+        "pieces",
+        "after",
+        "after",
+        "after"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "size", "/epoch", "1 piece", "1 epoch", "3 epochs"
+        "",
+        "size",
+        "/epoch",
+        "1 piece",
+        "1 epoch",
+        "3 epochs"
     );
     for (curve, (piece, count)) in curves.iter().zip(pieces) {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
@@ -393,7 +411,7 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         } else {
             "-".to_string()
         };
-        println!(
+        say!(
             "{:>16}  {piece:>6}  {count:>6}  {first:>11}  {:>11.6}  {:>11.6}",
             curve.label,
             at(count - 1),
@@ -470,7 +488,7 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
                 break;
             }
         }
-        eprintln!(
+        note!(
             "mnist_time.svg: {}: {} epochs, last loss {:.6}",
             batch_name(batch_size),
             points.len(),
@@ -523,6 +541,6 @@ fn chart_and_table(
         .iter()
         .map(|(label, losses)| (label.as_str(), losses.as_slice()))
         .collect();
-    print!("{}", report::loss_table(&columns));
+    say!("{}", report::loss_table(&columns));
     Ok(())
 }

@@ -23,6 +23,7 @@ use neural_network::data::download::{
 };
 use neural_network::programs::cli::{parse_args, run_main};
 use neural_network::programs::output::{NewFolders, Outputs};
+use neural_network::{note, say};
 
 /// Download the four MNIST files, verify their SHA-256 and write them to a directory.
 #[derive(Parser)]
@@ -80,7 +81,7 @@ fn fetch_all(args: &Args, wanted: &[Wanted]) -> anyhow::Result<()> {
         let present = file.present_in(&args.out, &mut |event| show(&event));
         match present {
             Some(path) => {
-                println!(
+                say!(
                     "{}: already present and verified, skipped",
                     path.display()
                 )
@@ -122,12 +123,12 @@ fn fetch_all(args: &Args, wanted: &[Wanted]) -> anyhow::Result<()> {
             bar.abandon();
         }
         outputs.place(&fetched?, &target)?;
-        println!("{}: SHA-256 verified, saved", target.display());
+        say!("{}: SHA-256 verified, saved", target.display());
     }
     if !same_sums {
         outputs.write(&sums_path, sums_text.as_bytes())?;
     }
-    println!(
+    say!(
         "All four files are in {} and verified. Train on them with: \
          cargo run --release -- --data-dir {}",
         args.out.display(),
@@ -165,7 +166,7 @@ fn progress(event: &Event, bar: &mut Option<ProgressBar>) {
 fn show(event: &Event) {
     match *event {
         Event::NotUsed { path, why } => {
-            println!("{}: {why}; not using it", path.display())
+            say!("{}: {why}; not using it", path.display())
         }
         Event::Start {
             target,
@@ -176,28 +177,28 @@ fn show(event: &Event) {
         } => {
             let target = target.display();
             match how {
-                Start::Fresh => println!("{target}: downloading {url}"),
+                Start::Fresh => say!("{target}: downloading {url}"),
                 Start::Resumed => {
-                    println!("{target}: resuming at byte {at} from {url}")
+                    say!("{target}: resuming at byte {at} from {url}")
                 }
-                Start::NotResumable => println!(
+                Start::NotResumable => say!(
                     "{target}: {url} does not resume downloads; downloading the whole file"
                 ),
             }
         }
         Event::Progress { .. } => {}
         Event::Received { target, received } => {
-            println!("{}: {received} bytes received", target.display())
+            say!("{}: {received} bytes received", target.display())
         }
         Event::AlreadyComplete { target } => {
-            println!("{}: the partial download is complete", target.display())
+            say!("{}: the partial download is complete", target.display())
         }
-        Event::ResumedBad { target, why } => println!(
+        Event::ResumedBad { target, why } => say!(
             "{}: the resumed download does not verify ({why}); downloading it again from the start",
             target.display()
         ),
         Event::MirrorFailed { failure } => {
-            eprintln!("warning: {failure}; trying the next mirror")
+            note!("warning: {failure}; trying the next mirror")
         }
     }
 }

@@ -9,7 +9,12 @@
 //! the SHA-256 of their decompressed content; every file is verified before anything is
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
+//!
+//! The files replace those in the `--out` folder together
+//! ([`Folder`](neural_network::programs::folder::Folder)): a run that fails or is
+//! stopped leaves the folder as it was, never new files beside old ones.
 
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,10 +28,13 @@ use neural_network::data::{
     IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
     TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_positive, run_main,
+    parse_args, parse_classes, parse_images, parse_memory, parse_output_path,
+    run_main,
 };
-use neural_network::programs::output::{NewFolders, Outputs};
+use neural_network::programs::folder::Folder;
+use neural_network::say;
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
@@ -38,10 +46,10 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Directory to write the subset to (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "data")]
+    #[arg(long, value_name = "DIR", default_value = "data", value_parser = parse_output_path)]
     out: PathBuf,
     /// Keep only the first N images of the classes in each file.
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Write only the training set's two files.
     #[arg(long)]
@@ -49,6 +57,9 @@ struct Args {
     /// Replace files in the --out directory even if they are read-only.
     #[arg(long)]
     force: bool,
+    /// The most memory the run may hold, such as 4GiB.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
 }
 
 fn main() -> ExitCode {
@@ -62,10 +73,21 @@ fn run(args: Args) -> anyhow::Result<()> {
     })?;
     let classes = [args.classes.0, args.classes.1];
     let sources = IdxFiles::find(&args.from)?;
+    let run = Run {
+        classes: args.classes,
+        limit: args.limit,
+        held_out: if args.train_only {
+            HeldOut::None
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: 0,
+    };
+    let fewer = ["pass --limit N to keep fewer images"];
+    Budget(args.max_memory).check_run(&sources, &run, Keeps::SUBSET, &fewer)?;
 
     // Every output is checked, then everything is read, verified and filtered,
-    // before anything is written.
-    let folders = NewFolders::create("--out", &args.out)?;
+    // before anything is written; the files replace the old ones together.
     let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
     // Pairs of (images, labels) among `names`.
     let parts: &[(usize, usize)] = if args.train_only {
@@ -74,15 +96,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         &[(0, 1), (2, 3)]
     };
     let written = 2 * parts.len();
-    let targets: Vec<PathBuf> = names[..written]
+    let targets: Vec<String> = names[..written]
         .iter()
-        .map(|name| args.out.join(format!("{name}.gz")))
-        .chain([args.out.join("SHA256SUMS")])
+        .map(|name| format!("{name}.gz"))
+        .chain(["SHA256SUMS".to_string()])
         .collect();
-    let plan: Vec<(&str, &Path)> = targets
-        .iter()
-        .map(|path| ("--out", path.as_path()))
-        .collect();
+    if args.train_only {
+        refuse_other_test_files(&args.out)?;
+    }
     let inputs: Vec<PathBuf> = sources
         .paths
         .iter()
@@ -90,7 +111,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         .chain([&sums_path])
         .cloned()
         .collect();
-    let outputs = Outputs::plan(&plan, &inputs, args.force)?;
+    let plan: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let folder = Folder::plan("--out", &args.out, &plan, &inputs, args.force)?;
 
     let mut files = Vec::new();
     let mut report = Vec::new();
@@ -145,16 +167,36 @@ fn run(args: Args) -> anyhow::Result<()> {
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
     );
     for (name, bytes) in &files {
-        let path = args.out.join(format!("{name}.gz"));
-        outputs.write(&path, &gzipped(bytes)?)?;
+        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
         out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
-    outputs.write(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
-    folders.keep();
+    folder.write("SHA256SUMS", out_sums.as_bytes())?;
+    // Said before the files are put in place: if it cannot be said, they
+    // are not.
     for line in report {
-        println!("{line}");
+        say!("{line}");
     }
-    println!("wrote {} and its SHA256SUMS", args.out.display());
+    folder.commit()?;
+    say!("wrote {} and its SHA256SUMS", args.out.display());
+    Ok(())
+}
+
+/// Refuses to write only the training files into a folder that holds test
+/// files: they would come from another run and not pair with the new
+/// training files or their `SHA256SUMS`.
+fn refuse_other_test_files(out: &Path) -> anyhow::Result<()> {
+    for name in [TEST_IMAGES, TEST_LABELS] {
+        for file in [name.to_string(), format!("{name}.gz")] {
+            if fs::symlink_metadata(out.join(&file)).is_ok() {
+                bail!(
+                    "--out {}: holds {file}, which --train-only would leave beside new \
+                     training files it does not belong with: remove it, or write all four \
+                     files (without --train-only)",
+                    out.display()
+                );
+            }
+        }
+    }
     Ok(())
 }
 

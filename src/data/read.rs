@@ -203,6 +203,21 @@ pub fn read_idx_file(path: &Path, magic: u32) -> Result<Idx, DataError> {
     result.map_err(|e| e.at(path))
 }
 
+/// The sizes the header of the IDX file at `path` declares (count, rows and
+/// columns of images; count of labels), checked as [`read_idx_file`] checks
+/// them, without reading the data: how a program learns what reading the
+/// file will cost before it does.
+pub fn read_idx_dims(path: &Path, magic: u32) -> Result<Vec<usize>, DataError> {
+    let error = |e| ReadError::Io(e).at(path);
+    let mut reader = BufReader::new(File::open(path).map_err(error)?);
+    let header = if is_gzip(&mut reader).map_err(error)? {
+        read_header(&mut Gunzip::new(reader), magic)
+    } else {
+        read_header(&mut reader, magic)
+    };
+    Ok(header.map_err(|e| e.at(path))?.0)
+}
+
 /// Why reading an IDX stream failed: the bytes, or reading them.
 #[derive(Debug)]
 pub enum ReadError {
@@ -252,24 +267,7 @@ pub fn read_idx(
     length: Option<u64>,
 ) -> Result<Idx, ReadError> {
     let needed = header_len(magic);
-    let mut header = vec![0; needed];
-    let found = read_up_to(&mut reader, &mut header[..4])?;
-    let short =
-        |found| ReadError::Format(IdxError::ShortHeader { found, needed });
-    if found < 4 {
-        return Err(short(found));
-    }
-    check_magic(
-        u32::from_be_bytes([header[0], header[1], header[2], header[3]]),
-        magic,
-    )
-    .map_err(ReadError::Format)?;
-    let found = 4 + read_up_to(&mut reader, &mut header[4..])?;
-    if found < needed {
-        return Err(short(found));
-    }
-    let (dims, expected) =
-        declared_sizes(&header).map_err(ReadError::Format)?;
+    let (dims, expected) = read_header(&mut reader, magic)?;
     if let Some(length) = length {
         let held = length.saturating_sub(needed as u64);
         if held < expected as u64 {
@@ -300,6 +298,33 @@ pub fn read_idx(
         return Err(ReadError::Format(IdxError::Longer { expected }));
     }
     Ok(Idx { dims, data })
+}
+
+/// Reads and checks the header: the magic number first, so that a file of
+/// another kind is named as such, then the sizes. Returns the sizes and the
+/// number of data bytes they declare.
+fn read_header(
+    reader: &mut impl Read,
+    magic: u32,
+) -> Result<(Vec<usize>, usize), ReadError> {
+    let needed = header_len(magic);
+    let mut header = vec![0; needed];
+    let found = read_up_to(reader, &mut header[..4])?;
+    let short =
+        |found| ReadError::Format(IdxError::ShortHeader { found, needed });
+    if found < 4 {
+        return Err(short(found));
+    }
+    check_magic(
+        u32::from_be_bytes([header[0], header[1], header[2], header[3]]),
+        magic,
+    )
+    .map_err(ReadError::Format)?;
+    let found = 4 + read_up_to(reader, &mut header[4..])?;
+    if found < needed {
+        return Err(short(found));
+    }
+    declared_sizes(&header).map_err(ReadError::Format)
 }
 
 /// Fills `buffer` from `reader` as far as the stream goes; returns how many

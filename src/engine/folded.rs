@@ -291,6 +291,7 @@ unsafe fn add_scaled_avx2(acc: &mut [f64], a: f64, ink: &[Ink]) {
 /// # Safety
 /// The processor must support AVX-512 (the `avx512f` feature).
 #[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
@@ -325,6 +326,7 @@ unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
 
 /// The eight bytes of a group as one vector of eight `f64`.
 #[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn values_avx512(group: &Ink) -> std::arch::x86_64::__m512d {
@@ -338,6 +340,7 @@ fn values_avx512(group: &Ink) -> std::arch::x86_64::__m512d {
 /// # Safety
 /// The processor must support AVX-512 (the `avx512f` feature).
 #[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
@@ -359,6 +362,57 @@ unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
 }
 // ANCHOR_END: folded_kernels_avx512
 
+/// Whether this processor has AVX-512 and this build its kernels: the
+/// instructions reached stable Rust in 1.89, and older compilers build the
+/// others only.
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+fn avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[rustversion::before(1.89)]
+fn avx512() -> bool {
+    false
+}
+
+/// [`dot_avx512`] where the compiler has it.
+///
+/// # Safety
+/// The processor must support AVX-512 ([`avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+#[inline(always)]
+unsafe fn avx512_dot(ink: &[Ink], v: &[f64]) -> f64 {
+    // SAFETY: the caller's.
+    unsafe { dot_avx512(ink, v) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[rustversion::before(1.89)]
+unsafe fn avx512_dot(ink: &[Ink], v: &[f64]) -> f64 {
+    dot(ink, v)
+}
+
+/// [`add_scaled_avx512`] where the compiler has it.
+///
+/// # Safety
+/// The processor must support AVX-512 ([`avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+#[inline(always)]
+unsafe fn avx512_add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    // SAFETY: the caller's.
+    unsafe { add_scaled_avx512(acc, a, ink) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[rustversion::before(1.89)]
+unsafe fn avx512_add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    add_scaled(acc, a, ink)
+}
+
 /// The widest kernels the processor at hand has, and the tuning allows:
 /// AVX-512, AVX2 or the portable ones, which all give the same results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,7 +430,7 @@ impl Kernels {
     /// `wide`.
     pub fn new(wide: bool) -> Self {
         #[cfg(target_arch = "x86_64")]
-        if wide && std::arch::is_x86_feature_detected!("avx512f") {
+        if wide && avx512() {
             return Self::Avx512;
         }
         #[cfg(target_arch = "x86_64")]
@@ -393,7 +447,7 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512 => unsafe { dot_avx512(ink, v) },
+            Self::Avx512 => unsafe { avx512_dot(ink, v) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { dot_avx2(ink, v) },
             _ => dot(ink, v),
@@ -406,7 +460,7 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512 => unsafe { add_scaled_avx512(acc, a, ink) },
+            Self::Avx512 => unsafe { avx512_add_scaled(acc, a, ink) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { add_scaled_avx2(acc, a, ink) },
             _ => add_scaled(acc, a, ink),

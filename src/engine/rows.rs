@@ -220,10 +220,10 @@ impl Row for PixelRow<'_> {
     #[inline(always)]
     fn prefetch_group(self, k: usize) {
         // Sixty-four bytes are a cache line: one request per eight groups.
-        if k.is_multiple_of(8)
-            && let Some(byte) = self.bytes.get(k * 8)
-        {
-            prefetch(std::ptr::from_ref(byte));
+        if k % 8 == 0 {
+            if let Some(byte) = self.bytes.get(k * 8) {
+                prefetch(std::ptr::from_ref(byte));
+            }
         }
     }
 

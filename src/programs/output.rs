@@ -12,6 +12,10 @@
 //! target only when complete. The temporary file is removed on every failure
 //! path, so a failed run leaves nothing behind and the previous file intact.
 //! A symbolic link is followed: its target is replaced, the link stays.
+//!
+//! Once standard output or error has failed, no file is written any more
+//! (see [`console`]): the run has failed, and its files must not look like
+//! the result of a run that succeeded.
 
 use std::fs::{self, Metadata, Permissions};
 use std::io::{self, Write};
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
 
+use super::console::{self, Hold, StreamFailed};
 use crate::data::read::file_kind;
 use thiserror::Error;
 
@@ -90,6 +95,32 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// An existing folder without write permission, to be replaced as a
+    /// whole.
+    #[error(
+        "{what} {}: the folder is read-only: pass --force to replace its files, or give another folder",
+        path.display()
+    )]
+    ReadOnlyFolder { what: String, path: PathBuf },
+    /// A folder to be replaced as a whole holds something that cannot be
+    /// carried over into the new one.
+    #[error(
+        "{what} {}: holds {entry}, a {kind}: the folder is replaced as a whole, which carries \
+         over only files and symbolic links: move {entry} elsewhere, or give another folder",
+        path.display()
+    )]
+    NotCarried {
+        what: String,
+        path: PathBuf,
+        entry: String,
+        kind: &'static str,
+    },
+    /// A folder to be replaced as a whole is a mount point.
+    #[error(
+        "{what} {}: is a mount point, which cannot be replaced as a whole: give a folder inside it",
+        path.display()
+    )]
+    MountPoint { what: String, path: PathBuf },
     /// An existing file without write permission.
     #[error(
         "{what} {}: the file is read-only: pass --force to replace it, or give another path",
@@ -130,6 +161,14 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// Standard output or error failed earlier, so the run has failed and
+    /// writes no file.
+    #[error("{what} {}: not written: {source}", path.display())]
+    RunFailed {
+        what: String,
+        path: PathBuf,
+        source: StreamFailed,
+    },
 }
 
 /// An output path that passed the checks.
@@ -147,9 +186,12 @@ struct Planned {
 }
 
 /// The files a program will write, each checked before any work is done.
+/// While the plan is alive, a failed or closed standard output does not end
+/// the program before its files are written ([`console::Hold`]).
 #[derive(Debug, Default)]
 pub struct Outputs {
     planned: Vec<Planned>,
+    _hold: Option<Hold>,
 }
 
 impl Outputs {
@@ -203,7 +245,8 @@ impl Outputs {
                 existing,
             });
         }
-        Ok(Self { planned })
+        let _hold = (!planned.is_empty()).then(Hold::new);
+        Ok(Self { planned, _hold })
     }
 
     /// Writes `bytes` to the planned output `path` (as given to
@@ -216,6 +259,7 @@ impl Outputs {
     /// output `path`, after checking again what is there.
     pub fn place(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
         let what = self.what(path);
+        still_running(what, path)?;
         let (resolved, _) = inspect(what, path)?;
         fs::rename(from, &resolved).map_err(|source| OutputError::Write {
             what: what.to_string(),
@@ -241,6 +285,8 @@ impl Outputs {
 pub struct NewFolders {
     /// Outermost first.
     created: Vec<PathBuf>,
+    /// A failed output does not end the program before they are removed.
+    _hold: Hold,
 }
 
 impl NewFolders {
@@ -261,7 +307,10 @@ impl NewFolders {
             .map(Path::to_path_buf)
             .collect();
         created.reverse();
-        let folders = Self { created };
+        let folders = Self {
+            created,
+            _hold: Hold::new(),
+        };
         fs::create_dir_all(path).map_err(|source| {
             OutputError::CreateFolder {
                 what: what.to_string(),
@@ -305,6 +354,7 @@ fn write_as(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> Result<(), OutputError> {
+    still_running(what, path)?;
     let (resolved, existing) = inspect(what, path)?;
     let failed = |source| OutputError::Write {
         what: what.to_string(),
@@ -325,6 +375,19 @@ fn write_as(
         .persist(&resolved)
         .map(drop)
         .map_err(|e| failed(e.error))
+}
+
+/// Refuses to write the `what` output `path` once the run has failed by a
+/// failed write to standard output or error ([`console::check`]).
+pub(super) fn still_running(
+    what: &str,
+    path: &Path,
+) -> Result<(), OutputError> {
+    console::check().map_err(|source| OutputError::RunFailed {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A new, uniquely named, hidden temporary file beside `target`, with the
@@ -356,7 +419,7 @@ fn without_path(error: io::Error) -> io::Error {
 }
 
 /// The folder a file is in: its parent, or `.` for a bare name.
-fn folder_of(path: &Path) -> &Path {
+pub(super) fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
@@ -472,7 +535,7 @@ fn probe_folder(
 
 /// Whether the existing file at `path` may not be written: no write
 /// permission bit at all (which holds even for root), or none for us.
-fn read_only(path: &Path, metadata: &Metadata) -> bool {
+pub(super) fn read_only(path: &Path, metadata: &Metadata) -> bool {
     if metadata.permissions().readonly() {
         return true;
     }
@@ -496,7 +559,7 @@ fn read_only(path: &Path, metadata: &Metadata) -> bool {
 /// A file's identity: the same for every name of one file, symbolic or hard
 /// link (where the system has inode numbers; elsewhere its canonical path).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileId {
+pub(super) struct FileId {
     canonical: PathBuf,
     #[cfg(unix)]
     inode: (u64, u64),
@@ -504,7 +567,7 @@ struct FileId {
 
 impl FileId {
     /// The identity of the existing file at `path`, if there is one.
-    fn of(path: &Path) -> Option<Self> {
+    pub(super) fn of(path: &Path) -> Option<Self> {
         let canonical = fs::canonicalize(path).ok()?;
         #[cfg(unix)]
         let inode = {
@@ -520,7 +583,7 @@ impl FileId {
     }
 
     /// Whether two identities name one file.
-    fn same(&self, other: &Self) -> bool {
+    pub(super) fn same(&self, other: &Self) -> bool {
         #[cfg(unix)]
         if self.inode == other.inode {
             return true;

@@ -103,13 +103,13 @@ mod linux {
     /// place of the one kept before.
     pub fn release(address: *mut u8, len: usize) {
         let block = (address as usize, len);
-        if len >= KEPT
-            && let Ok(mut kept) = KEPT_BLOCK.lock()
-        {
-            if let Some(old) = kept.replace(block) {
-                unmap(old);
+        if len >= KEPT {
+            if let Ok(mut kept) = KEPT_BLOCK.lock() {
+                if let Some(old) = kept.replace(block) {
+                    unmap(old);
+                }
+                return;
             }
-            return;
         }
         unmap(block);
     }

@@ -13,7 +13,7 @@ use crate::Trained;
 /// The five lines the blog's exercises print after training:
 /// `Initial weight W:`, `Initial bias b:`, `Final weight W:`, `Final bias b:`,
 /// `Loss history:`. The loss history wraps so that no line passes 80
-/// characters.
+/// characters. The text ends without a newline, ready for `say!`.
 pub fn summary(
     w_init: &ArrayRef1<f64>,
     b_init: f64,
@@ -21,7 +21,7 @@ pub fn summary(
 ) -> String {
     format!(
         "Initial weight W: {:?}\nInitial bias b: {:?}\nFinal weight W: {:?}\n\
-         Final bias b: {:?}\n{}\n",
+         Final bias b: {:?}\n{}",
         w_init.to_vec(),
         b_init,
         trained.w.to_vec(),
@@ -62,7 +62,7 @@ fn wrapped_list(label: &str, values: &[f64], width: usize) -> String {
 /// side.
 ///
 /// Runs of different lengths are allowed; a run with no value for an epoch
-/// shows `-`.
+/// shows `-`. The text ends without a newline, ready for `say!`.
 pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
     let width = runs
         .iter()
@@ -79,9 +79,8 @@ pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
     for (name, _) in runs {
         let _ = write!(table, "  {name:>width$}");
     }
-    table.push('\n');
     for epoch in 0..epochs {
-        let _ = write!(table, "{:>5}", epoch + 1);
+        let _ = write!(table, "\n{:>5}", epoch + 1);
         for (_, losses) in runs {
             match losses.get(epoch) {
                 Some(&loss) if loss != 0.0 && loss.abs() < 1e-3 => {
@@ -96,7 +95,6 @@ pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
                 }
             }
         }
-        table.push('\n');
     }
     table
 }

@@ -21,9 +21,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ndarray::Array1;
-use neural_network::data::BinaryTask;
+use neural_network::data::{BinaryTask, IdxFiles};
 use neural_network::engine::Trainer;
-use neural_network::programs::cli::{parse_positive, run_main};
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
+use neural_network::programs::bundled::zeros_and_ones;
+use neural_network::programs::cli::{
+    parse_args, parse_memory, parse_positive, run_main,
+};
+use neural_network::say;
 
 use ladder::{LADDER, Workload};
 use timing::{BATCH_SIZES, batch_label, median};
@@ -34,8 +39,8 @@ mod timing;
 /// Time epochs of mini-batch gradient descent on MNIST 0 vs 1.
 #[derive(Parser)]
 struct Args {
-    /// Directory with the IDX files.
-    #[arg(long, default_value = "data")]
+    /// Directory with the IDX files (default: the bundled data/).
+    #[arg(long, default_value_os_t = zeros_and_ones(), hide_default_value = true)]
     data_dir: PathBuf,
     /// Epochs to time per batch size, after one warm-up epoch.
     #[arg(long, default_value = "5", value_parser = parse_positive)]
@@ -55,6 +60,9 @@ struct Args {
     /// With --ladder: rounds over every step, to even out a busy machine
     #[arg(long, default_value = "3", value_parser = parse_positive)]
     rounds: usize,
+    /// The most memory the run may hold, such as 4GiB
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
 }
 
 /// A batch size: a whole number of at least 1, or `full`.
@@ -67,16 +75,24 @@ fn parse_batch_size(text: &str) -> Result<Option<usize>, String> {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(Args::parse()))
+    run_main(|| run(parse_args()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let run = Run {
+        classes: (0, 1),
+        limit: None,
+        held_out: HeldOut::TestFiles,
+        epochs: args.epochs,
+    };
+    let files = IdxFiles::find(&args.data_dir)?;
+    Budget(args.max_memory).check_run(&files, &run, Keeps::EPOCH_TIMES, &[])?;
     if args.ladder {
         return print_ladder(&args);
     }
     let (x, y, normalization) = timing::mnist_0_vs_1(&args.data_dir)?;
     let floor = timing::time_floor(&x, args.floor_repeats);
-    println!(
+    say!(
         "{{\"what\": \"floor\", \"rows\": {}, \"bytes\": {}, \"seconds\": {}, \"median\": {}, \
          \"mean\": {:?}, \"std\": {:?}}}",
         x.nrows(),
@@ -97,7 +113,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         let mut trainer = Trainer::for_pixels(x, y, (&w, 0.0), &settings)?;
         let loss = trainer.next().expect("at least one epoch")?.loss;
         let seconds = timing::time_epochs(&mut trainer)?;
-        println!(
+        say!(
             "{{\"what\": \"epoch\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
              \"median\": {}, \"first_loss\": {loss}}}",
             batch_label(batch_size),
@@ -121,7 +137,7 @@ fn print_plain(args: &Args) -> anyhow::Result<()> {
     for batch_size in args.batch_sizes.clone().unwrap_or(BATCH_SIZES.to_vec()) {
         let settings = timing::settings(batch_size, x.nrows(), 1 + args.epochs);
         let seconds = timing::time_plain(x, y, &settings)?;
-        println!(
+        say!(
             "{{\"what\": \"plain\", \"batch_size\": \"{}\", \"rows\": {}, \"seconds\": {}, \
              \"median\": {}}}",
             batch_label(batch_size),
@@ -152,7 +168,7 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    println!(
+    say!(
         "Milliseconds per epoch on MNIST 0 vs 1 ({} images × {} pixels), \
          each the median of {} rounds × {} epochs; {}.\n",
         x.nrows(),
@@ -161,17 +177,17 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
         args.epochs,
         timing::machine()
     );
-    println!("| step | batch size 1 | batch size 32 | full batch |");
-    println!("| --- | ---: | ---: | ---: |");
+    say!("| step | batch size 1 | batch size 32 | full batch |");
+    say!("| --- | ---: | ---: | ---: |");
     for (i, (rung, times)) in LADDER.iter().zip(&seconds).enumerate() {
         let cells: Vec<String> = times
             .iter()
             .map(|t| format!("{:.1}", 1000.0 * median(t)))
             .collect();
-        println!("| {i}. {} | {} |", rung.name, cells.join(" | "));
+        say!("| {i}. {} | {} |", rung.name, cells.join(" | "));
     }
     let floor = median(&timing::time_floor(&workload.x, args.floor_repeats));
-    println!(
+    say!(
         "\nThe floor, two plain reads of the {:.0} MB of `f64`, takes {:.1} ms.",
         (x.len() * size_of::<f64>()) as f64 / 1e6,
         1000.0 * floor
@@ -181,8 +197,8 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
     let zeros = bytes.iter().filter(|&&p| p == 0).count();
     let ink = pixels.ink_share() * (pixels.nrows() * pixels.groups()) as f64;
     // The page quotes this sentence on its own, between the anchors.
-    println!("<!-- ANCHOR: ink -->");
-    println!(
+    say!("<!-- ANCHOR: ink -->");
+    say!(
         "{:.1} % of the pixels of these images are 0, and {:.1} % of their groups of \
          eight pixels are all 0; an image has {:.1} groups of ink on average, out of {}.",
         100.0 * zeros as f64 / bytes.len() as f64,
@@ -190,7 +206,7 @@ fn print_ladder(args: &Args) -> anyhow::Result<()> {
         ink / pixels.nrows() as f64,
         pixels.groups()
     );
-    println!("<!-- ANCHOR_END: ink -->");
+    say!("<!-- ANCHOR_END: ink -->");
     Ok(())
 }
 
