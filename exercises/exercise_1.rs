@@ -6,21 +6,21 @@
 use std::process::ExitCode;
 
 use ndarray::array;
+use neural_network::data::line;
 use neural_network::programs::{cli, report};
 use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 1: y = 2x by linear regression, batch size 2, lr 0.01, 5 epochs",
-    );
-    cli::run_main(|| solution(seed))
+        solution,
+    )
 }
 
 // ANCHOR: solution
 /// Trains `y = 2x` with batch size 2 and prints each epoch and the summary.
 fn solution(seed: u64) -> anyhow::Result<()> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let w_init = array![0.0];
     let b_init = 0.0;
     let settings =

@@ -13,10 +13,10 @@ use neural_network::{
 };
 
 fn main() -> ExitCode {
-    let seed = cli::start_exercise(
+    cli::exercise(
         "Exercise 3: logistic regression on six points, batch size 2, lr 0.01, 10 epochs",
-    );
-    cli::run_main(|| solution(seed))
+        solution,
+    )
 }
 
 // ANCHOR: solution

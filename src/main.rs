@@ -14,7 +14,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 use neural_network::data::{
-    BinaryTask, Dataset, IdxFiles, LabelledImages, Part, mnist,
+    BinaryTask, Dataset, IdxFiles, LabelledImages, Part, Setting, mnist,
 };
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
@@ -23,10 +23,11 @@ use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
 use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_decay, parse_fraction, parse_images,
-    parse_learning_rate, parse_memory, parse_output_path, parse_positive,
-    parse_seed, parse_svg_path, run_main,
+    name_flag, parse_args, parse_classes, parse_decay, parse_fraction,
+    parse_images, parse_learning_rate, parse_memory, parse_output_path,
+    parse_positive, parse_seed, parse_svg_path, run_main,
 };
+use neural_network::programs::mnist::{BATCH_SIZE, EPOCHS, LEARNING_RATE};
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
 use neural_network::say;
@@ -56,16 +57,16 @@ struct Args {
     #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Samples per mini-batch (more than the training set: one batch of all of it)
-    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_images)]
+    #[arg(long, value_name = "N", default_value_t = BATCH_SIZE, value_parser = parse_images)]
     batch_size: usize,
     /// Learning rate (at the first step, with --decay)
-    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_hyphen_values = true)]
+    #[arg(long, value_name = "X", default_value_t = LEARNING_RATE, value_parser = parse_learning_rate, allow_hyphen_values = true)]
     lr: f64,
     /// Let the learning rate fall as lr / (1 + K · epochs so far), step by step (0: constant)
     #[arg(long, value_name = "K", value_parser = parse_decay, allow_negative_numbers = true)]
     decay: Option<f64>,
     /// Passes over the training set
-    #[arg(long, value_name = "N", default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = EPOCHS, value_parser = parse_positive)]
     epochs: usize,
     /// Seed of the shuffling (and of the split, with --blog or --validation)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
@@ -106,22 +107,62 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    Some(match setting {
+        Setting::Dir => "--data-dir",
+        Setting::Classes => "--classes",
+        Setting::Limit => "--limit",
+        Setting::Validation => "--validation",
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    // The bundled data is found wherever the program is started from; it is named by its
-    // path in the repository, so that the output is the same in every checkout.
-    let (dir, shown) = match &args.data_dir {
+    let (dir, shown) = data_dir(&args)?;
+    let files = IdxFiles::find(&dir)?;
+    let outputs = plan_outputs(&files, &args)?;
+    check_memory(&files, &args)?;
+    let settings = settings(&args);
+    let run = if args.engine {
+        with_engine(&files, &shown, &settings, &args)?
+    } else {
+        with_gradient_descent(&files, &shown, &settings, &args)?
+    };
+    let confusion = evaluate(&run.trained, &run.test, held_out(&args))?;
+    say!(
+        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
+        run.test.classes.0,
+        run.test.classes.1
+    );
+    say!("{confusion}");
+    if args.validation.is_some() {
+        say!(
+            "The test set was not read: choose the settings on the validation set, then \
+             measure the chosen ones once, without --validation."
+        );
+    }
+    write_outputs(&outputs, &run, &settings, &args)
+}
+
+/// The data directory, and how the output names it: the bundled data is
+/// found wherever the program is started from, and it is named by its path
+/// in the repository, so that the output is the same in every checkout.
+fn data_dir(args: &Args) -> anyhow::Result<(PathBuf, String)> {
+    Ok(match &args.data_dir {
         Some(dir) => (dir.clone(), dir.display().to_string()),
         None => {
             let bundled = bundled_data(args.classes)?;
             (bundled.dir, bundled.shown.to_string())
         }
-    };
-    let files = IdxFiles::find(&dir)?;
-    // Every output is checked before the data is read, so that a bad path
-    // fails at once and no output can overwrite an input.
+    })
+}
+
+/// Checks every output before the data is read, so that a bad path fails
+/// at once and no output can overwrite an input.
+fn plan_outputs(files: &IdxFiles, args: &Args) -> anyhow::Result<Outputs> {
     let wanted: Vec<(&str, &Path)> = [
         ("--save-weights", &args.save_weights),
         ("--loss-chart", &args.loss_chart),
@@ -131,64 +172,87 @@ fn run(args: Args) -> anyhow::Result<()> {
     .collect();
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
-    let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
-    check_memory(&files, &args)?;
-    let settings = settings(&args);
-    let run = if args.engine {
-        let task = pixel_task(&files, &args)?;
-        check_sets(&[
-            Set::of(Part::Train, &task.train),
-            Set::of(held_part(&args), &task.test),
-        ])?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        say!("Trainer: the engine (src/engine/), images kept as bytes");
-        announce(&settings, task.train.len());
-        let trained = train_with_engine(&task.train, &settings)?;
-        if args.noise_scale {
-            // The f64 copy is made only to measure the noise scale.
-            let x = task.train.x.to_f64();
-            noise_report(&args, &x, &task.train.y, &trained)?;
-        }
-        (trained, task.test, task.normalization, task.train.classes)
-    } else {
-        let task = binary_task(&files, &args)?;
-        check_sets(&[
-            Set::of(Part::Train, &task.train),
-            Set::of(held_part(&args), &task.test),
-        ])?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        announce(&settings, task.train.len());
-        let trained = train_with_progress(&task.train, &settings)?;
-        noise_report(&args, &task.train.x, &task.train.y, &trained)?;
-        (trained, task.test, task.normalization, task.train.classes)
-    };
-    let (trained, test, normalization, classes) = run;
-    let confusion = evaluate(&trained, &test, held_out(&args))?;
-    say!(
-        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
-        test.classes.0,
-        test.classes.1
-    );
-    say!("{confusion}");
-    if args.validation.is_some() {
-        say!(
-            "The test set was not read: choose the settings on the validation set, then \
-             measure the chosen ones once, without --validation."
-        );
+    Ok(Outputs::plan(&wanted, &inputs, args.force)?)
+}
+
+/// A finished run: the trained model, the set it is measured on, and the
+/// normalization the weights go with.
+struct Finished {
+    trained: Trained,
+    /// How many images it trained on.
+    train_len: usize,
+    test: Dataset,
+    normalization: Normalization,
+}
+
+/// Reads the data as `gradient_descent` trains on it, says what it is, and
+/// trains.
+fn with_gradient_descent(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Finished> {
+    let task = binary_task(files, args)?;
+    check_held_sets(&task.train, &task.test, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    announce(settings, task.train.len());
+    let trained = train_with_progress(&task.train, settings)?;
+    noise_report(args, &task.train.x, &task.train.y, &trained)?;
+    let (test, normalization) = (task.test, task.normalization);
+    Ok(Finished {
+        trained,
+        train_len: task.train.len(),
+        test,
+        normalization,
+    })
+}
+
+/// [`with_gradient_descent`] with the engine, on images kept as bytes.
+fn with_engine(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Finished> {
+    let task = pixel_task(files, args)?;
+    check_held_sets(&task.train, &task.test, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    say!("Trainer: the engine (src/engine/), images kept as bytes");
+    announce(settings, task.train.len());
+    let trained = train_with_engine(&task.train, settings)?;
+    if args.noise_scale {
+        // The f64 copy is made only to measure the noise scale.
+        let x = task.train.x.to_f64();
+        noise_report(args, &x, &task.train.y, &trained)?;
     }
+    Ok(Finished {
+        trained,
+        train_len: task.train.len(),
+        normalization: task.normalization,
+        test: task.test,
+    })
+}
+
+/// Writes the files the flags ask for: the weights, the loss chart.
+fn write_outputs(
+    outputs: &Outputs,
+    run: &Finished,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<()> {
+    let trained = &run.trained;
     if let Some(path) = &args.save_weights {
-        let json = weights_json(&trained, &normalization, classes);
+        let json = weights_json(trained, &run.normalization, run.test.classes);
         outputs.write(path, json.as_bytes())?;
         say!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
             "Loss per epoch, batch size {}, learning rate {:?}",
-            settings.batch_size.min(test.len().max(1)),
+            settings.batch_size.min(run.train_len),
             settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);
@@ -395,6 +459,25 @@ fn train_images(files: &IdxFiles) -> anyhow::Result<LabelledImages> {
     Ok(LabelledImages::read(images, labels)?)
 }
 
+/// Checks the training set and the held-out one before training (see
+/// `programs::checks`).
+fn check_held_sets<X>(
+    train: &Dataset<X>,
+    held: &Dataset,
+    args: &Args,
+) -> anyhow::Result<()> {
+    Ok(check_sets(&[
+        Set::of(Part::Train, train),
+        Set::of(held_part(args), held),
+    ])?)
+}
+
+/// The lines that describe the training set and the held-out one.
+fn describe_sets<X>(train: &Dataset<X>, held: &Dataset, args: &Args) {
+    describe("Training set", train);
+    describe(held_out(args), held);
+}
+
 fn describe<X>(name: &str, set: &Dataset<X>) {
     let (rows, cols) = set.image_shape;
     say!(
@@ -538,7 +621,7 @@ fn check_moved(
              probability it had before; steps of learning rate {lr:?} are too small to register \
              in f64 arithmetic: pass a larger --lr, such as {}",
             trained.loss_history.len(),
-            mnist::LEARNING_RATE
+            LEARNING_RATE
         );
     }
     Ok(())

@@ -18,10 +18,11 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, array};
-use neural_network::data::mnist;
 use neural_network::data::read::{BinaryTask, IdxDataSet};
+use neural_network::data::{line, mnist};
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::engine::{self, Trainer, Tuning};
+use neural_network::programs::mnist::{self as example, BATCH_SIZE, EPOCHS};
 use neural_network::{
     Activation, Loss, Normalization, Schedule, Settings, Shuffle, TrainError,
     Trained, gradient_descent,
@@ -119,8 +120,16 @@ fn assert_close(
         plain.b,
         fast.b
     );
+    // The folded model keeps each weight as `v[j] + shift`, so a weight is
+    // exact to within rounding at the scale of the largest weight, not of
+    // itself: a weight that a run leaves near 0 while the others grow huge
+    // (a diverging run) is off by that scale's rounding.
+    let scale = plain.w.iter().fold(1.0_f64, |m, w| m.max(w.abs()));
     for (p, q) in plain.w.iter().zip(&fast.w) {
-        assert!(close(*p, *q), "weight {p} vs {q}; {settings:?}");
+        assert!(
+            (p - q).abs() <= tolerance * scale,
+            "weight {p} vs {q} (largest weight {scale}); {settings:?}"
+        );
     }
 }
 
@@ -183,8 +192,7 @@ fn run<M: engine::Model>(
 
 #[test]
 fn on_the_exercises() {
-    let line_x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let line_y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (line_x, line_y) = line::points();
     let points_x = array![[0.5], [1.5], [1.0], [2.0], [3.0], [2.5]];
     let points_y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
     for (shuffle, schedule) in
@@ -232,12 +240,12 @@ fn on_the_books_mnist_settings() {
     // The main program's run and the batch sizes of the MNIST page, for
     // two epochs each (the charts run ten).
     for batch_size in [1, 8, 32, 128, x.nrows()] {
-        let settings = mnist::settings(batch_size, 2);
+        let settings = example::settings(batch_size, 2);
         assert_engine_equals_plain(x, y, &w, 0.0, &settings);
     }
     // The first step of the speed page's ladder: no speed-up at all.
     for batch_size in [1, x.nrows()] {
-        let settings = mnist::settings(batch_size, 2);
+        let settings = example::settings(batch_size, 2);
         assert_tuned_engine_equals_plain(
             x,
             y,
@@ -248,9 +256,9 @@ fn on_the_books_mnist_settings() {
     }
     let decaying = Schedule::InverseTime { decay: 0.5 };
     for settings in [
-        mnist::settings(32, 2).shuffle(Shuffle::Off),
-        mnist::settings(32, 2).schedule(decaying),
-        mnist::settings(x.nrows(), 3).schedule(decaying),
+        example::settings(32, 2).shuffle(Shuffle::Off),
+        example::settings(32, 2).schedule(decaying),
+        example::settings(x.nrows(), 3).schedule(decaying),
     ] {
         assert_engine_equals_plain(x, y, &w, 0.0, &settings);
     }
@@ -268,7 +276,7 @@ fn pixels_on_the_books_mnist_settings() {
     for batch_size in [8, 32, 128, 1024, pixels.nrows()] {
         for shuffle in [Shuffle::Seeded(42), Shuffle::Off] {
             for schedule in SCHEDULES {
-                let settings = mnist::settings(batch_size, 2)
+                let settings = example::settings(batch_size, 2)
                     .shuffle(shuffle)
                     .schedule(schedule);
                 let difference =
@@ -293,7 +301,7 @@ fn pixels_at_batch_size_1() {
     let (pixels, y) = (&task.train.x, &task.train.y);
     let w = Array1::zeros(pixels.ncols());
     for schedule in SCHEDULES {
-        let settings = mnist::settings(1, 1).schedule(schedule);
+        let settings = example::settings(1, 1).schedule(schedule);
         let largest =
             assert_pixels_equal_plain(pixels, y, (&w, 0.0), &settings);
         eprintln!(
@@ -305,7 +313,7 @@ fn pixels_at_batch_size_1() {
     let (pixels, y) = (&task.train.x, &task.train.y);
     let x = pixels.to_f64();
     let w = Array1::zeros(pixels.ncols());
-    let settings = mnist::settings(1, 3);
+    let settings = example::settings(1, 3);
     let seeds: Vec<f64> = (0..3)
         .map(|seed| {
             let settings = settings.shuffle(Shuffle::Seeded(seed));
@@ -332,7 +340,7 @@ fn on_the_blogs_demo() {
     let images = IdxDataSet::load(bundled()).expect("bundled data").train;
     let (train, test, normalization) =
         mnist::blog_demo(&images, (0, 1), 42).expect("demo");
-    let settings = mnist::settings(mnist::BATCH_SIZE, mnist::EPOCHS);
+    let settings = example::settings(BATCH_SIZE, EPOCHS);
     let w = Array1::zeros(train.x.ncols());
     assert_engine_equals_plain(&train.x, &train.y, &w, 0.0, &settings);
 
@@ -543,7 +551,7 @@ fn tabled_bytes_and_f64_give_the_same_results_bit_for_bit() {
     };
     for batch_size in [1, 32, x.nrows()] {
         for shuffle in [Shuffle::Seeded(42), Shuffle::Off] {
-            let settings = mnist::settings(batch_size, 2).shuffle(shuffle);
+            let settings = example::settings(batch_size, 2).shuffle(shuffle);
             let from_f64 =
                 engine::train(x, y, &w, 0.0, &settings, |_| {}).unwrap();
             let trainer = Trainer::for_rows(

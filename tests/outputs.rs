@@ -13,7 +13,7 @@ use std::path::Path;
 const SCRATCH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts");
 
 /// (file in `book/outputs/`, program, arguments)
-const OUTPUTS: &[(&str, &str, &[&str])] = &[
+const PROGRAMS: &[(&str, &str, &[&str])] = &[
     ("exercise_1.txt", env!("CARGO_BIN_EXE_exercise_1"), &[]),
     ("exercise_2.txt", env!("CARGO_BIN_EXE_exercise_2"), &[]),
     ("exercise_3.txt", env!("CARGO_BIN_EXE_exercise_3"), &[]),
@@ -30,43 +30,42 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
         env!("CARGO_BIN_EXE_train"),
         &["--no-shuffle"],
     ),
-    // The numbers behind the charts; the charts themselves are checked by tests/charts.rs,
-    // so here they are drawn into a scratch folder.
-    (
-        "charts_batch_sizes.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-sizes", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_shuffling.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-shuffling", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_epochs.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-epochs", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_examples.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-examples", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_weights.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-weights", "--out-dir", SCRATCH],
-    ),
 ];
+
+/// Every output the book shows: those of [`PROGRAMS`], then the numbers the
+/// `charts` program prints behind each chart that is not measured
+/// (`charts_NAME.txt` for `NAME.svg`). The charts themselves are checked by
+/// tests/charts.rs, so here they are drawn into a scratch folder.
+fn outputs() -> Vec<(String, &'static str, Vec<String>)> {
+    let programs = PROGRAMS.iter().map(|&(file, program, args)| {
+        let args = args.iter().map(|a| a.to_string()).collect();
+        (file.to_string(), program, args)
+    });
+    let charts =
+        common::charts()
+            .into_iter()
+            .filter(|c| !c.measured)
+            .map(|c| {
+                let stem = c.file.trim_end_matches(".svg");
+                let args = ["--only", &c.name, "--out-dir", SCRATCH];
+                (
+                    format!("charts_{stem}.txt"),
+                    env!("CARGO_BIN_EXE_charts"),
+                    args.map(String::from).to_vec(),
+                )
+            });
+    programs.chain(charts).collect()
+}
 
 #[test]
 fn committed_outputs_match_what_the_programs_print_now() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/outputs");
     let update = std::env::var_os("UPDATE_OUTPUTS").is_some();
     let mut stale = Vec::new();
-    for (file, program, args) in OUTPUTS {
-        let now = common::run(program, args);
-        let path = dir.join(file);
+    for (file, program, args) in outputs() {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let now = common::run(program, &args);
+        let path = dir.join(&file);
         if update {
             std::fs::write(&path, &now).unwrap_or_else(|e| {
                 panic!("cannot write {}: {e}", path.display())
@@ -74,7 +73,7 @@ fn committed_outputs_match_what_the_programs_print_now() {
         } else if std::fs::read_to_string(&path).ok().as_deref()
             != Some(now.as_str())
         {
-            stale.push(file.to_string());
+            stale.push(file);
         }
     }
     assert!(

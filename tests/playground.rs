@@ -17,20 +17,20 @@
 //!
 //! The browser test needs Chromium (`apt-get install chromium`), Node.js and
 //! the pinned packages of `tests/browser` (`npm ci --prefix tests/browser`).
-//! Without them it says that it was skipped, unless the environment sets
-//! `PLAYGROUND_BROWSER_TEST=required` (as `.ci/run` does): then it fails.
+//! Without them it says that it was skipped (`common::skip`), except under CI
+//! (`CI=true`, as `.ci/run` sets it): there it fails.
 //! `UPDATE_OUTPUTS=1` writes its measurement into `book/outputs/playground.txt`
 //! and the library's figures into `book/outputs/playground_try.txt`.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::files::{root, temp_dir};
 use ndarray::{Array1, array};
 use neural_network::data::checksum::hex_sha256;
 use neural_network::data::{
@@ -64,10 +64,6 @@ const LINE_BATCHES: [usize; 2] = [2, 4];
 /// rates, 10 epochs, seed 42.
 const GRID_BATCHES: [usize; 5] = [1, 8, 32, 128, 800];
 const GRID_RATES: [f64; 4] = [0.001, 0.01, 0.1, 1.0];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn built() -> PathBuf {
     root().join("book/playground")
@@ -111,7 +107,7 @@ fn the_built_files_are_those_of_the_current_sources() {
         "playground/Cargo.toml",
         "src/train.rs",
         "src/schedule.rs",
-        "src/charts.rs",
+        "src/programs/charts.rs",
         "Cargo.lock",
         "scripts/build-playground",
     ] {
@@ -125,8 +121,9 @@ fn the_built_files_are_those_of_the_current_sources() {
     problems.extend(check_sums(&built().join("built.sha256"), root()));
     assert!(
         problems.is_empty(),
-        "book/playground/ is stale: {}.\nRebuild it with scripts/build-playground \
-         and commit book/playground/.",
+        "book/playground/ is stale: {}.\nRebuild it (scripts/test does it for \
+         you outside CI, or run scripts/build-playground) and commit \
+         book/playground/.",
         problems.join("; ")
     );
     let outputs = listed(&built().join("built.sha256"));
@@ -145,7 +142,7 @@ fn the_built_files_are_those_of_the_current_sources() {
 
 #[test]
 fn a_changed_source_is_reported_as_stale() {
-    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let scratch = temp_dir();
     let source = scratch.path().join("lib.rs");
     std::fs::write(&source, "fn f() {}\n").unwrap();
     let listing = scratch.path().join("sources.sha256");
@@ -483,11 +480,6 @@ fn the_things_to_try_quote_what_the_library_computes() {
 // ---------------------------------------------------------------------------
 // The browser test.
 
-/// Whether a missing browser fails the test instead of skipping it.
-fn required() -> bool {
-    std::env::var("PLAYGROUND_BROWSER_TEST").is_ok_and(|v| v == "required")
-}
-
 /// What the browser test needs and lacks, with how to install it.
 fn missing_tools(chromium: &Path) -> Vec<String> {
     let mut missing = Vec::new();
@@ -509,135 +501,6 @@ fn missing_tools(chromium: &Path) -> Vec<String> {
         );
     }
     missing
-}
-
-/// The content type a static server gives a file of the built book.
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "wasm" => "application/wasm",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        "ttf" => "font/ttf",
-        "gz" => "application/gzip",
-        "txt" | "sha256" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The file of `dir` that a request path names, if it stays inside `dir`.
-fn file_for(dir: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next().unwrap_or("");
-    let mut bytes = Vec::new();
-    let raw = path.as_bytes();
-    let mut i = 0;
-    while i < raw.len() {
-        let hex = raw.get(i + 1..i + 3).and_then(|h| {
-            u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
-        });
-        match (raw[i], hex) {
-            (b'%', Some(byte)) => {
-                bytes.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                bytes.push(byte);
-                i += 1;
-            }
-        }
-    }
-    let decoded = String::from_utf8(bytes).ok()?;
-    let relative = Path::new(decoded.trim_start_matches('/'));
-    if relative
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return None;
-    }
-    let file = dir.join(relative);
-    Some(if file.is_dir() {
-        file.join("index.html")
-    } else {
-        file
-    })
-}
-
-/// Answers one HTTP request with a file of `dir`, or 404.
-fn serve_one(dir: &Path, stream: TcpStream) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-    }
-    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let found = file_for(dir, target)
-        .and_then(|file| Some((std::fs::read(&file).ok()?, file)));
-    let mut stream = stream;
-    match found {
-        Some((body, file)) => {
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
-                 Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-                content_type(&file),
-                body.len()
-            )?;
-            stream.write_all(&body)?;
-        }
-        None => {
-            let body = b"not found";
-            write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(body)?;
-        }
-    }
-    stream.flush()
-}
-
-/// Serves `dir` on a free loopback port for the rest of the test process;
-/// returns the address.
-fn serve(dir: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || serve_one(&dir, stream));
-        }
-    });
-    address
-}
-
-/// Builds the book into a scratch folder with the installed mdbook.
-fn build_book() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("playground-book");
-    let _ = std::fs::remove_dir_all(&dir);
-    let output = Command::new("mdbook")
-        .arg("build")
-        .arg(root())
-        .arg("--dest-dir")
-        .arg(&dir)
-        .output()
-        .expect("mdbook runs (scripts/test installs it)");
-    assert!(
-        output.status.success(),
-        "mdbook build failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir
 }
 
 /// The pages of the book, as paths of the built book: every chapter that
@@ -841,7 +704,7 @@ fn compare_zeros_and_ones(records: &[Vec<String>]) -> f64 {
 /// losses and held-out figures as printed (four decimals), its bias as
 /// `--save-weights` writes it; returns the bias's difference.
 fn compare_with_train(run: &Run, flags: &[&str]) -> f64 {
-    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let scratch = temp_dir();
     let weights = scratch.path().join("weights.json");
     let batch = run.batch.to_string();
     let lr = format!("{:?}", run.lr);
@@ -970,17 +833,13 @@ fn in_chromium_the_page_computes_what_the_programs_compute() {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     let missing = missing_tools(&chromium);
     if !missing.is_empty() {
-        let message = format!(
+        return common::skip(&format!(
             "the browser test of the playground needs: {}",
             missing.join("; ")
-        );
-        assert!(!required(), "{message}");
-        println!("SKIPPED: {message}");
-        eprintln!("SKIPPED: {message}");
-        return;
+        ));
     }
-    let book = build_book();
-    let address = serve(book);
+    let (book, _) = common::book::build("playground-book");
+    let address = common::http::serve(book);
     let pages = book_pages();
     let records = drive(&format!("{address}/"), &pages, &chromium);
 

@@ -1,12 +1,11 @@
 //! The NumPy reference tools as a user meets them: their documented commands work, and a
 //! mistyped flag is an error rather than a silent run of something else.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::files::root;
 
 /// The `grep` that picks the compared lines out of our output, as the README's `diff`
 /// command has it.
@@ -29,10 +28,10 @@ fn an_abbreviated_flag_of_the_reference_tool_is_an_error() {
         .args(["-c", "import numpy"])
         .output();
     if !numpy.is_ok_and(|o| o.status.success()) {
-        eprintln!(
-            "SKIPPED: python3 with numpy is not installed, so the tool cannot run here"
+        return common::skip(
+            "python3 with numpy is not installed (pip install numpy), so the \
+             reference tool cannot run here",
         );
-        return;
     }
     let output = Command::new("python3")
         .arg(root().join("tools/reference_mnist.py"))

@@ -8,14 +8,14 @@
 //! DOM, which a worker does not have. `scripts/build-playground` builds this
 //! crate into `book/playground/`.
 
-use ndarray::{Array1, ArrayRef1, ArrayRef2, array};
-use neural_network::charts::{
-    self, Axis, Legend, Line, Picture, Scale, Shading,
-};
+use ndarray::{Array1, ArrayRef1, ArrayRef2};
 use neural_network::data::{
-    Dataset, IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, mnist, parse_idx,
+    Dataset, IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, line, mnist, parse_idx,
 };
 use neural_network::metrics::Confusion;
+use neural_network::programs::charts::{
+    self, Axis, Legend, Line, Picture, Scale, Shading,
+};
 use neural_network::{
     Activation, BCE_EPSILON, Loss, Schedule, Settings, Shuffle, TrainError,
     binary_cross_entropy, gradient_descent, predict,
@@ -253,8 +253,7 @@ fn tell(progress: &Option<js_sys::Function>, epoch: usize) {
 /// exercises do.
 #[wasm_bindgen]
 pub fn train_line(choice: &Choice) -> Result<Run, JsError> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let plan = choice.plan(x.nrows(), Loss::Mse);
     // Every point is on the line, so none is held out.
     descend(&x, &y, &plan, |_, _| Ok(None))

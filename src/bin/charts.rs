@@ -1,25 +1,28 @@
 //! Draws the book's charts and prints the numbers behind them.
 //!
 //! Run it from the repository's root with `cargo run --bin charts`; it writes into
-//! `book/charts/` (or the folder given with `--out-dir`). Every chart is deterministic, so
-//! running it again rewrites the same bytes; `tests/charts.rs` checks that the committed
-//! files are up to date.
+//! `book/charts/` (or the folder given with `--out-dir`). Every chart but the measured one
+//! is deterministic, so running it again rewrites the same bytes; `tests/charts.rs` checks
+//! that the committed files are up to date, and `tests/outputs.rs` the numbers printed
+//! behind them, both for the charts that `--list` names ([`CHARTS`], their one list).
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use ndarray::Array1;
 use ndarray::array;
 use ndarray::s;
-use neural_network::data::mnist;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part, line};
 use neural_network::engine;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::programs::bundled::zeros_and_ones;
 use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{parse_args, parse_output_path, run_main};
+use neural_network::programs::mnist;
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
@@ -45,51 +48,102 @@ struct Args {
     #[arg(long, default_value = "book/charts", value_parser = parse_output_path)]
     out_dir: PathBuf,
     /// Draw only this chart (default: all of them).
-    #[arg(long, value_enum)]
-    only: Option<Chart>,
+    #[arg(long, value_name = "CHART", value_parser = chart_names())]
+    only: Option<String>,
     /// Replace chart files even if they are read-only.
     #[arg(long)]
     force: bool,
+    /// Print every chart's name, file and kind (drawn or measured), one a
+    /// line, and draw nothing.
+    #[arg(long, exclusive = true)]
+    list: bool,
 }
 
-/// The charts this program draws, one SVG file each.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Chart {
-    /// batch_sizes.svg
-    BatchSizes,
-    /// mnist_shuffling.svg
-    MnistShuffling,
-    /// mnist_weights.svg
-    MnistWeights,
-    /// mnist_epochs.svg
-    MnistEpochs,
-    /// mnist_examples.svg
-    MnistExamples,
-    /// mnist_time.svg (measured, so different on every run)
-    MnistTime,
+/// A chart of the book: its name, and how it is drawn.
+struct Chart {
+    /// Its name for `--only`; its file is the name in snake case, with
+    /// `.svg` (`mnist-epochs`: `mnist_epochs.svg`).
+    name: &'static str,
+    /// Whether it shows measured times, so that it differs on every run.
+    measured: bool,
+    /// Draws it from the bundled data into the file at the path given.
+    draw: fn(&Data, &Path) -> anyhow::Result<()>,
 }
+
+/// Every chart this program draws, in the order they are drawn: the one
+/// list of them (`--list` prints it for the tests).
+const CHARTS: [Chart; 6] = [
+    Chart::drawn("batch-sizes", |_, file| batch_sizes(file)),
+    Chart::drawn("mnist-shuffling", |data, file| {
+        mnist_shuffling(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-weights", |data, file| {
+        mnist_weights(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-epochs", |data, file| {
+        mnist_epochs(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-examples", |data, file| {
+        mnist_examples(data.mnist()?, file)
+    }),
+    Chart {
+        measured: true,
+        ..Chart::drawn("mnist-time", |data, file| {
+            mnist_time(data.mnist()?, file)
+        })
+    },
+];
 
 impl Chart {
-    /// Every chart, in the order they are drawn.
-    const ALL: [Chart; 6] = [
-        Chart::BatchSizes,
-        Chart::MnistShuffling,
-        Chart::MnistWeights,
-        Chart::MnistEpochs,
-        Chart::MnistExamples,
-        Chart::MnistTime,
-    ];
+    /// A chart drawn from data alone, the same on every run.
+    const fn drawn(
+        name: &'static str,
+        draw: fn(&Data, &Path) -> anyhow::Result<()>,
+    ) -> Self {
+        Self {
+            name,
+            measured: false,
+            draw,
+        }
+    }
 
     /// The file the chart is drawn into.
-    fn file(self) -> &'static str {
-        match self {
-            Chart::BatchSizes => "batch_sizes.svg",
-            Chart::MnistShuffling => "mnist_shuffling.svg",
-            Chart::MnistWeights => "mnist_weights.svg",
-            Chart::MnistEpochs => "mnist_epochs.svg",
-            Chart::MnistExamples => "mnist_examples.svg",
-            Chart::MnistTime => "mnist_time.svg",
+    fn file(&self) -> String {
+        format!("{}.svg", self.name.replace('-', "_"))
+    }
+}
+
+/// What `--only` accepts: the names of [`CHARTS`], each with its file.
+fn chart_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(CHARTS.iter().map(|chart| {
+        let file = chart.file();
+        PossibleValue::new(chart.name).help(if chart.measured {
+            format!("{file} (measured, so different on every run)")
+        } else {
+            file
+        })
+    }))
+}
+
+/// The data the charts are drawn from: the bundled MNIST, read the first
+/// time a chart asks for it.
+struct Data {
+    dir: PathBuf,
+    mnist: OnceCell<BinaryTask>,
+}
+
+impl Data {
+    /// The digits 0 and 1 of the bundled data, as the main program trains on them.
+    fn mnist(&self) -> anyhow::Result<&BinaryTask> {
+        if let Some(task) = self.mnist.get() {
+            return Ok(task);
         }
+        let task = BinaryTask::load(&self.dir, (0, 1), None)?;
+        check_sets(&[
+            Set::of(Part::Train, &task.train),
+            Set::of(Part::Test, &task.test),
+        ])?;
+        Ok(self.mnist.get_or_init(|| task))
     }
 }
 
@@ -98,69 +152,46 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let data = zeros_and_ones();
+    if args.list {
+        for chart in &CHARTS {
+            let kind = if chart.measured { "measured" } else { "drawn" };
+            say!("{} {} {kind}", chart.name, chart.file());
+        }
+        return Ok(());
+    }
+    let wanted: Vec<&Chart> = CHARTS
+        .iter()
+        .filter(|chart| {
+            args.only.as_deref().is_none_or(|only| only == chart.name)
+        })
+        .collect();
+    let data = Data {
+        dir: zeros_and_ones(),
+        mnist: OnceCell::new(),
+    };
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
-    let files: Vec<PathBuf> = Chart::ALL
-        .into_iter()
-        .filter(|&chart| wanted(chart))
+    let files: Vec<PathBuf> = wanted
+        .iter()
         .map(|chart| args.out_dir.join(chart.file()))
         .collect();
     let plan: Vec<(&str, &Path)> =
         files.iter().map(|f| ("--out-dir", f.as_path())).collect();
-    let inputs = IdxFiles::find(&data)?.paths.to_vec();
+    let inputs = IdxFiles::find(&data.dir)?.paths.to_vec();
     let _outputs = Outputs::plan(&plan, &inputs, args.force)?;
-    draw(&args, &data)?;
+    for (chart, file) in wanted.iter().zip(&files) {
+        (chart.draw)(&data, file)?;
+    }
     folders.keep();
     Ok(())
 }
 
-/// Draws the wanted charts from the bundled data in `data`.
-fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
-    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    if wanted(Chart::BatchSizes) {
-        batch_sizes(&args.out_dir)?;
-    }
-    let mnist_charts = [
-        Chart::MnistShuffling,
-        Chart::MnistWeights,
-        Chart::MnistEpochs,
-        Chart::MnistExamples,
-        Chart::MnistTime,
-    ];
-    if !mnist_charts.into_iter().any(wanted) {
-        return Ok(());
-    }
-    let mnist = BinaryTask::load(data, (0, 1), None)?;
-    check_sets(&[
-        Set::of(Part::Train, &mnist.train),
-        Set::of(Part::Test, &mnist.test),
-    ])?;
-    if wanted(Chart::MnistShuffling) {
-        mnist_shuffling(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistWeights) {
-        mnist_weights(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistEpochs) {
-        mnist_epochs(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistExamples) {
-        mnist_examples(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistTime) {
-        mnist_time(&mnist, &args.out_dir)?;
-    }
-    Ok(())
-}
-
 /// `batch_sizes.svg`: Exercise 1's data trained with batch sizes 1, 2, 4 and 8.
-fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
+fn batch_sizes(file: &Path) -> anyhow::Result<()> {
     let runs = batch_size_runs()?;
     say!("batch_sizes.svg, loss per epoch:");
     chart_and_table(
-        &out_dir.join(Chart::BatchSizes.file()),
+        file,
         "y = 2x, learning rate 0.01: loss per epoch by batch size",
         &runs,
         None,
@@ -171,8 +202,7 @@ fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
 /// Exercise 1's data trained for 30 epochs with batch sizes 1, 2, 4 and 8:
 /// each run's loss history, labelled.
 fn batch_size_runs() -> anyhow::Result<Vec<(String, Vec<f64>)>> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let mut runs = Vec::new();
     for batch_size in [1, 2, 4, 8] {
         let settings = Settings::new(0.01, 30, batch_size, Loss::Mse)
@@ -208,7 +238,7 @@ fn train_mnist(
 
 /// `mnist_shuffling.svg`: the MNIST training set sorted by label (every 0, then every 1),
 /// trained with a fresh shuffle every epoch and in that order.
-fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_shuffling(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let sorted = sorted_by_label(&mnist.train);
     let mut runs = Vec::new();
     say!("mnist_shuffling.svg, training set sorted by label:");
@@ -222,7 +252,7 @@ fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         runs.push((label.to_string(), trained.loss_history));
     }
     chart_and_table(
-        &out_dir.join(Chart::MnistShuffling.file()),
+        file,
         "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
         &runs,
         None,
@@ -241,7 +271,7 @@ fn sorted_by_label(set: &Dataset) -> Dataset {
 
 /// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
 /// the first two test images of each digit.
-fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_weights(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (trained, accuracy) = train_mnist(
         mnist,
         &mnist.train.x,
@@ -280,7 +310,7 @@ fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         }
     }
     plot::pictures(
-        &out_dir.join(Chart::MnistWeights.file()),
+        file,
         "What logistic regression learned on MNIST 0 vs 1",
         &pictures,
     )?;
@@ -307,7 +337,7 @@ fn batch_name(batch_size: Option<usize>) -> String {
 }
 
 /// `mnist_epochs.svg`: MNIST 0 vs 1, loss per epoch for each batch size.
-fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_epochs(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut runs = Vec::new();
     for batch_size in MNIST_BATCHES {
@@ -336,11 +366,23 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
          size\nstarts from the loss of the zero weights, {initial:.6}:"
     );
     chart_and_table(
-        &out_dir.join(Chart::MnistEpochs.file()),
+        file,
         "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
         &runs,
         Some(initial),
     )
+}
+
+/// The y axis of the MNIST charts over examples and over time.
+const TRAINING_LOSS: plot::Axis =
+    log_axis("loss on the training set (log scale)");
+
+/// An axis on a log scale, named `label`.
+const fn log_axis(label: &str) -> plot::Axis<'_> {
+    plot::Axis {
+        label,
+        scale: Scale::Log,
+    }
 }
 
 /// Into how many pieces `mnist_examples` cuts an epoch, at most: it measures the loss
@@ -356,7 +398,7 @@ const PIECES_PER_EPOCH: usize = 16;
 /// to whole batches, so an epoch has at most 16 pieces (the last one shorter). Batches never
 /// straddle two pieces, so the steps are those of an ordinary shuffled epoch; between
 /// pieces the loss on the whole training set is measured.
-fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let n = mnist.train.len();
     let (mut curves, mut pieces) = (Vec::new(), Vec::new());
     for batch_size in MNIST_BATCHES {
@@ -367,19 +409,11 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
             points,
         });
     }
-    let x_axis = plot::Axis {
-        label: "training examples used (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
-    };
     plot::lines(
-        &out_dir.join(Chart::MnistExamples.file()),
+        file,
         "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
-        x_axis,
-        y_axis,
+        log_axis("training examples used (log scale)"),
+        TRAINING_LOSS,
         &curves,
     )?;
     say!(
@@ -472,7 +506,7 @@ const TIME_BUDGET_SECONDS: f64 = 0.25;
 /// `mnist_time.svg`: MNIST 0 vs 1, loss against wall-clock time, each batch size trained
 /// for a quarter of a second. Measured, so it differs a little on every run and machine;
 /// the title names the machine.
-fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_time(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut curves = Vec::new();
     for batch_size in MNIST_BATCHES {
@@ -499,19 +533,11 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
             points,
         });
     }
-    let x_axis = plot::Axis {
-        label: "seconds since the start (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
-    };
     plot::lines(
-        &out_dir.join(Chart::MnistTime.file()),
+        file,
         &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
-        x_axis,
-        y_axis,
+        log_axis("seconds since the start (log scale)"),
+        TRAINING_LOSS,
         &curves,
     )?;
     Ok(())

@@ -14,6 +14,7 @@
 //! ([`Folder`](neural_network::programs::folder::Folder)): a run that fails or is
 //! stopped leaves the folder as it was, never new files beside old ones.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,13 +26,13 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
-    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, Setting,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_images, parse_memory, parse_output_path,
-    run_main,
+    name_flag, parse_args, parse_classes, parse_images, parse_memory,
+    parse_output_path, run_main,
 };
 use neural_network::programs::folder::Folder;
 use neural_network::say;
@@ -63,40 +64,36 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    match setting {
+        Setting::Dir => Some("--from"),
+        Setting::Classes => Some("--classes"),
+        Setting::Limit => Some("--limit"),
+        Setting::Validation => None,
+    }
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let sources = IdxFiles::find(&args.from)?;
     let sums_path = args.from.join("SHA256SUMS");
     let sums = read_sums(&sums_path).map_err(|e| {
         anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
-    let classes = [args.classes.0, args.classes.1];
-    let sources = IdxFiles::find(&args.from)?;
-    let run = Run {
-        classes: args.classes,
-        limit: args.limit,
-        held_out: if args.train_only {
-            HeldOut::None
-        } else {
-            HeldOut::TestFiles
-        },
-        epochs: 0,
-    };
-    let fewer = ["pass --limit N to keep fewer images"];
-    Budget(args.max_memory).check_run(&sources, &run, Keeps::SUBSET, &fewer)?;
+    check_memory(&sources, &args)?;
 
     // Every output is checked, then everything is read, verified and filtered,
     // before anything is written; the files replace the old ones together.
-    let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
-    // Pairs of (images, labels) among `names`.
+    // Pairs of (images, labels) among `NAMES`.
     let parts: &[(usize, usize)] = if args.train_only {
         &[(0, 1)]
     } else {
         &[(0, 1), (2, 3)]
     };
-    let written = 2 * parts.len();
-    let targets: Vec<String> = names[..written]
+    let targets: Vec<String> = NAMES[..2 * parts.len()]
         .iter()
         .map(|name| format!("{name}.gz"))
         .chain(["SHA256SUMS".to_string()])
@@ -114,63 +111,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     let plan: Vec<&str> = targets.iter().map(String::as_str).collect();
     let folder = Folder::plan("--out", &args.out, &plan, &inputs, args.force)?;
 
-    let mut files = Vec::new();
-    let mut report = Vec::new();
-    // The i-th file's content, verified against its checksum.
-    let verified = |i: usize, magic| {
-        let name = names[i];
-        let expected = sums.get(name).ok_or_else(|| {
-            anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
-        })?;
-        anyhow::Ok(read_verified(&sources.paths[i], magic, expected)?)
-    };
-    for &(images, labels) in parts {
-        let set = LabelledImages::pair(
-            sources.paths[images].clone(),
-            verified(images, IMAGES_MAGIC)?,
-            sources.paths[labels].clone(),
-            verified(labels, LABELS_MAGIC)?,
-        )?;
-        let (images_name, labels_name) = (names[images], names[labels]);
-        for class in classes {
-            if set.count(class) == 0 {
-                bail!(
-                    "{images_name}: no image has label {class}: pick classes that occur in the labels"
-                );
-            }
-        }
-        let kept = set.of_classes(&classes, args.limit);
-        for class in classes {
-            if kept.count(class) == 0 {
-                bail!(
-                    "{images_name}: the first {} images of the classes hold none of class {class}: \
-                     raise --limit",
-                    kept.len()
-                );
-            }
-        }
-        let (images, labels) = kept.to_idx();
-        files.push((images_name, images));
-        files.push((labels_name, labels));
-        report.push(format!(
-            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
-            kept.len(),
-            set.len(),
-            kept.count(classes[0]),
-            classes[0],
-            kept.count(classes[1]),
-            classes[1]
-        ));
-    }
+    let (files, report) = subset(&sources, (&sums, &sums_path), parts, &args)?;
 
-    let mut out_sums = String::from(
-        "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
-    );
-    for (name, bytes) in &files {
-        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
-        out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
-    }
-    folder.write("SHA256SUMS", out_sums.as_bytes())?;
+    write_subset(&folder, &files)?;
     // Said before the files are put in place: if it cannot be said, they
     // are not.
     for line in report {
@@ -197,6 +140,90 @@ fn refuse_other_test_files(out: &Path) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// The four files of a data directory, in the order of `IdxFiles::paths`.
+const NAMES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
+/// The bytes of an IDX file, and its standard name.
+type Named = (&'static str, Vec<u8>);
+
+/// The IDX files of the chosen classes, by name, from each pair of image
+/// and label files of `sources` in `parts`, every file read verified against
+/// `sums` (read from the file `sums.1`); and a line on what each kept.
+fn subset(
+    sources: &IdxFiles,
+    (sums, sums_path): (&HashMap<String, String>, &Path),
+    parts: &[(usize, usize)],
+    args: &Args,
+) -> anyhow::Result<(Vec<Named>, Vec<String>)> {
+    let classes = [args.classes.0, args.classes.1];
+    let mut files = Vec::new();
+    let mut report = Vec::new();
+    // The i-th file's content, verified against its checksum.
+    let verified = |i: usize, magic| {
+        let name = NAMES[i];
+        let expected = sums.get(name).ok_or_else(|| {
+            anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
+        })?;
+        anyhow::Ok(read_verified(&sources.paths[i], magic, expected)?)
+    };
+    for &(images, labels) in parts {
+        let set = LabelledImages::pair(
+            sources.paths[images].clone(),
+            verified(images, IMAGES_MAGIC)?,
+            sources.paths[labels].clone(),
+            verified(labels, LABELS_MAGIC)?,
+        )?;
+        let (images_name, labels_name) = (NAMES[images], NAMES[labels]);
+        let part = if images == 0 { Part::Train } else { Part::Test };
+        let kept = set.two_classes(args.classes, args.limit, part)?;
+        let (images, labels) = kept.to_idx();
+        files.push((images_name, images));
+        files.push((labels_name, labels));
+        report.push(format!(
+            "{images_name}: kept {} of {} images ({} of class {}, {} of class {})",
+            kept.len(),
+            set.len(),
+            kept.count(classes[0]),
+            classes[0],
+            kept.count(classes[1]),
+            classes[1]
+        ));
+    }
+    Ok((files, report))
+}
+
+/// Refuses a run that would hold more memory than `--max-memory`, before
+/// it reads the images.
+fn check_memory(sources: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let run = Run {
+        classes: args.classes,
+        limit: args.limit,
+        held_out: if args.train_only {
+            HeldOut::None
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: 0,
+    };
+    let fewer = ["pass --limit N to keep fewer images"];
+    Budget(args.max_memory).check_run(sources, &run, Keeps::SUBSET, &fewer)?;
+    Ok(())
+}
+
+/// Writes `files` into `folder`, each gzip-compressed, and a `SHA256SUMS` of
+/// their decompressed content.
+fn write_subset(folder: &Folder, files: &[Named]) -> anyhow::Result<()> {
+    let mut sums = String::from(
+        "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
+    );
+    for (name, bytes) in files {
+        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
+        sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
+    }
+    folder.write("SHA256SUMS", sums.as_bytes())?;
     Ok(())
 }
 

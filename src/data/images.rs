@@ -100,6 +100,42 @@ impl LabelledImages {
         }
     }
 
+    /// [`LabelledImages::of_classes`] for two classes, checked: the classes
+    /// differ, both occur in these images (the `part` of a data set, for
+    /// messages), and the first `limit` images of the two still hold both.
+    pub fn two_classes(
+        &self,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        part: Part,
+    ) -> Result<Self, DataError> {
+        let pair = [classes.0, classes.1];
+        if classes.0 == classes.1 {
+            return Err(DataError::SameClasses(classes.0));
+        }
+        if limit == Some(0) {
+            return Err(DataError::ZeroLimit);
+        }
+        if let Some(&class) = pair.iter().find(|&&c| self.count(c) == 0) {
+            return Err(DataError::EmptyClass {
+                class,
+                split: part,
+                path: self.path.clone(),
+            });
+        }
+        let chosen = self.of_classes(&pair, limit);
+        if let (Some(limit), Some(&class)) =
+            (limit, pair.iter().find(|&&c| chosen.count(c) == 0))
+        {
+            return Err(DataError::LimitedAway {
+                class,
+                limit,
+                split: part,
+            });
+        }
+        Ok(chosen)
+    }
+
     /// The images and the labels as the bytes of two IDX files.
     pub fn to_idx(&self) -> (Vec<u8>, Vec<u8>) {
         let count = self.len();
@@ -134,38 +170,11 @@ impl LabelledImages {
         limit: Option<usize>,
         part: Part,
     ) -> Result<Dataset<Array2<u8>>, DataError> {
-        let (negative, positive) = classes;
-        if negative == positive {
-            return Err(DataError::SameClasses(negative));
-        }
-        if limit == Some(0) {
-            return Err(DataError::ZeroLimit);
-        }
-        for class in [negative, positive] {
-            if self.count(class) == 0 {
-                return Err(DataError::EmptyClass {
-                    class,
-                    split: part,
-                    path: self.path.clone(),
-                });
-            }
-        }
-        let chosen = self.of_classes(&[negative, positive], limit);
-        if let Some(limit) = limit {
-            for class in [negative, positive] {
-                if chosen.count(class) == 0 {
-                    return Err(DataError::LimitedAway {
-                        class,
-                        limit,
-                        split: part,
-                    });
-                }
-            }
-        }
+        let chosen = self.two_classes(classes, limit, part)?;
         let y = chosen
             .labels
             .iter()
-            .map(|&label| if label == positive { 1.0 } else { 0.0 })
+            .map(|&label| if label == classes.1 { 1.0 } else { 0.0 })
             .collect();
         let x = Array2::from_shape_vec(
             (chosen.len(), self.rows * self.cols),

@@ -1,35 +1,17 @@
-//! The blog's MNIST example, defined once for every program that runs it:
-//! logistic regression (sigmoid, binary cross-entropy) on two digit classes,
-//! with the blog's learning rate, batch size and number of epochs.
+//! The data of the blog's MNIST example, defined once for every program that
+//! runs it: its demo split of two digit classes. How the example trains is
+//! the programs' (`programs::mnist`).
 
 use ndarray::Array2;
 
 use super::images::{normalized, pixel_statistics};
 use super::{DataError, Dataset, LabelledImages, Part};
-use crate::{Activation, Loss, Normalization, Settings};
+use crate::Normalization;
 
-/// The blog's learning rate for MNIST.
-pub const LEARNING_RATE: f64 = 0.1;
-/// The blog's batch size for MNIST.
-pub const BATCH_SIZE: usize = 32;
-/// The blog's number of epochs for MNIST.
-pub const EPOCHS: usize = 10;
 /// How many training images the blog's demo uses.
 pub const DEMO_IMAGES: usize = 1000;
 /// The share of the demo's images that it holds out as its test set.
 pub const DEMO_TEST_FRACTION: f64 = 0.2;
-
-/// Logistic regression with the blog's learning rate and these batch size
-/// and epochs, shuffled with the default seed.
-pub fn settings(batch_size: usize, num_epochs: usize) -> Settings {
-    Settings::new(
-        LEARNING_RATE,
-        num_epochs,
-        batch_size,
-        Loss::BinaryCrossEntropy,
-    )
-    .activation(Activation::Sigmoid)
-}
 
 // ANCHOR: blog_demo
 /// The blog's demo data: the first 1,000 training images of `classes`,

@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::console::{self, Stream};
-use crate::data::DataError;
+use crate::data::{DataError, Setting};
 use crate::{DEFAULT_SEED, Schedule, note, say};
 
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
@@ -298,6 +298,33 @@ pub fn start_exercise(about: &'static str) -> u64 {
         .map_or_else(|e| exit_on_bad_flags(e), |args| args.seed);
     say!("{about}; shuffling seed {seed}\n");
     seed
+}
+
+/// Runs an exercise program: [`start_exercise`] with `about`, then
+/// `solution` with the seed, its error reported as [`run_main`] does.
+pub fn exercise(
+    about: &'static str,
+    solution: impl FnOnce(u64) -> anyhow::Result<()>,
+) -> ExitCode {
+    let seed = start_exercise(about);
+    run_main(|| solution(seed))
+}
+
+/// A [`DataError`] with the program's flag for the [`Setting`] it is about
+/// in front, as in `--limit: class 1 has no samples among …`; `flag` names a
+/// program's flags (`None` for a setting it has no flag for). Other errors
+/// are left as they are.
+pub fn name_flag(
+    error: anyhow::Error,
+    flag: impl Fn(Setting) -> Option<&'static str>,
+) -> anyhow::Error {
+    let setting = error
+        .downcast_ref::<DataError>()
+        .and_then(DataError::setting);
+    match setting.and_then(flag) {
+        Some(flag) => error.context(flag),
+        None => error,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! (see [`console`]): the run has failed, and its files must not look like
 //! the result of a run that succeeded.
 
+use std::ffi::OsString;
 use std::fs::{self, Metadata, Permissions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -331,7 +332,7 @@ impl Drop for NewFolders {
     fn drop(&mut self) {
         for folder in self.created.iter().rev() {
             // Only an empty folder is removed; a folder that holds something
-            // (a partial download to resume, say) stays.
+            // (put there by another program meanwhile, say) stays.
             let _ = fs::remove_dir(folder);
         }
     }
@@ -433,62 +434,18 @@ fn inspect(
     what: &str,
     path: &Path,
 ) -> Result<(PathBuf, Option<Metadata>), OutputError> {
-    let name = match path.file_name() {
-        Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
-            name.to_owned()
-        }
-        _ => {
-            return Err(OutputError::NoFileName {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-            });
-        }
+    let inspect_error = |source| OutputError::Inspect {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
     };
-    let folder = folder_of(path);
-    let folder = match fs::canonicalize(folder) {
-        Ok(folder) if folder.is_dir() => folder,
-        Ok(_) => {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(OutputError::NoFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(source) => {
-            return Err(OutputError::Inspect {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let mut resolved = folder.join(name);
+    let mut resolved = real_folder(what, path)?.join(file_name(what, path)?);
     let leaf = match fs::symlink_metadata(&resolved) {
         Ok(leaf) => leaf,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok((resolved, None));
         }
-        Err(source) => {
-            return Err(OutputError::Inspect {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(source) => return Err(inspect_error(source)),
     };
     if leaf.file_type().is_symlink() {
         resolved = fs::canonicalize(&resolved).map_err(|source| {
@@ -499,12 +456,7 @@ fn inspect(
             }
         })?;
     }
-    let metadata =
-        fs::metadata(&resolved).map_err(|source| OutputError::Inspect {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let metadata = fs::metadata(&resolved).map_err(inspect_error)?;
     if !metadata.is_file() {
         return Err(OutputError::NotRegular {
             what: what.to_string(),
@@ -513,6 +465,49 @@ fn inspect(
         });
     }
     Ok((resolved, Some(metadata)))
+}
+
+/// The name of the file `path` names; a path that ends in `/` or `..` names
+/// none.
+fn file_name(what: &str, path: &Path) -> Result<OsString, OutputError> {
+    match path.file_name() {
+        Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
+            Ok(name.to_owned())
+        }
+        _ => Err(OutputError::NoFileName {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// The folder `path` is in, canonical: it must exist and be a folder.
+fn real_folder(what: &str, path: &Path) -> Result<PathBuf, OutputError> {
+    let folder = folder_of(path);
+    let (what, path_buf) = (what.to_string(), path.to_path_buf());
+    match fs::canonicalize(folder) {
+        Ok(real) if real.is_dir() => Ok(real),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(OutputError::NoFolder {
+                what,
+                path: path_buf,
+                folder: folder.to_path_buf(),
+            })
+        }
+        Err(source) if source.kind() != io::ErrorKind::NotADirectory => {
+            Err(OutputError::Inspect {
+                what,
+                path: path_buf,
+                source,
+            })
+        }
+        // Something that is not a folder, or a path through a file.
+        _ => Err(OutputError::NotAFolder {
+            what,
+            path: path_buf,
+            folder: folder.to_path_buf(),
+        }),
+    }
 }
 
 /// Creates and at once deletes a temporary file beside `resolved`: the

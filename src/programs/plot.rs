@@ -1,15 +1,15 @@
-//! The book's charts saved as SVG files: the drawings of [`crate::charts`],
+//! The book's charts saved as SVG files: the drawings of [`super::charts`],
 //! written atomically, so that a failure leaves no half-written chart behind.
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::output::write_atomically;
-use crate::charts;
-pub use crate::charts::{
+use super::charts;
+pub use super::charts::{
     Axis, ChartError, Line, Picture, SIZE, Scale, Shading,
 };
+use super::output::write_atomically;
 
 /// Why a chart could not be drawn or saved.
 #[derive(Debug, Error)]

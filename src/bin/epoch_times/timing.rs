@@ -16,10 +16,10 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
 use neural_network::data::DataError;
-use neural_network::data::mnist;
 use neural_network::data::read::BinaryTask;
 use neural_network::engine::pixels::PixelTask;
 use neural_network::engine::{Model, Trainer};
+use neural_network::programs::mnist;
 use neural_network::{Normalization, Settings, TrainError, gradient_descent};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full

@@ -283,63 +283,51 @@ pub fn lines_with(
         span(x_lo, x_hi, x.scale, false),
         span(y_lo, y_hi, y.scale, true),
     );
-    let width = width.max(MIN_WIDTH);
-    let columns = if width >= 560 { 2 } else { 1 };
-    let rows = match legend {
-        Legend::Inside => 0,
-        Legend::Below => curves.len().div_ceil(columns) as u32,
+    let (size, columns) = layout(width, legend, curves.len());
+    let plot = Plot {
+        names: (x.label, y.label),
+        curves,
+        ticks: (((size.0 - 80) / X_LABEL_ROOM) as usize).min(X_LABELS),
+        corner: match legend {
+            Legend::Inside => {
+                Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
+            }
+            Legend::Below => None,
+        },
     };
-    let size = (width, SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8);
-    let ticks = ((width - 80) / X_LABEL_ROOM) as usize;
     svg(size, |root| {
-        let (plot, under) = root.split_vertically(SIZE.1);
-        let mut builder = ChartBuilder::on(&plot);
+        let (area, under) = root.split_vertically(SIZE.1);
+        let mut builder = ChartBuilder::on(&area);
         builder
             .caption(title, ("sans-serif", 21))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80);
-        let names = (x.label, y.label, ticks.min(X_LABELS));
-        let corner = match legend {
-            Legend::Inside => {
-                Some(quietest_corner(curves, (&xs, x.scale), (&ys, y.scale)))
+        match x.scale {
+            Scale::Linear => plot.on_y(&mut builder, xs, (ys, y.scale)),
+            Scale::Log => {
+                plot.on_y(&mut builder, xs.log_scale(), (ys, y.scale))
             }
-            Legend::Below => None,
-        };
-        match (x.scale, y.scale) {
-            (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, curves, corner)
-            }
-            (Scale::Linear, Scale::Log) => draw_curves(
-                &mut builder,
-                xs,
-                ys.log_scale(),
-                names,
-                curves,
-                corner,
-            ),
-            (Scale::Log, Scale::Linear) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys,
-                names,
-                curves,
-                corner,
-            ),
-            (Scale::Log, Scale::Log) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys.log_scale(),
-                names,
-                curves,
-                corner,
-            ),
         }?;
         if legend == Legend::Below {
             legend_rows(&under, curves, columns)?;
         }
         Ok(())
     })
+}
+
+/// The size of a line chart at least `width` pixels wide with `curves`
+/// curves, and the number of columns of a legend below the plot: two on a
+/// chart of 560 pixels or more, one on a narrower one.
+fn layout(width: u32, legend: Legend, curves: usize) -> ((u32, u32), usize) {
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.div_ceil(columns) as u32,
+    };
+    let height = SIZE.1 + rows * LEGEND_ROW + rows.min(1) * 8;
+    ((width, height), columns)
 }
 
 /// The legend as rows of `columns` entries, a line of each curve's colour before its
@@ -396,72 +384,105 @@ pub fn loss_per_epoch(
 /// At most this many tick labels on the x axis (plotters' default).
 const X_LABELS: usize = 11;
 
-/// Draws the mesh and one line per curve on whatever coordinates `x` and `y` are (linear
-/// or log ranges), and the legend in the corner `legend` if there is one; `names` are the
-/// axes' labels and the most x ticks to label.
-fn draw_curves<X, Y>(
-    builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
-    x: X,
-    y: Y,
-    names: (&str, &str, usize),
-    curves: &[Line],
-    legend: Option<SeriesLabelPosition>,
-) -> Result<(), ChartError>
-where
-    X: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    // Never more tick labels than x values, so that five epochs are labelled
-    // 1 to 5, not 1, 1.5, 2, …
-    let mut xs: Vec<f64> = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
-        .collect();
-    xs.sort_by(f64::total_cmp);
-    xs.dedup();
-    let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
-    chart
-        .configure_mesh()
-        .x_labels(xs.len().min(names.2))
-        .x_desc(names.0)
-        .y_desc(names.1)
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", 20))
-        .label_style(("sans-serif", 19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(draw_error)?;
-    for (i, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        let series = chart
-            .draw_series(LineSeries::new(
-                curve.points.iter().copied(),
-                colour.stroke_width(3),
-            ))
-            .map_err(draw_error)?;
-        if legend.is_some() {
-            series.label(curve.label.as_str()).legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 24, y)],
-                    colour.stroke_width(3),
-                )
-            });
+/// What a line chart shows, whatever its axes' scales: the axes' names, the
+/// curves, the most x ticks to label, and the corner of the legend if it is
+/// drawn inside the plot.
+struct Plot<'a> {
+    names: (&'a str, &'a str),
+    curves: &'a [Line],
+    ticks: usize,
+    corner: Option<SeriesLabelPosition>,
+}
+
+impl Plot<'_> {
+    /// Draws on the x coordinates `x` (a linear or a log range) and the y
+    /// span `ys` on its scale.
+    fn on_y<X>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        (ys, scale): (Range<f64>, Scale),
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+    {
+        match scale {
+            Scale::Linear => self.draw(builder, x, ys),
+            Scale::Log => self.draw(builder, x, ys.log_scale()),
         }
     }
-    let Some(position) = legend else {
-        return Ok(());
-    };
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(("sans-serif", 19))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw_error)
+
+    /// Draws the mesh and one line per curve on whatever coordinates `x` and
+    /// `y` are (linear or log ranges), and the legend in its corner if it
+    /// has one.
+    fn draw<X, Y>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        y: Y,
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_labels(self.x_labels())
+            .x_desc(self.names.0)
+            .y_desc(self.names.1)
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .axis_desc_style(("sans-serif", 20))
+            .label_style(("sans-serif", 19))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(draw_error)?;
+        for (i, curve) in self.curves.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let series = chart
+                .draw_series(LineSeries::new(
+                    curve.points.iter().copied(),
+                    colour.stroke_width(3),
+                ))
+                .map_err(draw_error)?;
+            if self.corner.is_some() {
+                series.label(curve.label.as_str()).legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 24, y)],
+                        colour.stroke_width(3),
+                    )
+                });
+            }
+        }
+        let Some(corner) = self.corner.clone() else {
+            return Ok(());
+        };
+        chart
+            .configure_series_labels()
+            .position(corner)
+            .label_font(("sans-serif", 19))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(draw_error)
+    }
+
+    /// How many tick labels the x axis gets: never more than there are x
+    /// values, so that five epochs are labelled 1 to 5, not 1, 1.5, 2, …
+    fn x_labels(&self) -> usize {
+        let mut xs: Vec<f64> = self
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs.len().min(self.ticks)
+    }
 }
 
 /// The corner of the plot where the legend hides the least of the curves: the one whose
