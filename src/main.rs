@@ -126,11 +126,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     let outputs = plan_outputs(&files, &args)?;
     check_memory(&files, &args)?;
     let settings = settings(&args);
-    if args.engine && settings.schedule != Schedule::Constant {
-        bail!(
-            "--engine trains with a constant learning rate only: leave out --decay, or --engine"
-        );
-    }
     let run = if args.engine {
         with_engine(&files, &shown, &settings, &args)?
     } else {
@@ -184,6 +179,8 @@ fn plan_outputs(files: &IdxFiles, args: &Args) -> anyhow::Result<Outputs> {
 /// normalization the weights go with.
 struct Finished {
     trained: Trained,
+    /// How many images it trained on.
+    train_len: usize,
     test: Dataset,
     normalization: Normalization,
 }
@@ -206,6 +203,7 @@ fn with_gradient_descent(
     let (test, normalization) = (task.test, task.normalization);
     Ok(Finished {
         trained,
+        train_len: task.train.len(),
         test,
         normalization,
     })
@@ -232,6 +230,7 @@ fn with_engine(
     }
     Ok(Finished {
         trained,
+        train_len: task.train.len(),
         normalization: task.normalization,
         test: task.test,
     })
@@ -253,7 +252,7 @@ fn write_outputs(
     if let Some(path) = &args.loss_chart {
         let title = format!(
             "Loss per epoch, batch size {}, learning rate {:?}",
-            settings.batch_size.min(run.test.len().max(1)),
+            settings.batch_size.min(run.train_len),
             settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);

@@ -123,32 +123,3 @@ fn the_comparison_marks_the_part_the_book_shows() {
     let lesson = &compare[start.unwrap()..end.unwrap()];
     assert!(lesson.contains("| batch size |") && !lesson.contains("Targets"));
 }
-
-/// The ladder is measured too, but its steps must be the engine's steps of
-/// today, in order, each with a time for every batch size.
-#[test]
-fn the_ladder_in_the_book_has_every_step_of_the_engine() {
-    use neural_network::engine::ladder::LADDER;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ladder =
-        std::fs::read_to_string(root.join("book/outputs/ladder.md")).unwrap();
-    let rows: Vec<&str> = ladder
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| step"))
-        .filter(|l| !l.starts_with("| ---"))
-        .collect();
-    assert_eq!(rows.len(), LADDER.len(), "one row per step:\n{ladder}");
-    for (i, (row, rung)) in rows.iter().zip(&LADDER).enumerate() {
-        let cells: Vec<&str> = row.trim_matches('|').split(" | ").collect();
-        assert_eq!(
-            cells[0].trim(),
-            format!("{i}. {}", rung.name),
-            "rerun `cargo run --release --bin epoch_times -- --ladder \
-             > book/outputs/ladder.md`"
-        );
-        assert!(
-            cells[1..].iter().all(|c| c.trim().parse::<f64>().is_ok()),
-            "{row}"
-        );
-    }
-}

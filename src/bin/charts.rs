@@ -16,7 +16,6 @@ use ndarray::array;
 use ndarray::s;
 use ndarray::{Array1, Array2};
 use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part, line};
-use neural_network::engine::timing;
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::programs::bundled::zeros_and_ones;
@@ -34,6 +33,12 @@ use neural_network::{note, say};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+
+/// The batch sizes, settings and machine description that `epoch_times`
+/// and the benchmarks use, from the same file.
+#[allow(dead_code)]
+#[path = "epoch_times/timing.rs"]
+mod timing;
 
 /// Draws the book's charts as SVG files.
 #[derive(Parser)]

@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayRef2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, encode_idx};
 use super::{DataError, Part};
+use crate::normalize::Normalization;
 
 /// Labelled images: one image of `rows × cols` bytes per label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +188,38 @@ impl LabelledImages {
             image_shape: (self.rows, self.cols),
         })
     }
+}
+
+/// The mean and standard deviation of the pixels `bytes`, exactly as
+/// [`Normalization::of`] computes them on the same values as `f64`: the sum
+/// of at most 2⁵³ / 255 bytes is an exact integer in any order, and the
+/// squared deviations are summed in memory order, as ndarray's `fold` does.
+/// No `f64` copy of the images is made.
+pub fn pixel_statistics(bytes: &ArrayRef2<u8>) -> Normalization {
+    if bytes.is_empty() {
+        return Normalization::of(&Array2::<f64>::zeros((0, 0)));
+    }
+    let n = bytes.len() as f64;
+    let total: u64 = bytes.iter().map(|&p| u64::from(p)).sum();
+    let mean = total as f64 / n;
+    let squares = bytes.fold(0.0, |acc, &p| {
+        let v = f64::from(p);
+        acc + (v - mean) * (v - mean)
+    });
+    Normalization {
+        mean,
+        std: (squares / n).sqrt(),
+    }
+}
+
+/// The pixels `bytes` as `f64`, normalized with `normalization`.
+pub fn normalized(
+    bytes: Array2<u8>,
+    normalization: &Normalization,
+) -> Array2<f64> {
+    let mut x = bytes.mapv(f64::from);
+    normalization.apply_in_place(&mut x);
+    x
 }
 
 /// A binary classification data set: inputs `x` (one sample per row; `f64`

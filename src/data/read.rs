@@ -23,11 +23,13 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::bufread::GzDecoder;
+use ndarray::Array2;
 
 use super::idx::{
     IMAGES_MAGIC, Idx, LABELS_MAGIC, ReadError, TEST_IMAGES, TEST_LABELS,
     TRAIN_IMAGES, TRAIN_LABELS, read_header, read_idx,
 };
+use super::images::{normalized, pixel_statistics};
 use super::{DataError, Dataset, LabelledImages, Part};
 use crate::normalize::Normalization;
 
@@ -336,11 +338,12 @@ fn trailing_garbage() -> io::Error {
 }
 
 /// Two classes of an IDX directory as a ready-to-train binary task: the training and test
-/// sets, both normalized with the statistics of the training set.
+/// sets, both normalized with the statistics of the training set. `X` is how the training
+/// images are kept: normalized `f64` by default; the engine keeps them otherwise.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BinaryTask {
+pub struct BinaryTask<X = Array2<f64>> {
     /// The training images of the two classes, normalized.
-    pub train: Dataset,
+    pub train: Dataset<X>,
     /// The test images of the two classes, normalized with the training set's statistics.
     pub test: Dataset,
     /// The training set's mean and standard deviation, as applied to both sets.
@@ -367,9 +370,7 @@ impl BinaryTask {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let train = data.train.binary(classes, limit, Part::Train)?;
-        let test = data.test.binary(classes, limit, Part::Test)?;
-        Ok(Self::normalized(train, test))
+        Self::keeping(data, classes, limit, normalized)
     }
 
     /// [`BinaryTask::new`] for choosing settings, from the training images
@@ -380,21 +381,57 @@ impl BinaryTask {
         train_images: &LabelledImages,
         classes: (u8, u8),
         limit: Option<usize>,
-        (fraction, seed): (f64, u64),
+        held_out: (f64, u64),
     ) -> Result<Self, DataError> {
-        let all = train_images.binary(classes, limit, Part::Train)?;
-        let (train, validation) = all.validation_split(fraction, seed)?;
-        Ok(Self::normalized(train, validation))
+        Self::validation_keeping(
+            train_images,
+            classes,
+            limit,
+            held_out,
+            normalized,
+        )
+    }
+}
+
+impl<X> BinaryTask<X> {
+    /// [`BinaryTask::new`] with the training images kept as `keep` makes
+    /// them from their bytes and the training set's statistics.
+    pub fn keeping(
+        data: &IdxDataSet,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Result<Self, DataError> {
+        let train = data.train.binary_bytes(classes, limit, Part::Train)?;
+        let test = data.test.binary_bytes(classes, limit, Part::Test)?;
+        Ok(Self::normalized(train, test, keep))
     }
 
-    /// Both sets normalized with the first one's statistics.
-    fn normalized(mut train: Dataset, mut test: Dataset) -> Self {
-        let normalization = Normalization::of(&train.x);
-        normalization.apply_in_place(&mut train.x);
-        normalization.apply_in_place(&mut test.x);
+    /// [`BinaryTask::validation`] with the training images kept as `keep`
+    /// makes them.
+    pub fn validation_keeping(
+        train_images: &LabelledImages,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        (fraction, seed): (f64, u64),
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Result<Self, DataError> {
+        let all = train_images.binary_bytes(classes, limit, Part::Train)?;
+        let (train, validation) = all.validation_split(fraction, seed)?;
+        Ok(Self::normalized(train, validation, keep))
+    }
+
+    /// Both sets normalized with the first one's statistics, the first one
+    /// kept as `keep` makes it.
+    fn normalized(
+        train: Dataset<Array2<u8>>,
+        test: Dataset<Array2<u8>>,
+        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
+    ) -> Self {
+        let normalization = pixel_statistics(&train.x);
         Self {
-            train,
-            test,
+            train: train.map_x(|x| keep(x, &normalization)),
+            test: test.map_x(|x| normalized(x, &normalization)),
             normalization,
         }
     }

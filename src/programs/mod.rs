@@ -5,8 +5,9 @@
 //! what they print and how a failed write ends them (`console`), the memory
 //! a run may hold (`budget`), the checks of their data sets before training
 //! (`checks`), text they print (`report`), charts they save (`plot`), files
-//! they write (`output`), folders of files they replace as one (`folder`)
-//! and the exercises' checks of the reader's code (`your_turn`). The
+//! they write (`output`), folders of files they replace as one (`folder`),
+//! the exercises' checks of the reader's code (`your_turn`) and the memory
+//! allocator they run with (`pages`). The
 //! library's other layers print nothing.
 //!
 //! With the `charts` feature alone (plotters, which builds for WebAssembly)
@@ -30,6 +31,8 @@ pub mod folder;
 pub mod mnist;
 #[cfg(feature = "programs")]
 pub mod output;
+#[cfg(feature = "programs")]
+pub mod pages;
 #[cfg(feature = "programs")]
 pub mod plot;
 #[cfg(feature = "programs")]
