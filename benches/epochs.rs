@@ -10,8 +10,9 @@
 //!
 //! - `engine/<batch size>`: the engine's [`Trainer`] on the images as `f64`,
 //!   batch sizes 1, 8, 32, 128, 1024 and the whole data set.
-//! - `bytes/<batch size>`: the same on the images kept as bytes with a table
-//!   of their values, as the main program trains.
+//! - `pixels/<batch size>`: the engine on the images kept as their raw
+//!   groups of ink, the normalization folded into the model, as `--engine`
+//!   and `epoch_times` train.
 //! - `plain/<batch size>`: the book's `gradient_descent`, which copies the
 //!   data set into its shuffled order every epoch, as the blog does.
 //! - `shuffled copy`: that copy alone.
@@ -26,11 +27,16 @@ use criterion::{
     criterion_main, measurement::WallTime,
 };
 use ndarray::{Array1, Array2, Axis};
-use neural_network::engine::Trainer;
-use neural_network::engine::rows::Inputs;
-use neural_network::engine::timing::{self, BATCH_SIZES, batch_label};
+use neural_network::engine::{Model, Trainer};
 use neural_network::train::epoch_order;
 use neural_network::{DEFAULT_SEED, Shuffle, gradient_descent};
+
+use timing::{BATCH_SIZES, batch_label};
+
+/// The workload that `epoch_times` times, from its own files.
+#[allow(dead_code)]
+#[path = "../src/bin/epoch_times/timing.rs"]
+mod timing;
 
 fn data() -> (Array2<f64>, Array1<f64>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
@@ -51,7 +57,7 @@ fn epoch_sized(group: &mut BenchmarkGroup<'_, WallTime>) {
 }
 
 /// Runs one epoch of `trainer`, then times all the others.
-fn after_warm_up<X: Inputs>(mut trainer: Trainer<'_, X>) -> Duration {
+fn after_warm_up<M: Model>(mut trainer: Trainer<M>) -> Duration {
     trainer
         .next()
         .expect("a warm-up epoch")
@@ -73,7 +79,10 @@ fn engine_epochs(c: &mut Criterion) {
             // A run of one warm-up epoch and `epochs` timed ones.
             b.iter_custom(|epochs| {
                 let epochs = epochs as usize;
-                let trainer = timing::trainer(&x, &y, batch_size, 1 + epochs)
+                let settings =
+                    timing::settings(batch_size, x.nrows(), 1 + epochs);
+                let w = Array1::zeros(x.ncols());
+                let trainer = Trainer::new(&x, &y, &w, 0.0, &settings)
                     .expect("valid settings");
                 after_warm_up(trainer)
             });
@@ -82,12 +91,12 @@ fn engine_epochs(c: &mut Criterion) {
     group.finish();
 }
 
-fn byte_epochs(c: &mut Criterion) {
+fn pixel_epochs(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let task = timing::mnist_0_vs_1_pixels(&dir).expect("the bundled data");
     let (x, y) = (&task.train.x, &task.train.y);
     let n = y.len();
-    let mut group = c.benchmark_group("bytes");
+    let mut group = c.benchmark_group("pixels");
     epoch_sized(&mut group);
     group.throughput(Throughput::Elements(n as u64));
     for batch_size in BATCH_SIZES {
@@ -132,5 +141,5 @@ fn plain_epochs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_epochs, byte_epochs, plain_epochs);
+criterion_group!(benches, engine_epochs, pixel_epochs, plain_epochs);
 criterion_main!(benches);

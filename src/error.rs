@@ -30,6 +30,33 @@ pub enum ShapeError {
     Empty,
 }
 
+impl ShapeError {
+    /// Checks that there is one prediction per target.
+    pub fn check_pairs(predictions: usize, targets: usize) -> Result<(), Self> {
+        if predictions == targets {
+            Ok(())
+        } else {
+            Err(Self::Lengths {
+                predictions,
+                targets,
+            })
+        }
+    }
+
+    /// Checks that there is one prediction per target, and at least one:
+    /// what a mean over the samples needs.
+    pub fn check_samples(
+        predictions: usize,
+        targets: usize,
+    ) -> Result<(), Self> {
+        Self::check_pairs(predictions, targets)?;
+        if targets == 0 {
+            return Err(Self::Empty);
+        }
+        Ok(())
+    }
+}
+
 // ANCHOR: train_error
 /// Everything that can stop [`crate::gradient_descent`] before or during
 /// training.

@@ -12,13 +12,13 @@
 //! | the numeric core, what the book teaches | [`normalize`](mod@normalize), [`linalg`], [`activation`], [`loss`], [`model`], [`noise_scale`](mod@noise_scale), [`schedule`], [`train`], [`gradcheck`], [`metrics`], [`error`] | ndarray, rand, rand_chacha, thiserror |
 //! | data | [`data`]: the IDX format, data sets, the MNIST example; reading files and checksums with the `files` feature | flate2, sha2 |
 //! | the engine, the fast trainer | `engine` | the `engine` feature (libc) |
-//! | the book's charts, drawn as SVG text | `charts` | the `charts` feature (plotters) |
-//! | the programs' support | `programs`: flags, reports, chart files, output files | the `programs` feature (clap, …) |
+//! | the programs' support | `programs`: the book's charts drawn as SVG text (the `charts` feature: plotters), and flags, reports, chart files, output files | the `programs` feature (clap, …) |
 //!
 //! The default feature `programs` turns on everything. Built with
 //! `--no-default-features`, the crate is the core and the data formats, with
 //! no I/O, and it builds for `wasm32-unknown-unknown`; so does the `charts`
-//! feature, which the book's playground uses to draw in the page.
+//! feature alone, `programs::charts`, with which the book's playground draws
+//! in the page.
 //!
 //! All arithmetic is in `f64`, as NumPy's is, so our numbers can equal the
 //! blog's.
@@ -36,11 +36,9 @@ pub mod normalize;
 pub mod schedule;
 pub mod train;
 
-#[cfg(feature = "charts")]
-pub mod charts;
 #[cfg(feature = "engine")]
 pub mod engine;
-#[cfg(feature = "programs")]
+#[cfg(feature = "charts")]
 pub mod programs;
 
 // ANCHOR: reexports

@@ -41,15 +41,7 @@ impl Loss {
         predictions: &ArrayRef1<f64>,
         targets: &ArrayRef1<f64>,
     ) -> Result<f64, ShapeError> {
-        if predictions.len() != targets.len() {
-            return Err(ShapeError::Lengths {
-                predictions: predictions.len(),
-                targets: targets.len(),
-            });
-        }
-        if targets.is_empty() {
-            return Err(ShapeError::Empty);
-        }
+        ShapeError::check_samples(predictions.len(), targets.len())?;
         let total = Zip::from(predictions)
             .and(targets)
             .fold(0.0, |acc, &p, &t| acc + self.per_sample(p, t));

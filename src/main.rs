@@ -14,18 +14,23 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 use neural_network::data::{
-    BinaryTask, Dataset, IdxFiles, LabelledImages, mnist,
+    BinaryTask, Dataset, IdxFiles, LabelledImages, Part, Setting, mnist,
 };
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
+use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_decay, parse_fraction,
-    parse_learning_rate, parse_positive, parse_seed, parse_svg_path, run_main,
+    name_flag, parse_args, parse_classes, parse_decay, parse_fraction,
+    parse_images, parse_learning_rate, parse_memory, parse_output_path,
+    parse_positive, parse_seed, parse_svg_path, run_main,
 };
+use neural_network::programs::mnist::{BATCH_SIZE, EPOCHS, LEARNING_RATE};
 use neural_network::programs::output::Outputs;
 use neural_network::programs::plot::{self, Line, Scale};
+use neural_network::say;
 use neural_network::{
     Activation, DEFAULT_SEED, EpochEnd, Loss, Normalization, Schedule,
     Settings, Shuffle, TrainError, Trained, binary_cross_entropy,
@@ -49,19 +54,19 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Use only the first N matching images of each of the training and test sets
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Samples per mini-batch (more than the training set: one batch of all of it)
-    #[arg(long, value_name = "N", default_value_t = mnist::BATCH_SIZE, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = BATCH_SIZE, value_parser = parse_images)]
     batch_size: usize,
     /// Learning rate (at the first step, with --decay)
-    #[arg(long, value_name = "X", default_value_t = mnist::LEARNING_RATE, value_parser = parse_learning_rate, allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", default_value_t = LEARNING_RATE, value_parser = parse_learning_rate, allow_hyphen_values = true)]
     lr: f64,
     /// Let the learning rate fall as lr / (1 + K · epochs so far), step by step (0: constant)
     #[arg(long, value_name = "K", value_parser = parse_decay, allow_negative_numbers = true)]
     decay: Option<f64>,
     /// Passes over the training set
-    #[arg(long, value_name = "N", default_value_t = mnist::EPOCHS, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = EPOCHS, value_parser = parse_positive)]
     epochs: usize,
     /// Seed of the shuffling (and of the split, with --blog or --validation)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_hyphen_values = true)]
@@ -87,33 +92,77 @@ struct Args {
     #[arg(long, conflicts_with_all = ["limit", "validation"])]
     blog: bool,
     /// Write the trained weights, bias and normalization to FILE as JSON
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = parse_output_path)]
     save_weights: Option<PathBuf>,
     /// Draw the loss per epoch into FILE.svg as an SVG chart
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     loss_chart: Option<PathBuf>,
+    /// The most memory the run may hold, such as 4GiB or 1.5GB: a run that would need more is
+    /// refused before it reads the images
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
     /// Replace output files even if they are read-only
     #[arg(long)]
     force: bool,
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    Some(match setting {
+        Setting::Dir => "--data-dir",
+        Setting::Classes => "--classes",
+        Setting::Limit => "--limit",
+        Setting::Validation => "--validation",
+    })
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    // The bundled data is found wherever the program is started from; it is named by its
-    // path in the repository, so that the output is the same in every checkout.
-    let (dir, shown) = match &args.data_dir {
+    let (dir, shown) = data_dir(&args)?;
+    let files = IdxFiles::find(&dir)?;
+    let outputs = plan_outputs(&files, &args)?;
+    check_memory(&files, &args)?;
+    let settings = settings(&args);
+    let run = if args.engine {
+        with_engine(&files, &shown, &settings, &args)?
+    } else {
+        with_gradient_descent(&files, &shown, &settings, &args)?
+    };
+    let confusion = evaluate(&run.trained, &run.test, held_out(&args))?;
+    say!(
+        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
+        run.test.classes.0,
+        run.test.classes.1
+    );
+    say!("{confusion}");
+    if args.validation.is_some() {
+        say!(
+            "The test set was not read: choose the settings on the validation set, then \
+             measure the chosen ones once, without --validation."
+        );
+    }
+    write_outputs(&outputs, &run, &settings, &args)
+}
+
+/// The data directory, and how the output names it: the bundled data is
+/// found wherever the program is started from, and it is named by its path
+/// in the repository, so that the output is the same in every checkout.
+fn data_dir(args: &Args) -> anyhow::Result<(PathBuf, String)> {
+    Ok(match &args.data_dir {
         Some(dir) => (dir.clone(), dir.display().to_string()),
         None => {
             let bundled = bundled_data(args.classes)?;
             (bundled.dir, bundled.shown.to_string())
         }
-    };
-    let files = IdxFiles::find(&dir)?;
-    // Every output is checked before the data is read, so that a bad path
-    // fails at once and no output can overwrite an input.
+    })
+}
+
+/// Checks every output before the data is read, so that a bad path fails
+/// at once and no output can overwrite an input.
+fn plan_outputs(files: &IdxFiles, args: &Args) -> anyhow::Result<Outputs> {
     let wanted: Vec<(&str, &Path)> = [
         ("--save-weights", &args.save_weights),
         ("--loss-chart", &args.loss_chart),
@@ -123,55 +172,87 @@ fn run(args: Args) -> anyhow::Result<()> {
     .collect();
     let inputs: Vec<PathBuf> =
         files.paths.iter().chain(&files.unread).cloned().collect();
-    let outputs = Outputs::plan(&wanted, &inputs, args.force)?;
-    let settings = settings(&args);
-    if args.engine && settings.schedule != Schedule::Constant {
-        bail!(
-            "--engine trains with a constant learning rate only: leave out --decay, or --engine"
-        );
+    Ok(Outputs::plan(&wanted, &inputs, args.force)?)
+}
+
+/// A finished run: the trained model, the set it is measured on, and the
+/// normalization the weights go with.
+struct Finished {
+    trained: Trained,
+    /// How many images it trained on.
+    train_len: usize,
+    test: Dataset,
+    normalization: Normalization,
+}
+
+/// Reads the data as `gradient_descent` trains on it, says what it is, and
+/// trains.
+fn with_gradient_descent(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Finished> {
+    let task = binary_task(files, args)?;
+    check_held_sets(&task.train, &task.test, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    announce(settings, task.train.len());
+    let trained = train_with_progress(&task.train, settings)?;
+    noise_report(args, &task.train.x, &task.train.y, &trained)?;
+    let (test, normalization) = (task.test, task.normalization);
+    Ok(Finished {
+        trained,
+        train_len: task.train.len(),
+        test,
+        normalization,
+    })
+}
+
+/// [`with_gradient_descent`] with the engine, on images kept as bytes.
+fn with_engine(
+    files: &IdxFiles,
+    shown: &str,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<Finished> {
+    let task = pixel_task(files, args)?;
+    check_held_sets(&task.train, &task.test, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    say!("Trainer: the engine (src/engine/), images kept as bytes");
+    announce(settings, task.train.len());
+    let trained = train_with_engine(&task.train, settings)?;
+    if args.noise_scale {
+        // The f64 copy is made only to measure the noise scale.
+        let x = task.train.x.to_f64();
+        noise_report(args, &x, &task.train.y, &trained)?;
     }
-    let run = if args.engine {
-        let task = pixel_task(&files, &args)?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        println!("Trainer: the engine (src/engine/), images kept as bytes");
-        announce(&settings, task.train.len());
-        let trained = train_with_engine(&task.train, &settings)?;
-        noise_report(&args, &task.train.x.to_f64(), &task.train.y, &trained)?;
-        (trained, task.test, task.normalization, task.train.classes)
-    } else {
-        let task = binary_task(&files, &args)?;
-        report_data(&shown, &files, &task.normalization, &args);
-        describe("Training set", &task.train);
-        describe(held_out(&args), &task.test);
-        announce(&settings, task.train.len());
-        let trained = train_with_progress(&task.train, &settings)?;
-        noise_report(&args, &task.train.x, &task.train.y, &trained)?;
-        (trained, task.test, task.normalization, task.train.classes)
-    };
-    let (trained, test, normalization, classes) = run;
-    let confusion = evaluate(&trained, &test, held_out(&args))?;
-    println!(
-        "Confusion counts (rows: true class, columns: predicted class; 0 is class {}, 1 is class {}):",
-        test.classes.0, test.classes.1
-    );
-    println!("{confusion}");
-    if args.validation.is_some() {
-        println!(
-            "The test set was not read: choose the settings on the validation set, then \
-             measure the chosen ones once, without --validation."
-        );
-    }
+    Ok(Finished {
+        trained,
+        train_len: task.train.len(),
+        normalization: task.normalization,
+        test: task.test,
+    })
+}
+
+/// Writes the files the flags ask for: the weights, the loss chart.
+fn write_outputs(
+    outputs: &Outputs,
+    run: &Finished,
+    settings: &Settings,
+    args: &Args,
+) -> anyhow::Result<()> {
+    let trained = &run.trained;
     if let Some(path) = &args.save_weights {
-        let json = weights_json(&trained, &normalization, classes);
+        let json = weights_json(trained, &run.normalization, run.test.classes);
         outputs.write(path, json.as_bytes())?;
-        println!("Weights written to {}", path.display());
+        say!("Weights written to {}", path.display());
     }
     if let Some(path) = &args.loss_chart {
         let title = format!(
             "Loss per epoch, batch size {}, learning rate {:?}",
-            settings.batch_size.min(test.len().max(1)),
+            settings.batch_size.min(run.train_len),
             settings.lr
         );
         let curve = Line::per_epoch("training loss", &trained.loss_history);
@@ -184,9 +265,42 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         plot::loss_per_epoch(path, &title, scale, &[curve])
             .context("--loss-chart")?;
-        println!("Loss chart written to {}", path.display());
+        say!("Loss chart written to {}", path.display());
     }
     Ok(())
+}
+
+/// Refuses a run that would hold more memory than `--max-memory`, from
+/// what the files declare and the trainer keeps, before the images are read.
+fn check_memory(files: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let keeps = match (args.engine, args.noise_scale) {
+        (false, _) => Keeps::GRADIENT_DESCENT,
+        (true, false) => Keeps::ENGINE_BYTES,
+        // The noise scale is measured on the images in f64.
+        (true, true) => Keeps::ENGINE_BYTES_AND_F64,
+    };
+    let ways_out: &[&str] = match (args.blog, args.engine) {
+        (true, _) => &[],
+        (false, true) => &["pass --limit N to keep fewer images"],
+        (false, false) => &[
+            "pass --limit N to keep fewer images, or --engine to keep them as bytes",
+        ],
+    };
+    let run = Run {
+        classes: args.classes,
+        limit: if args.blog {
+            Some(mnist::DEMO_IMAGES)
+        } else {
+            args.limit
+        },
+        held_out: if args.blog || args.validation.is_some() {
+            HeldOut::FromTraining
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: args.epochs,
+    };
+    Ok(Budget(args.max_memory).check_run(files, &run, keeps, ways_out)?)
 }
 
 /// The name of the set the model is measured on.
@@ -198,6 +312,15 @@ fn held_out(args: &Args) -> &'static str {
     }
 }
 
+/// Which set the model is measured on.
+fn held_part(args: &Args) -> Part {
+    if args.validation.is_some() {
+        Part::Validation
+    } else {
+        Part::Test
+    }
+}
+
 /// The data line, and any uncompressed file left unread.
 fn report_data(
     shown: &str,
@@ -205,18 +328,19 @@ fn report_data(
     normalization: &Normalization,
     args: &Args,
 ) {
-    println!(
+    say!(
         "Data: {shown}, normalized with mean {:.4} and standard deviation {:.4}",
-        normalization.mean, normalization.std
+        normalization.mean,
+        normalization.std
     );
     for unread in &files.unread {
-        println!(
+        say!(
             "Note: {} is not read: the .gz file of the same name beside it is",
             unread.display()
         );
     }
     if let Some(fraction) = args.validation {
-        println!(
+        say!(
             "Validation: {fraction:?} of the training images held out, drawn with seed {}",
             args.seed
         );
@@ -229,7 +353,7 @@ fn announce(settings: &Settings, samples: usize) {
         Schedule::Constant => String::new(),
         decaying => format!(" decaying as {decaying}"),
     };
-    println!(
+    say!(
         "Training: logistic regression, {}, learning rate {:?}{schedule}, {} epoch{}, {}",
         batch_text(settings.batch_size, samples),
         settings.lr,
@@ -280,8 +404,8 @@ fn evaluate(
     let confusion = Confusion::of(&probabilities, &set.y)?;
     let loss = binary_cross_entropy(&probabilities, &set.y)?;
     let name = name.trim_end_matches(" set");
-    println!("{name} loss: {loss:.4}");
-    println!("{name} accuracy: {:.4}", confusion.accuracy());
+    say!("{name} loss: {loss:.4}");
+    say!("{name} accuracy: {:.4}", confusion.accuracy());
     Ok(confusion)
 }
 // ANCHOR_END: evaluate
@@ -335,9 +459,28 @@ fn train_images(files: &IdxFiles) -> anyhow::Result<LabelledImages> {
     Ok(LabelledImages::read(images, labels)?)
 }
 
+/// Checks the training set and the held-out one before training (see
+/// `programs::checks`).
+fn check_held_sets<X>(
+    train: &Dataset<X>,
+    held: &Dataset,
+    args: &Args,
+) -> anyhow::Result<()> {
+    Ok(check_sets(&[
+        Set::of(Part::Train, train),
+        Set::of(held_part(args), held),
+    ])?)
+}
+
+/// The lines that describe the training set and the held-out one.
+fn describe_sets<X>(train: &Dataset<X>, held: &Dataset, args: &Args) {
+    describe("Training set", train);
+    describe(held_out(args), held);
+}
+
 fn describe<X>(name: &str, set: &Dataset<X>) {
     let (rows, cols) = set.image_shape;
-    println!(
+    say!(
         "{name}: {} images of {rows}×{cols} pixels ({} of class {}, {} of class {})",
         set.len(),
         set.len() - set.positives(),
@@ -409,7 +552,7 @@ fn epoch_bar(epochs: usize) -> anyhow::Result<ProgressBar> {
 
 /// Prints the blog's line for an epoch above the progress bar.
 fn show_epoch(bar: &ProgressBar, epoch: &EpochEnd) {
-    bar.suspend(|| println!("{epoch}"));
+    bar.suspend(|| say!("{epoch}"));
     bar.inc(1);
 }
 
@@ -442,7 +585,7 @@ fn noise_report(
     }
     let start = noise_scale(x, y, &Array1::zeros(x.ncols()), 0.0, SIGMOID)?;
     let end = noise_scale(x, y, &trained.w, trained.b, SIGMOID)?;
-    println!(
+    say!(
         "Gradient noise scale B_simple = tr(Σ)/|G|² on the training set: {:.1} at the start, \
          {:.1} after training",
         start.simple(),
@@ -478,7 +621,7 @@ fn check_moved(
              probability it had before; steps of learning rate {lr:?} are too small to register \
              in f64 arithmetic: pass a larger --lr, such as {}",
             trained.loss_history.len(),
-            mnist::LEARNING_RATE
+            LEARNING_RATE
         );
     }
     Ok(())

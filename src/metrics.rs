@@ -27,12 +27,7 @@ impl Confusion {
         probabilities: &ArrayRef1<f64>,
         targets: &ArrayRef1<f64>,
     ) -> Result<Self, ShapeError> {
-        if probabilities.len() != targets.len() {
-            return Err(ShapeError::Lengths {
-                predictions: probabilities.len(),
-                targets: targets.len(),
-            });
-        }
+        ShapeError::check_pairs(probabilities.len(), targets.len())?;
         let mut counts = Self::default();
         Zip::from(probabilities).and(targets).for_each(|&p, &t| {
             let count = match (t == 1.0, p > 0.5) {

@@ -30,15 +30,7 @@ pub fn gradient(
     b: f64,
     activation: Activation,
 ) -> Result<(Array1<f64>, f64), ShapeError> {
-    if x.nrows() != y.len() {
-        return Err(ShapeError::Lengths {
-            predictions: x.nrows(),
-            targets: y.len(),
-        });
-    }
-    if y.is_empty() {
-        return Err(ShapeError::Empty);
-    }
+    ShapeError::check_samples(x.nrows(), y.len())?;
     let error = predict(x, w, b, activation)? - y;
     let n = y.len() as f64;
     Ok((x.t().dot(&error) / n, error.sum() / n))

@@ -18,7 +18,7 @@ use ndarray::{ArrayRef1, ArrayRef2, Zip};
 
 use crate::activation::Activation;
 use crate::error::ShapeError;
-use crate::model::predict;
+use crate::model::{gradient, predict};
 
 // ANCHOR: noise_scale
 /// The two halves of the simple noise scale, at one point of training.
@@ -48,18 +48,9 @@ pub fn noise_scale(
     b: f64,
     activation: Activation,
 ) -> Result<NoiseScale, ShapeError> {
-    if x.nrows() != y.len() {
-        return Err(ShapeError::Lengths {
-            predictions: x.nrows(),
-            targets: y.len(),
-        });
-    }
-    if y.is_empty() {
-        return Err(ShapeError::Empty);
-    }
-    let n = y.len() as f64;
+    let (grad_w, grad_b) = gradient(x, y, w, b, activation)?;
     let error = predict(x, w, b, activation)? - y;
-    let (grad_w, grad_b) = (x.t().dot(&error) / n, error.sum() / n);
+    let n = y.len() as f64;
     // Σᵢ |eᵢ·xᵢ − G_w|² + (eᵢ − G_b)², summed row by row: taking the
     // difference per example, not `mean|gᵢ|² − |G|²`, keeps the result
     // accurate when the noise is small next to the gradient.

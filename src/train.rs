@@ -226,7 +226,7 @@ pub fn epoch_order(n: usize, rng: &mut Option<ChaCha8Rng>) -> Vec<usize> {
 
 /// Checks the settings, then the data and initial parameters against each
 /// other, before any arithmetic: every mistake becomes a [`TrainError`].
-pub fn check_inputs(
+pub(crate) fn check_inputs(
     x: &ArrayRef2<f64>,
     y: &ArrayRef1<f64>,
     w: &ArrayRef1<f64>,
@@ -244,8 +244,10 @@ pub fn check_inputs(
 }
 
 /// [`check_inputs`] for inputs of shape `(rows, features)` known to be
-/// finite: everything but the inputs' values.
-pub fn check_problem(
+/// finite: everything but the inputs' values. The crate's engine checks
+/// images kept as bytes with it (a byte is always finite), which is why it
+/// stands alone; outside the crate it has no use.
+pub(crate) fn check_problem(
     (rows, features): (usize, usize),
     y: &ArrayRef1<f64>,
     w: &ArrayRef1<f64>,

@@ -18,14 +18,11 @@
 //! It needs `mdbook` 0.5.4 and `mdbook-katex` 0.10.0 on the PATH; `scripts/test` installs
 //! them.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-
-/// The tools the book is built with, at the versions it is written for.
-const TOOLS: &[(&str, &str)] =
-    &[("mdbook", "0.5.4"), ("mdbook-katex", "0.10.0")];
 
 /// The one warning tolerated in the build log: mdbook-katex 0.10.0 was compiled against the
 /// preprocessor interface of mdbook 0.5.3 and says so on every run under mdbook 0.5.4. The
@@ -41,60 +38,6 @@ struct Book {
     html: BTreeMap<PathBuf, String>,
     /// Every `.css` file, by path relative to `dir`.
     css: BTreeMap<PathBuf, String>,
-}
-
-fn install_hint() -> String {
-    TOOLS
-        .iter()
-        .map(|(tool, version)| {
-            format!("  cargo install {tool} --locked --version {version}")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Fails with install instructions unless every tool answers with its pinned version.
-fn require_tools() {
-    for (tool, version) in TOOLS {
-        let output = Command::new(tool).arg("--version").output();
-        let answer = match output {
-            Ok(o) if o.status.success() => {
-                String::from_utf8_lossy(&o.stdout).into_owned()
-            }
-            _ => panic!(
-                "`{tool}` is not on the PATH; the book tests need it. Install the pinned \
-                 versions with\n{}\n(or run scripts/test, which does that and then runs cargo test)",
-                install_hint()
-            ),
-        };
-        assert!(
-            answer
-                .split_whitespace()
-                .any(|w| w.trim_start_matches('v') == *version),
-            "`{tool} --version` says {:?}, but the book is built with {tool} {version}. \
-             Install the pinned versions with\n{}\n(or run scripts/test)",
-            answer.trim(),
-            install_hint()
-        );
-    }
-}
-
-/// Removes terminal colour codes (`ESC [ … m`) from a log.
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Every file under `dir` whose name ends with `.ext`, read as text, by relative path.
@@ -124,23 +67,7 @@ fn files_with_extension(dir: &Path, ext: &str) -> BTreeMap<PathBuf, String> {
 fn book() -> &'static Book {
     static BOOK: OnceLock<Book> = OnceLock::new();
     BOOK.get_or_init(|| {
-        require_tools();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-test");
-        let _ = std::fs::remove_dir_all(&dir);
-        let output = Command::new("mdbook")
-            .arg("build")
-            .arg(root)
-            .arg("--dest-dir")
-            .arg(&dir)
-            .output()
-            .expect("mdbook runs");
-        let log = strip_ansi(&format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-        assert!(output.status.success(), "mdbook build failed:\n{log}");
+        let (dir, log) = common::book::build("book-test");
         let html = files_with_extension(&dir, "html");
         assert!(
             html.len() > 3,
@@ -337,8 +264,8 @@ fn remove_elements(html: &str, name: &str) -> String {
     out
 }
 
-/// The text of a piece of HTML: tags removed, a space in their place.
-fn text_of(html: &str) -> String {
+/// The text of a piece of HTML: tags removed, `gap` in their place.
+fn without_tags(html: &str, gap: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -346,13 +273,18 @@ fn text_of(html: &str) -> String {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                out.push(' ');
+                out.push_str(gap);
             }
             _ if !in_tag => out.push(c),
             _ => {}
         }
     }
     out
+}
+
+/// The text of a piece of HTML: tags removed, a space in their place.
+fn text_of(html: &str) -> String {
+    without_tags(html, " ")
 }
 
 fn fail_if_any(problems: &[String], what: &str) {
@@ -637,17 +569,7 @@ fn code_blocks(html: &str) -> Vec<(String, String)> {
 /// The text of a piece of HTML with its tags removed (and nothing in their
 /// place, unlike [`text_of`], so that code keeps its columns).
 fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    without_tags(html, "")
 }
 
 /// What a listing must not show outside the speed page.

@@ -3,35 +3,15 @@
 //! set (the test set untouched), a decaying learning rate, the gradient
 //! noise scale, and the engine as a second trainer with the same numbers.
 
+mod common;
+
 use std::fs;
-use std::process::{Command, Output};
 
-fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .output()
-        .expect("the program starts")
-}
-
-fn success(args: &[&str]) -> String {
-    let output = train(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{args:?} failed:\n{stderr}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// The one-line error of a run that must fail with `code`.
-fn failure(args: &[&str], code: i32) -> String {
-    let output = train(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(code), "{args:?}:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}:\n{stderr}");
-    stderr
-}
+use common::{train, train_error, train_ok};
 
 #[test]
 fn any_pair_of_digits_trains_from_the_shipped_full_mnist() {
-    let text = success(&["--classes", "4,9", "--epochs", "2"]);
+    let text = train_ok(&["--classes", "4,9", "--epochs", "2"]);
     assert!(text.starts_with("Data: data/mnist/ (bundled)"), "{text}");
     // Every 4 and 9 of MNIST: 5,842 + 5,949 training and 982 + 1,009 test
     // images (the counts of data/mnist/README.md).
@@ -41,7 +21,7 @@ fn any_pair_of_digits_trains_from_the_shipped_full_mnist() {
         "{text}"
     );
     assert!(text.contains("Test set: 1991 images"), "{text}");
-    let zeros_and_ones = success(&["--epochs", "1", "--limit", "50"]);
+    let zeros_and_ones = train_ok(&["--epochs", "1", "--limit", "50"]);
     assert!(zeros_and_ones.starts_with("Data: data/ (bundled)"));
 }
 
@@ -63,7 +43,7 @@ fn validation_reports_on_held_out_training_images_and_never_reads_the_test_set()
     assert!(!train(&common).status.success());
     let mut args = common.to_vec();
     args.extend(["--validation", "0.25"]);
-    let text = success(&args);
+    let text = train_ok(&args);
     assert!(text.contains("Training set: 750 images"), "{text}");
     assert!(text.contains("Validation set: 250 images"), "{text}");
     assert!(text.contains("Validation loss: "), "{text}");
@@ -73,35 +53,35 @@ fn validation_reports_on_held_out_training_images_and_never_reads_the_test_set()
     // The seed draws the split.
     let mut other = args.clone();
     other.extend(["--seed", "7"]);
-    assert_ne!(success(&other), text);
+    assert_ne!(train_ok(&other), text);
 }
 
 #[test]
 fn bad_choosing_flags_are_refused_with_what_to_do() {
     for decay in ["-0.5", "nan", "inf"] {
-        let stderr = failure(&["--decay", decay], 2);
+        let stderr = train_error(&["--decay", decay], 2);
         assert!(stderr.contains("decay must be a finite number"), "{stderr}");
     }
     for fraction in ["0", "1", "-0.2", "1.5", "x"] {
-        let stderr = failure(&["--validation", fraction], 2);
+        let stderr = train_error(&["--validation", fraction], 2);
         assert!(stderr.contains("--validation"), "{stderr}");
     }
-    let stderr = failure(&["--validation", "0.00001"], 1);
+    let stderr = train_error(&["--validation", "0.00001"], 1);
     assert!(
         stderr.contains("leaves the validation set with no sample of class"),
         "{stderr}"
     );
-    let stderr = failure(&["--blog", "--validation", "0.2"], 2);
+    let stderr = train_error(&["--blog", "--validation", "0.2"], 2);
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
 
 #[test]
 fn a_decaying_rate_is_announced_and_changes_the_run() {
     let common = ["--classes", "4,9", "--limit", "2000", "--epochs", "3"];
-    let constant = success(&common);
+    let constant = train_ok(&common);
     let mut args = common.to_vec();
     args.extend(["--decay", "1"]);
-    let decayed = success(&args);
+    let decayed = train_ok(&args);
     assert!(
         decayed
             .contains("learning rate 0.1 decaying as lr / (1 + 1.0 · epochs)"),
@@ -110,7 +90,7 @@ fn a_decaying_rate_is_announced_and_changes_the_run() {
     assert_ne!(constant, decayed);
     let mut args = common.to_vec();
     args.extend(["--decay", "0"]);
-    let zero = success(&args);
+    let zero = train_ok(&args);
     let epochs = |t: &str| -> Vec<String> {
         t.lines()
             .filter(|l| l.starts_with("Epoch"))
@@ -126,7 +106,8 @@ fn a_decaying_rate_is_announced_and_changes_the_run() {
 
 #[test]
 fn the_noise_scale_is_printed_and_grows_as_the_loss_falls() {
-    let text = success(&["--classes", "4,9", "--epochs", "2", "--noise-scale"]);
+    let text =
+        train_ok(&["--classes", "4,9", "--epochs", "2", "--noise-scale"]);
     let line = text
         .lines()
         .find(|l| l.starts_with("Gradient noise scale B_simple"))
@@ -156,10 +137,10 @@ fn the_engine_prints_what_gradient_descent_prints() {
         ],
         vec!["--blog", "--batch-size", "1"],
     ] {
-        let plain = success(&args);
+        let plain = train_ok(&args);
         let mut with_engine = args.clone();
         with_engine.push("--engine");
-        let engine = success(&with_engine);
+        let engine = train_ok(&with_engine);
         let said = "Trainer: the engine (src/engine/), images kept as bytes\n";
         assert!(engine.contains(said), "{engine}");
         assert_eq!(engine.replacen(said, "", 1), plain, "{args:?}");

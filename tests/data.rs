@@ -1,12 +1,12 @@
 //! The bundled data and the IDX loader: real files, checked to the byte, and every bad file
 //! turned into an error that names it.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use common::files::{bundled, gzip, set_length, temp_dir, write_idx_set};
 use neural_network::data::checksum::{
     content_sha256, hex_sha256, read_sums, read_verified,
 };
@@ -16,10 +16,6 @@ use neural_network::data::{
     ReadError, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
     encode_idx, parse_idx, read_idx,
 };
-
-fn bundled() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
-}
 
 #[test]
 fn bundled_files_match_their_checksums() {
@@ -50,7 +46,7 @@ fn files_match_their_checksums(dir: &Path) {
 
 #[test]
 fn bundled_data_holds_every_zero_and_one_of_mnist() {
-    let data = IdxDataSet::load(bundled()).unwrap();
+    let data = IdxDataSet::load(&bundled()).unwrap();
     assert_eq!(
         (data.train.len(), data.train.count(0), data.train.count(1)),
         (12_665, 5_923, 6_742)
@@ -110,7 +106,7 @@ fn the_full_mnist_ships_with_the_official_sums_and_counts() {
     );
     // The small set in data/ is exactly the full set's zeros and ones, in
     // the same order.
-    let small = IdxDataSet::load(bundled()).unwrap();
+    let small = IdxDataSet::load(&bundled()).unwrap();
     let mut subset = full.train.of_classes(&[0, 1], None);
     subset.path = small.train.path.clone();
     assert_eq!(subset, small.train);
@@ -121,30 +117,14 @@ fn the_full_mnist_ships_with_the_official_sums_and_counts() {
 
 /// A directory with four small, valid IDX files (gzipped or raw), for breaking one at a time.
 fn small_set(dir: &Path, gzip: bool) {
-    let write = |name: &str, bytes: Vec<u8>| {
-        if gzip {
-            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-            e.write_all(&bytes).unwrap();
-            fs::write(dir.join(format!("{name}.gz")), e.finish().unwrap())
-                .unwrap();
-        } else {
-            fs::write(dir.join(name), bytes).unwrap();
-        }
-    };
     let labels = [3u8, 5, 3, 7, 5];
     let pixels: Vec<u8> = (0..5 * 4).map(|i| (i * 13 % 256) as u8).collect();
-    for (images, label_file) in
-        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
-    {
-        write(images, encode_idx(IMAGES_MAGIC, &[5, 2, 2], &pixels));
-        write(label_file, encode_idx(LABELS_MAGIC, &[5], &labels));
-    }
+    write_idx_set(dir, [2, 2], &pixels, &labels, gzip);
 }
 
 #[test]
 fn raw_and_gzipped_files_read_the_same() {
-    let (raw, gz) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (raw, gz) = (temp_dir(), temp_dir());
     small_set(raw.path(), false);
     small_set(gz.path(), true);
     let (a, b) = (
@@ -169,14 +149,14 @@ fn load_error(dir: &Path) -> (DataError, String) {
 
 #[test]
 fn missing_directory_and_missing_file() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let (e, message) = load_error(&scratch.path().join("no-such-directory"));
     assert!(
         matches!(e, DataError::MissingDir(_))
             && message.contains("no-such-directory"),
         "{message}"
     );
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     small_set(dir.path(), true);
     fs::remove_file(dir.path().join(format!("{TEST_LABELS}.gz"))).unwrap();
     let (e, message) = load_error(dir.path());
@@ -189,7 +169,7 @@ fn missing_directory_and_missing_file() {
 
 #[test]
 fn wrong_magic_number_names_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     small_set(dir.path(), false);
     // A label file where an image file should be.
     fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES))
@@ -214,22 +194,20 @@ fn wrong_magic_number_names_the_file() {
 
 #[test]
 fn truncated_files_raw_and_gzipped() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     small_set(dir.path(), false);
-    let path = dir.path().join(TEST_IMAGES);
-    let bytes = fs::read(&path).unwrap();
-    fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    set_length(&dir.path().join(TEST_IMAGES), |length| length - 3);
     let (_, message) = load_error(dir.path());
     assert!(
         message.contains(TEST_IMAGES) && message.contains("truncated"),
         "{message}"
     );
 
-    let gz = tempfile::tempdir().unwrap();
+    let gz = temp_dir();
     small_set(gz.path(), true);
-    let path = gz.path().join(format!("{TRAIN_LABELS}.gz"));
-    let bytes = fs::read(&path).unwrap();
-    fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    set_length(&gz.path().join(format!("{TRAIN_LABELS}.gz")), |length| {
+        length / 2
+    });
     let (e, message) = load_error(gz.path());
     assert!(
         matches!(e, DataError::Gzip { .. })
@@ -241,7 +219,7 @@ fn truncated_files_raw_and_gzipped() {
 
 #[test]
 fn image_and_label_counts_that_disagree() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     small_set(dir.path(), false);
     fs::write(
         dir.path().join(TRAIN_LABELS),
@@ -264,7 +242,7 @@ fn image_and_label_counts_that_disagree() {
 
 #[test]
 fn task_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     small_set(dir.path(), true);
     let data = IdxDataSet::load(dir.path()).unwrap();
     let e = data.test.binary((3, 9), None, Part::Test).unwrap_err();
@@ -325,7 +303,7 @@ fn parse_idx_checks_every_length() {
 
 #[test]
 fn train_test_split_is_seeded_and_complete() {
-    let data = IdxDataSet::load(bundled()).unwrap();
+    let data = IdxDataSet::load(&bundled()).unwrap();
     let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
     let (train, test) = all.train_test_split(0.2, 42);
     assert_eq!((train.len(), test.len()), (800, 200));
@@ -336,7 +314,7 @@ fn train_test_split_is_seeded_and_complete() {
 
 #[test]
 fn the_validation_split_is_seeded_disjoint_and_holds_both_classes() {
-    let data = IdxDataSet::load(bundled()).unwrap();
+    let data = IdxDataSet::load(&bundled()).unwrap();
     let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
     let (train, validation) = all.validation_split(0.25, 42).unwrap();
     assert_eq!((train.len(), validation.len()), (750, 250));
@@ -370,7 +348,7 @@ fn the_validation_split_is_seeded_disjoint_and_holds_both_classes() {
 
 #[test]
 fn validation_splits_that_cannot_work_are_typed_errors() {
-    let data = IdxDataSet::load(bundled()).unwrap();
+    let data = IdxDataSet::load(&bundled()).unwrap();
     let all = data.train.binary((0, 1), Some(1000), Part::Train).unwrap();
     for fraction in [0.0, 1.0, -0.2, 1.5, f64::NAN] {
         let err = all.validation_split(fraction, 42).unwrap_err();
@@ -404,28 +382,22 @@ fn stream(
     }
 }
 
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
 #[test]
-fn the_streaming_reader_reads_what_the_parser_parses() {
+fn gzip_members_padding_and_trailing_bytes_read_as_gzip_does() {
     let file = encode_idx(IMAGES_MAGIC, &[2, 3, 1], &[1, 2, 3, 4, 5, 6]);
     let parsed = parse_idx(&file, IMAGES_MAGIC).unwrap();
     assert_eq!(stream(&file, IMAGES_MAGIC).unwrap(), parsed);
-    assert_eq!(stream(&gz(&file), IMAGES_MAGIC).unwrap(), parsed);
+    assert_eq!(stream(&gzip(&file), IMAGES_MAGIC).unwrap(), parsed);
     // Two gzip members are one stream, as for gzip -d.
-    let mut two = gz(&file[..7]);
-    two.extend(gz(&file[7..]));
+    let mut two = gzip(&file[..7]);
+    two.extend(gzip(&file[7..]));
     assert_eq!(stream(&two, IMAGES_MAGIC).unwrap(), parsed);
     // Zero padding after the last member is accepted, as gzip accepts it.
-    let mut padded = gz(&file);
+    let mut padded = gzip(&file);
     padded.extend([0; 100]);
     assert_eq!(stream(&padded, IMAGES_MAGIC).unwrap(), parsed);
     // Anything else after it is an error that says so.
-    let mut garbage = gz(&file);
+    let mut garbage = gzip(&file);
     garbage.extend(b"\0\0junk");
     match stream(&garbage, IMAGES_MAGIC) {
         Err(ReadError::Io(e)) => assert!(
@@ -439,14 +411,14 @@ fn the_streaming_reader_reads_what_the_parser_parses() {
     // Longer than declared: refused, whether raw or compressed.
     let mut long = file.clone();
     long.push(9);
-    for bytes in [long.clone(), gz(&long)] {
+    for bytes in [long.clone(), gzip(&long)] {
         assert!(matches!(
             stream(&bytes, IMAGES_MAGIC),
             Err(ReadError::Format(IdxError::Longer { expected: 6 }))
         ));
     }
     assert!(matches!(
-        stream(&gz(&file[..file.len() - 1]), IMAGES_MAGIC),
+        stream(&gzip(&file[..file.len() - 1]), IMAGES_MAGIC),
         Err(ReadError::Format(IdxError::Truncated {
             expected: 6,
             found: 5

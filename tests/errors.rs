@@ -30,47 +30,36 @@ fn fails_with(
         .expect_err("training should have been refused")
 }
 
+/// [`fails_with`] on good data with `settings`.
+fn refused(settings: Settings) -> TrainError {
+    fails_with(x(), y(), w(), 0.0, settings)
+}
+
 #[test]
-fn batch_size_zero() {
-    let e = fails_with(
-        x(),
-        y(),
-        w(),
-        0.0,
-        Settings {
-            batch_size: 0,
-            ..ok()
-        },
-    );
-    assert_eq!(e, TrainError::ZeroBatchSize);
-    assert!(e.to_string().contains("batch size is 0"));
+fn a_batch_size_or_a_number_of_epochs_of_zero() {
+    let zero_batch = refused(Settings {
+        batch_size: 0,
+        ..ok()
+    });
+    assert_eq!(zero_batch, TrainError::ZeroBatchSize);
+    assert!(zero_batch.to_string().contains("batch size is 0"));
+    let zero_epochs = refused(Settings {
+        num_epochs: 0,
+        ..ok()
+    });
+    assert_eq!(zero_epochs, TrainError::ZeroEpochs);
 }
 
 #[test]
 fn learning_rate_not_positive_or_not_finite() {
     for lr in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        let e = fails_with(x(), y(), w(), 0.0, Settings { lr, ..ok() });
+        let e = refused(Settings { lr, ..ok() });
         assert!(
             matches!(e, TrainError::InvalidLearningRate(_)),
             "lr {lr}: {e:?}"
         );
         assert!(e.to_string().contains("learning rate"));
     }
-}
-
-#[test]
-fn zero_epochs() {
-    let e = fails_with(
-        x(),
-        y(),
-        w(),
-        0.0,
-        Settings {
-            num_epochs: 0,
-            ..ok()
-        },
-    );
-    assert_eq!(e, TrainError::ZeroEpochs);
 }
 
 #[test]

@@ -1,21 +1,16 @@
 //! The main program, `cargo run --release`, as a user meets it: real MNIST, its flags, and a
 //! clear one-line error with a non-zero exit (and no output file) for every bad input.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use neural_network::data::{
-    IMAGES_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
-    encode_idx,
+use common::files::{
+    bundled, bundled_copy, root, set_length, temp_dir, write_idx_set,
 };
-
-fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .output()
-        .expect("the program starts")
-}
+use common::{train, train_error, train_ok};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -100,7 +95,7 @@ fn the_same_seed_gives_the_same_run_and_another_seed_another() {
 
 #[test]
 fn any_directory_of_idx_files_works_and_weights_are_saved() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     // Raw (not gzipped) files with labels 3 and 8 and 4×4 images.
     let labels: Vec<u8> =
         (0..40).map(|i| if i % 2 == 0 { 3 } else { 8 }).collect();
@@ -113,23 +108,10 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
             }
         })
         .collect();
-    for (images, label_file) in
-        [(TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)]
-    {
-        fs::write(
-            dir.path().join(images),
-            encode_idx(IMAGES_MAGIC, &[40, 4, 4], &pixels),
-        )
-        .unwrap();
-        fs::write(
-            dir.path().join(label_file),
-            encode_idx(0x801, &[40], &labels),
-        )
-        .unwrap();
-    }
+    write_idx_set(dir.path(), [4, 4], &pixels, &labels, false);
     let weights = dir.path().join("weights.json");
     let data_dir = dir.path().to_str().unwrap();
-    let output = train(&[
+    let text = train_ok(&[
         "--data-dir",
         data_dir,
         "--classes",
@@ -138,19 +120,13 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
         weights.to_str().unwrap(),
     ]);
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = stdout(&output);
-    assert!(
         text.contains("4×4 pixels (20 of class 3, 20 of class 8)"),
         "{text}"
     );
     assert_eq!(value_after(&text, "Test accuracy:"), 1.0);
     let json = fs::read_to_string(&weights).unwrap();
     let chart = dir.path().join("loss.svg");
-    let output = train(&[
+    train_ok(&[
         "--data-dir",
         data_dir,
         "--classes",
@@ -158,11 +134,6 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
         "--loss-chart",
         chart.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert!(fs::read_to_string(&chart).unwrap().starts_with("<svg"));
     assert!(
         json.contains("\"classes\": [3, 8]") && json.matches(',').count() >= 16,
@@ -170,10 +141,13 @@ fn any_directory_of_idx_files_works_and_weights_are_saved() {
     );
 }
 
+/// A way to break a data directory.
+type Breakage = fn(&Path);
+
 /// Runs with `args` plus `--save-weights`, and checks the one-line error, the exit code,
 /// that nothing panicked and that no output file was left behind.
 fn assert_refused(args: &[&str], expected: &str) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let weights = dir.path().join("w.json");
     let chart = dir.path().join("loss.svg");
     let mut all = args.to_vec();
@@ -231,69 +205,51 @@ fn bad_flags_are_refused() {
 
 #[test]
 fn bad_data_is_refused_with_the_file_named() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let missing = scratch.path().join("missing");
     let missing = missing.to_str().unwrap();
     assert_refused(
         &["--data-dir", missing],
         &format!("data directory {missing} does not exist"),
     );
-    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
-    let copy = |dir: &Path| {
-        for entry in fs::read_dir(bundled).unwrap() {
-            let path = entry.unwrap().path();
-            if !path.is_file() {
-                continue; // data/mnist/, the full MNIST
-            }
-            fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    };
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
-    fs::remove_file(dir.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "no file t10k-labels-idx1-ubyte",
-    );
-
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
-    let images = dir.path().join("train-images-idx3-ubyte.gz");
-    let bytes = fs::read(&images).unwrap();
-    fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "train-images-idx3-ubyte.gz: damaged gzip data",
-    );
-
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
-    fs::rename(
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-images-idx3-ubyte.gz"),
-    )
-    .unwrap();
-    fs::copy(
-        bundled.join("train-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "wrong magic number",
-    );
-
-    let dir = tempfile::tempdir().unwrap();
-    copy(dir.path());
-    fs::copy(
-        bundled.join("train-labels-idx1-ubyte.gz"),
-        dir.path().join("t10k-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
-    assert_refused(
-        &["--data-dir", dir.path().to_str().unwrap()],
-        "holds 2115 images but",
-    );
+    // A copy of the shipped data, broken one way each time.
+    let cases: [(Breakage, &str); 4] = [
+        (
+            |dir| {
+                fs::remove_file(dir.join("t10k-labels-idx1-ubyte.gz")).unwrap()
+            },
+            "no file t10k-labels-idx1-ubyte",
+        ),
+        (
+            |dir| {
+                set_length(&dir.join("train-images-idx3-ubyte.gz"), |n| n / 3)
+            },
+            "train-images-idx3-ubyte.gz: damaged gzip data",
+        ),
+        (
+            |dir| {
+                let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+                fs::rename(&labels, dir.join("t10k-images-idx3-ubyte.gz"))
+                    .unwrap();
+                fs::copy(bundled().join("train-labels-idx1-ubyte.gz"), labels)
+                    .unwrap();
+            },
+            "wrong magic number",
+        ),
+        (
+            |dir| {
+                let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+                fs::copy(bundled().join("train-labels-idx1-ubyte.gz"), labels)
+                    .unwrap();
+            },
+            "holds 2115 images but",
+        ),
+    ];
+    for (break_data, expected) in cases {
+        let dir = bundled_copy();
+        break_data(dir.path());
+        assert_refused(&["--data-dir", dir.path().to_str().unwrap()], expected);
+    }
 }
 
 #[test]
@@ -306,10 +262,9 @@ fn a_diverging_run_reports_the_epoch() {
 
 #[test]
 fn a_reader_that_goes_away_ends_every_program_quietly() {
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let out = scratch.path().to_str().unwrap();
     let programs: [(&str, &[&str]); 4] = [
         (env!("CARGO_BIN_EXE_train"), &["--epochs", "50"]),
@@ -324,17 +279,10 @@ fn a_reader_that_goes_away_ends_every_program_quietly() {
         ),
     ];
     for (program, args) in programs {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        // The pipe's reading end is closed here, as `| head -1` would.
+        // The pipe's reading end is closed after a line, as `| head -1` does.
+        let (child, _) = common::first_line_then_close(
+            Command::new(program).args(args).stderr(Stdio::piped()),
+        );
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         // Quiet: ended by the broken pipe's signal, as `head` expects of a
@@ -368,7 +316,7 @@ fn without_shuffling_mnist_training_prints_what_the_numpy_reference_prints() {
 
 #[test]
 fn an_unwritable_chart_is_an_error_that_names_the_flag() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let chart = scratch.path().join("missing").join("loss.svg");
     let output =
         train(&["--limit", "100", "--loss-chart", chart.to_str().unwrap()]);
@@ -382,23 +330,15 @@ fn an_unwritable_chart_is_an_error_that_names_the_flag() {
 }
 
 /// Runs with `args` and returns standard error, checking a failure with `code` and one line.
-fn one_line_error(args: &[&str], code: i32) -> String {
-    let output = train(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
-    stderr
-}
-
 #[test]
 fn values_that_look_negative_get_a_message_about_the_value() {
-    let stderr = one_line_error(&["--seed", "-1"], 2);
+    let stderr = train_error(&["--seed", "-1"], 2);
     assert!(
         stderr.contains("invalid value '-1' for '--seed <N>'")
             && stderr.contains("is not a seed: give a whole number from 0 to"),
         "{stderr}"
     );
-    let stderr = one_line_error(&["--classes", "-1,1"], 2);
+    let stderr = train_error(&["--classes", "-1,1"], 2);
     assert!(
         stderr.contains("invalid value '-1,1' for '--classes <A,B>'")
             && stderr.contains("\"-1\" is not a class label"),
@@ -408,7 +348,7 @@ fn values_that_look_negative_get_a_message_about_the_value() {
 
 #[test]
 fn command_line_errors_are_one_line_in_every_program() {
-    let programs: [(&str, &[&str], &str); 5] = [
+    let programs: [(&str, &[&str], &str); 4] = [
         (
             env!("CARGO_BIN_EXE_train"),
             &["--epochs"],
@@ -429,11 +369,6 @@ fn command_line_errors_are_one_line_in_every_program() {
             &[],
             "required arguments were not provided: --from <DIR>",
         ),
-        (
-            env!("CARGO_BIN_EXE_fetch_mnist"),
-            &["--mirror", "ftp://x"],
-            "not an http:// or https:// URL",
-        ),
     ];
     for (program, args, expected) in programs {
         let output = Command::new(program).args(args).output().unwrap();
@@ -453,24 +388,57 @@ fn command_line_errors_are_one_line_in_every_program() {
     }
 }
 
+/// The flags of the README's table, as it writes them: `--batch-size N`,
+/// `--no-shuffle`, … (the backquoted flags of the table's first column).
+fn readme_flags() -> Vec<String> {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let table = readme
+        .split("| flag | meaning | default |")
+        .nth(1)
+        .expect("the README's table of the main program's flags");
+    let flags: Vec<String> = table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|row| row.split('|').nth(1))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        flags.len() > 10,
+        "too few flags in the README's table: {flags:?}"
+    );
+    flags
+}
+
 #[test]
-fn the_help_names_values_as_the_readme_does() {
+fn the_help_names_flags_and_values_as_the_readme_does() {
     let help = stdout(&train(&["--help"]));
-    for placeholder in ["<BATCH_SIZE>", "<LR>", "<EPOCHS>", "<SEED>", "<LIMIT>"]
-    {
-        assert!(!help.contains(placeholder), "{placeholder} in:\n{help}");
+    // The flags the help describes, each as `--name <VALUE>` or `--name`.
+    let described: Vec<String> = help
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("--"))
+        .map(|line| line.split("  ").next().unwrap().trim().to_string())
+        .collect();
+    let readme: Vec<String> = readme_flags()
+        .iter()
+        .map(|flag| match flag.split_once(' ') {
+            Some((name, value)) => format!("{name} <{value}>"),
+            None => flag.clone(),
+        })
+        .collect();
+    for flag in &readme {
+        assert!(
+            described.contains(flag),
+            "the README's {flag} is not in the help:\n{help}"
+        );
     }
-    for flag in [
-        "--batch-size <N>",
-        "--lr <X>",
-        "--epochs <N>",
-        "--seed <N>",
-        "--limit <N>",
-        "--data-dir <DIR>",
-        "--classes <A,B>",
-        "--force",
-    ] {
-        assert!(help.contains(flag), "{flag} not in:\n{help}");
+    for flag in &described {
+        assert!(
+            readme.contains(flag) || flag == "--help",
+            "the help's {flag} is not in the README's table"
+        );
     }
 }
 
@@ -506,26 +474,31 @@ fn a_batch_larger_than_the_training_set_is_shown_as_the_whole_set() {
     );
 }
 
+/// A learning rate too small to change anything, or so large that training
+/// diverges, is an error that says which way to change it; the divergence
+/// advice does not suggest normalizing inputs that are normalized already.
 #[test]
-fn a_learning_rate_too_small_to_change_anything_is_an_error() {
-    let stderr = one_line_error(&["--limit", "300", "--lr", "1e-320"], 1);
-    assert!(
-        stderr.contains("training changed no prediction")
-            && stderr.contains("learning rate 1e-320 are too small")
-            && stderr.contains("pass a larger --lr"),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn divergence_advice_does_not_suggest_normalizing_normalized_inputs() {
-    let stderr = one_line_error(&["--limit", "300", "--lr", "1e308"], 1);
-    assert!(
-        stderr.contains("training diverged")
-            && stderr.contains("pass a smaller --lr"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("normalize"), "{stderr}");
+fn a_learning_rate_that_trains_nothing_says_which_way_to_change_it() {
+    for (lr, needles) in [
+        (
+            "1e-320",
+            [
+                "training changed no prediction",
+                "learning rate 1e-320 are too small",
+                "pass a larger --lr",
+            ],
+        ),
+        (
+            "1e308",
+            ["training diverged", "are too large", "pass a smaller --lr"],
+        ),
+    ] {
+        let stderr = train_error(&["--limit", "300", "--lr", lr], 1);
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+        }
+        assert!(!stderr.contains("normalize"), "{stderr}");
+    }
 }
 
 #[test]
@@ -542,15 +515,7 @@ fn the_blog_demo_takes_the_usual_training_flags() {
 
 #[test]
 fn mnist_subset_never_writes_over_its_inputs() {
-    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
-    let from = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(bundled).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.is_file() {
-            continue; // data/mnist/, the full MNIST
-        }
-        fs::copy(&path, from.path().join(path.file_name().unwrap())).unwrap();
-    }
+    let from = bundled_copy();
     let before: Vec<Vec<u8>> = fs::read_dir(from.path())
         .unwrap()
         .map(|e| fs::read(e.unwrap().path()).unwrap())
@@ -570,18 +535,13 @@ fn mnist_subset_never_writes_over_its_inputs() {
     assert_eq!(before, after);
 
     // Into a new folder, it rewrites the bundled files byte for byte.
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let out = out.path().join("subset");
-    let output = Command::new(env!("CARGO_BIN_EXE_mnist_subset"))
-        .args(["--from", dir, "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    common::run(
+        env!("CARGO_BIN_EXE_mnist_subset"),
+        &["--from", dir, "--out", out.to_str().unwrap()],
     );
-    for entry in fs::read_dir(bundled).unwrap() {
+    for entry in fs::read_dir(bundled()).unwrap() {
         let path = entry.unwrap().path();
         if !path.is_file() {
             continue; // data/mnist/, the full MNIST
@@ -596,4 +556,49 @@ fn mnist_subset_never_writes_over_its_inputs() {
             "{name:?}"
         );
     }
+}
+
+/// The data layer's errors speak of data; each program names its own flag for
+/// the setting an error is about.
+#[test]
+fn data_errors_name_the_flag_of_the_program_that_reports_them() {
+    let scratch = temp_dir();
+    let missing = scratch.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    let out = scratch.path().join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--data-dir", missing],
+            "error: --data-dir: data directory",
+        ),
+        (
+            env!("CARGO_BIN_EXE_train"),
+            &["--data-dir", "data", "--classes", "0,9"],
+            "error: --classes: class 9 has no samples in the training set",
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &["--from", missing, "--out", out],
+            "error: --from: data directory",
+        ),
+        (
+            env!("CARGO_BIN_EXE_mnist_subset"),
+            &["--from", "data/mnist", "--limit", "1", "--out", out],
+            "error: --limit: class 1 has no samples among the first 1 images",
+        ),
+    ];
+    for (program, args, expected) in cases {
+        let output = Command::new(program)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("pass --"), "{args:?}: {stderr}");
+    }
+    assert!(!Path::new(out).exists(), "mnist_subset left {out} behind");
 }

@@ -1,49 +1,31 @@
 //! The `mnist` crate as an independent oracle for our IDX reader: both read the full
-//! official MNIST, and every pixel and label must agree.
+//! official MNIST that ships in `data/mnist/`, and every pixel and label must agree.
 //!
 //! The `mnist` crate reads only uncompressed files under fixed names, with the counts of
-//! the full data set, so the four files of `../shared/data/mnist` (beside the repository,
-//! raw or gzipped, as `fetch_mnist` leaves them) are decompressed into a temporary folder
-//! for it with flate2 directly; our reader reads the originals. Where that folder does not
-//! hold the four files the test says so on standard error and checks nothing: the data
-//! is 55 MB and is not part of the repository.
+//! the full data set, so the four shipped `.gz` files are decompressed into a temporary
+//! folder for it with flate2 directly; our reader reads the originals.
 
-use std::fs::{self, File};
-use std::io::{self, Read};
-use std::path::Path;
+mod common;
 
+use std::fs::File;
+use std::io;
+
+use common::files::{bundled, temp_dir};
 use flate2::read::MultiGzDecoder;
 use mnist::MnistBuilder;
 use neural_network::data::{IdxDataSet, IdxFiles};
 
 #[test]
 fn our_reader_reads_the_official_mnist_exactly_as_the_mnist_crate_does() {
-    let source =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    let files = match IdxFiles::find(&source) {
-        Ok(files) => files,
-        Err(why) => {
-            eprintln!(
-                "SKIPPED: no official MNIST to compare with the mnist crate: {why}"
-            );
-            return;
-        }
-    };
-    let plain = tempfile::tempdir().unwrap();
+    let source = bundled().join("mnist");
+    let files = IdxFiles::find(&source).expect("the full MNIST in data/mnist/");
+    let plain = temp_dir();
     for path in &files.paths {
         let name = path.file_name().unwrap().to_string_lossy();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
-        let mut reader: Box<dyn Read> =
-            if path.extension() == Some("gz".as_ref()) {
-                Box::new(MultiGzDecoder::new(File::open(path).unwrap()))
-            } else {
-                Box::new(File::open(path).unwrap())
-            };
-        io::copy(
-            &mut reader,
-            &mut File::create(plain.path().join(name)).unwrap(),
-        )
-        .unwrap();
+        let name = name.strip_suffix(".gz").expect("shipped compressed");
+        let mut reader = MultiGzDecoder::new(File::open(path).unwrap());
+        let mut copy = File::create(plain.path().join(name)).unwrap();
+        io::copy(&mut reader, &mut copy).unwrap();
     }
 
     let theirs = MnistBuilder::new()
@@ -67,5 +49,4 @@ fn our_reader_reads_the_official_mnist_exactly_as_the_mnist_crate_does() {
     );
     assert!(ours.test.pixels == theirs.tst_img, "test pixels differ");
     assert!(ours.test.labels == theirs.tst_lbl, "test labels differ");
-    drop(fs::remove_dir_all(plain.path()));
 }

@@ -9,6 +9,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 
+use common::files::{bundled_copy, temp_dir};
 use common::{measure, snapshot};
 
 const TRAIN: &str = env!("CARGO_BIN_EXE_train");
@@ -76,7 +77,7 @@ fn devices_are_never_replaced() {
         let after = fs::metadata(device).unwrap();
         assert!(after.file_type() == before.file_type() && !after.is_file());
     }
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let fifo = scratch.path().join("pipe.svg");
     assert!(
         Command::new("mkfifo")
@@ -94,7 +95,7 @@ fn devices_are_never_replaced() {
 
 #[test]
 fn a_symbolic_link_is_followed_and_stays_a_link() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let target = scratch.path().join("weights.json");
     fs::write(&target, "old").unwrap();
     let link = scratch.path().join("link.json");
@@ -136,7 +137,7 @@ fn a_symbolic_link_is_followed_and_stays_a_link() {
 
 #[test]
 fn a_read_only_file_is_replaced_only_with_force_and_stays_read_only() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let weights = scratch.path().join("weights.json");
     fs::write(&weights, "keep me").unwrap();
     fs::set_permissions(&weights, fs::Permissions::from_mode(0o444)).unwrap();
@@ -167,7 +168,7 @@ fn a_read_only_file_is_replaced_only_with_force_and_stays_read_only() {
 
 #[test]
 fn a_new_file_gets_the_usual_permissions() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let weights = scratch.path().join("w.json");
     let run = measure(
         TRAIN,
@@ -180,18 +181,10 @@ fn a_new_file_gets_the_usual_permissions() {
 
 #[test]
 fn no_output_may_be_an_input_file() {
-    let bundled = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
-    let data = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(bundled).unwrap() {
-        let from = entry.unwrap().path();
-        if !from.is_file() {
-            continue; // data/mnist/, the full MNIST
-        }
-        fs::copy(&from, data.path().join(from.file_name().unwrap())).unwrap();
-    }
+    let data = bundled_copy();
     let images = data.path().join("train-images-idx3-ubyte.gz");
     // By its name, through a symbolic link and through a hard link.
-    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = temp_dir();
     let soft = elsewhere.path().join("soft.json");
     symlink(&images, &soft).unwrap();
     let hard = elsewhere.path().join("hard.svg");
@@ -225,7 +218,7 @@ fn no_output_may_be_an_input_file() {
 
 #[test]
 fn two_outputs_may_not_share_a_file() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let chart = scratch.path().join("run.svg");
     let same = scratch.path().join(".").join("run.svg");
     assert_refused_in(
@@ -245,7 +238,7 @@ fn two_outputs_may_not_share_a_file() {
 
 #[test]
 fn a_bad_output_path_is_refused_before_training() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let dir = path(scratch.path()).to_string();
     let file = scratch.path().join("file");
     fs::write(&file, "x").unwrap();
@@ -268,7 +261,7 @@ fn a_bad_output_path_is_refused_before_training() {
 
 #[test]
 fn a_chart_must_be_named_svg() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let png = scratch.path().join("c.png");
     assert_refused_with(
         2,
@@ -285,7 +278,7 @@ fn a_chart_must_be_named_svg() {
 fn a_killed_run_leaves_the_previous_file_and_nothing_else() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let weights = scratch.path().join("weights.json");
     fs::write(&weights, "previous").unwrap();
     let before = snapshot(scratch.path());

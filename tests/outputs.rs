@@ -13,7 +13,7 @@ use std::path::Path;
 const SCRATCH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts");
 
 /// (file in `book/outputs/`, program, arguments)
-const OUTPUTS: &[(&str, &str, &[&str])] = &[
+const PROGRAMS: &[(&str, &str, &[&str])] = &[
     ("exercise_1.txt", env!("CARGO_BIN_EXE_exercise_1"), &[]),
     ("exercise_2.txt", env!("CARGO_BIN_EXE_exercise_2"), &[]),
     ("exercise_3.txt", env!("CARGO_BIN_EXE_exercise_3"), &[]),
@@ -30,58 +30,36 @@ const OUTPUTS: &[(&str, &str, &[&str])] = &[
         env!("CARGO_BIN_EXE_train"),
         &["--no-shuffle"],
     ),
-    // The numbers behind the charts; the charts themselves are checked by tests/charts.rs,
-    // so here they are drawn into a scratch folder.
-    (
-        "charts_batch_sizes.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-sizes", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_shuffling.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-shuffling", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_epochs.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-epochs", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_examples.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-examples", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_mnist_weights.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "mnist-weights", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_batch_size_heatmap.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-size-heatmap", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_batch_size_tradeoff.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-size-tradeoff", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_batch_size_test.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-size-test", "--out-dir", SCRATCH],
-    ),
-    (
-        "charts_batch_size_floor.txt",
-        env!("CARGO_BIN_EXE_charts"),
-        &["--only", "batch-size-floor", "--out-dir", SCRATCH],
-    ),
 ];
 
+/// Every output the book shows: those of [`PROGRAMS`], then the numbers the
+/// `charts` program prints behind each chart that is not measured
+/// (`charts_NAME.txt` for `NAME.svg`). The charts themselves are checked by
+/// tests/charts.rs, so here they are drawn into a scratch folder.
+fn outputs() -> Vec<(String, &'static str, Vec<String>)> {
+    let programs = PROGRAMS.iter().map(|&(file, program, args)| {
+        let args = args.iter().map(|a| a.to_string()).collect();
+        (file.to_string(), program, args)
+    });
+    let charts =
+        common::charts()
+            .into_iter()
+            .filter(|c| !c.measured)
+            .map(|c| {
+                let stem = c.file.trim_end_matches(".svg");
+                let args = ["--only", &c.name, "--out-dir", SCRATCH];
+                (
+                    format!("charts_{stem}.txt"),
+                    env!("CARGO_BIN_EXE_charts"),
+                    args.map(String::from).to_vec(),
+                )
+            });
+    programs.chain(charts).chain(sweep_reports()).collect()
+}
+
 /// The reports of the book's sweeps (`sweep --report` on the tables in
-/// `book/sweeps/`): (file in `book/outputs/`, the arguments).
-fn sweep_reports() -> Vec<(String, Vec<String>)> {
+/// `book/sweeps/`), as `sweep_NAME.txt` for the sweep `NAME`.
+fn sweep_reports() -> Vec<(String, &'static str, Vec<String>)> {
     use neural_network::programs::sweep::{BOOK_SWEEPS, book_flags};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     BOOK_SWEEPS
@@ -90,7 +68,7 @@ fn sweep_reports() -> Vec<(String, Vec<String>)> {
             let file = format!("sweep_{}.txt", name.replace('-', "_"));
             let mut args = book_flags(root, name, &["--report"]);
             args.remove(0);
-            (file, args)
+            (file, env!("CARGO_BIN_EXE_sweep"), args)
         })
         .collect()
 }
@@ -100,15 +78,10 @@ fn committed_outputs_match_what_the_programs_print_now() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/outputs");
     let update = std::env::var_os("UPDATE_OUTPUTS").is_some();
     let mut stale = Vec::new();
-    let reports = sweep_reports();
-    let sweeps = reports.iter().map(|(file, args)| {
+    for (file, program, args) in outputs() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        (file.as_str(), env!("CARGO_BIN_EXE_sweep"), args)
-    });
-    let fixed = OUTPUTS.iter().map(|(f, p, a)| (*f, *p, a.to_vec()));
-    for (file, program, args) in fixed.chain(sweeps) {
         let now = common::run(program, &args);
-        let path = dir.join(file);
+        let path = dir.join(&file);
         if update {
             std::fs::write(&path, &now).unwrap_or_else(|e| {
                 panic!("cannot write {}: {e}", path.display())
@@ -116,7 +89,7 @@ fn committed_outputs_match_what_the_programs_print_now() {
         } else if std::fs::read_to_string(&path).ok().as_deref()
             != Some(now.as_str())
         {
-            stale.push(file.to_string());
+            stale.push(file);
         }
     }
     assert!(
@@ -186,33 +159,4 @@ fn the_comparison_marks_the_part_the_book_shows() {
     );
     let lesson = &compare[start.unwrap()..end.unwrap()];
     assert!(lesson.contains("| batch size |") && !lesson.contains("Targets"));
-}
-
-/// The ladder is measured too, but its steps must be the engine's steps of
-/// today, in order, each with a time for every batch size.
-#[test]
-fn the_ladder_in_the_book_has_every_step_of_the_engine() {
-    use neural_network::engine::ladder::LADDER;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ladder =
-        std::fs::read_to_string(root.join("book/outputs/ladder.md")).unwrap();
-    let rows: Vec<&str> = ladder
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| step"))
-        .filter(|l| !l.starts_with("| ---"))
-        .collect();
-    assert_eq!(rows.len(), LADDER.len(), "one row per step:\n{ladder}");
-    for (i, (row, rung)) in rows.iter().zip(&LADDER).enumerate() {
-        let cells: Vec<&str> = row.trim_matches('|').split(" | ").collect();
-        assert_eq!(
-            cells[0].trim(),
-            format!("{i}. {}", rung.name),
-            "rerun `cargo run --release --bin epoch_times -- --ladder \
-             > book/outputs/ladder.md`"
-        );
-        assert!(
-            cells[1..].iter().all(|c| c.trim().parse::<f64>().is_ok()),
-            "{row}"
-        );
-    }
 }

@@ -1,12 +1,12 @@
-//! The NumPy reference tools as a user meets them: their documented commands work, and a
-//! mistyped flag is an error rather than a silent run of something else.
+//! The tools in `tools/` as a user meets them: their documented commands work, a mistyped
+//! flag is an error rather than a silent run of something else, and the word count of the
+//! book's chapter stays within its budget.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::files::root;
 
 /// The `grep` that picks the compared lines out of our output, as the README's `diff`
 /// command has it.
@@ -29,10 +29,10 @@ fn an_abbreviated_flag_of_the_reference_tool_is_an_error() {
         .args(["-c", "import numpy"])
         .output();
     if !numpy.is_ok_and(|o| o.status.success()) {
-        eprintln!(
-            "SKIPPED: python3 with numpy is not installed, so the tool cannot run here"
+        return common::skip(
+            "python3 with numpy is not installed (pip install numpy), so the \
+             reference tool cannot run here",
         );
-        return;
     }
     let output = Command::new("python3")
         .arg(root().join("tools/reference_mnist.py"))
@@ -46,4 +46,29 @@ fn an_abbreviated_flag_of_the_reference_tool_is_an_error() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
+}
+
+/// The chapter's prose stays within the words a learner reads in one sitting (issue 19:
+/// at most about 6,000, the blog's chapter being about 1,500); `tools/prose_words.py`
+/// counts them page by page.
+#[test]
+fn the_chapter_stays_within_its_word_budget() {
+    let output = Command::new("python3")
+        .arg(root().join("tools/prose_words.py"))
+        .args(["--max", "6000"])
+        .output();
+    let Ok(output) = output else {
+        eprintln!(
+            "SKIPPED: python3 is not installed, so the words cannot be counted"
+        );
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("The chapter:"), "{stdout}");
+    assert!(stdout.contains("Behind the chapter:"), "{stdout}");
 }

@@ -2,6 +2,7 @@
 //! equivalences that must hold between batch sizes, orders and seeds.
 
 use ndarray::{Array1, Array2, array};
+use neural_network::data::line;
 use neural_network::gradcheck::numerical_gradient;
 use neural_network::{
     Activation, Loss, Schedule, Settings, Shuffle, TrainError, Trained,
@@ -352,8 +353,7 @@ fn helpers_match_their_definitions() {
 #[test]
 fn exercise_4_in_a_fixed_order_still_settles_on_the_line() {
     // Exercise 4's data and settings without shuffling, for 500 epochs.
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = x.column(0).mapv(|v| 2.0 * v);
+    let (x, y) = line::points();
     let settings = Settings::new(0.01, 500, 2, Loss::Mse).shuffle(Shuffle::Off);
     let trained = train(&x, &y, &array![0.0], 0.0, settings);
     let loss = &trained.loss_history;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where an epoch of the engine spends its time, on the images kept as bytes.
+"""Where an epoch of the engine spends its time, on the images kept as their groups of ink.
 
 Usage (from the repository's root; needs Linux `perf`, Debian's package linux-perf):
 

@@ -8,25 +8,51 @@
 //! DOM, which a worker does not have. `scripts/build-playground` builds this
 //! crate into `book/playground/`.
 
-use ndarray::{Array1, array};
-use neural_network::charts::{self, Line, Picture, Scale, Shading};
+use ndarray::{Array1, ArrayRef1, ArrayRef2};
 use neural_network::data::{
-    IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, mnist, parse_idx,
+    Dataset, IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, line, mnist, parse_idx,
 };
 use neural_network::metrics::Confusion;
+use neural_network::programs::charts::{
+    self, Axis, Legend, Line, Picture, Scale, Shading,
+};
 use neural_network::{
-    Activation, Loss, Settings, Shuffle, Trained, gradient_descent, predict,
+    Activation, BCE_EPSILON, Loss, Schedule, Settings, Shuffle, TrainError,
+    binary_cross_entropy, gradient_descent, predict,
 };
 use wasm_bindgen::prelude::*;
 
-/// One finished training run: what the page's chart and table show.
+/// One training run, finished or stopped by divergence: what the page's
+/// charts and tables show.
 #[wasm_bindgen]
 pub struct Run {
     batch_size: usize,
     samples: usize,
-    trained: Trained,
-    test_accuracy: Option<f64>,
+    losses: Vec<f64>,
+    outcome: Outcome,
 }
+
+/// How a run ended.
+enum Outcome {
+    /// It made every epoch: its final parameters and, on the digits, how
+    /// they do on the images held out.
+    Trained {
+        w: Array1<f64>,
+        b: f64,
+        held_out: Option<HeldOut>,
+    },
+    /// Its loss overflowed; the crate's error message says when and why.
+    Diverged(String),
+}
+
+/// Loss and accuracy on the images a run did not train on.
+struct HeldOut {
+    loss: f64,
+    accuracy: f64,
+}
+
+/// How a trained model did on held-out data, if there is any.
+type Measured = Result<Option<HeldOut>, JsError>;
 
 #[wasm_bindgen]
 impl Run {
@@ -42,85 +68,226 @@ impl Run {
         self.samples
     }
 
-    /// The loss on the training data after each epoch.
+    /// How many steps (weight updates) each epoch makes.
+    #[wasm_bindgen(getter)]
+    pub fn steps_per_epoch(&self) -> usize {
+        self.samples.div_ceil(self.batch_size)
+    }
+
+    /// The loss on the training data after each epoch it finished.
     #[wasm_bindgen(getter)]
     pub fn losses(&self) -> Vec<f64> {
-        self.trained.loss_history.clone()
+        self.losses.clone()
     }
 
-    /// The final weights.
+    /// The crate's error message if the run diverged.
     #[wasm_bindgen(getter)]
-    pub fn weights(&self) -> Vec<f64> {
-        self.trained.w.to_vec()
+    pub fn diverged(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Diverged(message) => Some(message.clone()),
+            Outcome::Trained { .. } => None,
+        }
     }
 
-    /// The final bias.
+    /// The final weights (none if the run diverged).
     #[wasm_bindgen(getter)]
-    pub fn bias(&self) -> f64 {
-        self.trained.b
+    pub fn weights(&self) -> Option<Vec<f64>> {
+        match &self.outcome {
+            Outcome::Trained { w, .. } => Some(w.to_vec()),
+            Outcome::Diverged(_) => None,
+        }
     }
 
-    /// The share of the test images classified correctly (MNIST only).
+    /// The final bias (none if the run diverged).
     #[wasm_bindgen(getter)]
-    pub fn test_accuracy(&self) -> Option<f64> {
-        self.test_accuracy
+    pub fn bias(&self) -> Option<f64> {
+        match &self.outcome {
+            Outcome::Trained { b, .. } => Some(*b),
+            Outcome::Diverged(_) => None,
+        }
+    }
+
+    /// The loss on the held-out images (digits only).
+    #[wasm_bindgen(getter)]
+    pub fn held_out_loss(&self) -> Option<f64> {
+        self.held_out().map(|h| h.loss)
+    }
+
+    /// The share of the held-out images classified correctly (digits only).
+    #[wasm_bindgen(getter)]
+    pub fn held_out_accuracy(&self) -> Option<f64> {
+        self.held_out().map(|h| h.accuracy)
     }
 }
 
-/// Each epoch in a fresh order drawn with `seed`, or in the data's order.
-fn order(shuffled: bool, seed: u64) -> Shuffle {
-    if shuffled {
-        Shuffle::Seeded(seed)
-    } else {
-        Shuffle::Off
+impl Run {
+    fn held_out(&self) -> Option<&HeldOut> {
+        match &self.outcome {
+            Outcome::Trained { held_out, .. } => held_out.as_ref(),
+            Outcome::Diverged(_) => None,
+        }
+    }
+}
+
+/// What the form asks of one run: its batch size (none: the full batch),
+/// learning rate, decay (0: a constant rate), epochs, shuffling and seed,
+/// and whom to tell as each epoch ends.
+#[wasm_bindgen]
+pub struct Choice {
+    batch_size: Option<usize>,
+    lr: f64,
+    decay: f64,
+    epochs: usize,
+    shuffled: bool,
+    seed: u64,
+    progress: Option<js_sys::Function>,
+}
+
+#[wasm_bindgen]
+impl Choice {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        batch_size: Option<usize>,
+        lr: f64,
+        decay: f64,
+        epochs: usize,
+        shuffled: bool,
+        seed: u64,
+    ) -> Choice {
+        Choice {
+            batch_size,
+            lr,
+            decay,
+            epochs,
+            shuffled,
+            seed,
+            progress: None,
+        }
+    }
+
+    /// Calls `progress(epoch)` as each epoch ends (epochs count from 1).
+    pub fn report_to(&mut self, progress: js_sys::Function) {
+        self.progress = Some(progress);
+    }
+}
+
+/// The settings of one run, its batch size as a number, and whom to tell.
+struct Plan {
+    batch_size: usize,
+    settings: Settings,
+    progress: Option<js_sys::Function>,
+}
+
+impl Choice {
+    /// The run's settings on `samples` samples, with the data set's loss.
+    fn plan(&self, samples: usize, loss: Loss) -> Plan {
+        let batch_size = self.batch_size.unwrap_or(samples);
+        let shuffle = if self.shuffled {
+            Shuffle::Seeded(self.seed)
+        } else {
+            Shuffle::Off
+        };
+        let schedule = if self.decay == 0.0 {
+            Schedule::Constant
+        } else {
+            Schedule::InverseTime { decay: self.decay }
+        };
+        let settings = Settings::new(self.lr, self.epochs, batch_size, loss)
+            .shuffle(shuffle)
+            .schedule(schedule);
+        let progress = self.progress.clone();
+        Plan {
+            batch_size,
+            settings,
+            progress,
+        }
+    }
+}
+
+// ANCHOR: descend
+/// Runs the chapter's `gradient_descent` from `w_init` and zero bias,
+/// keeping the loss of every epoch it finishes, so that a run that diverges
+/// still shows how it got there; any other error stops the training.
+fn descend(
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    plan: &Plan,
+    held_out: impl FnOnce(&Array1<f64>, f64) -> Measured,
+) -> Result<Run, JsError> {
+    let mut losses = Vec::new();
+    let w_init = Array1::zeros(x.ncols());
+    let settings = &plan.settings;
+    let result = gradient_descent(x, y, &w_init, 0.0, settings, |end| {
+        losses.push(end.loss);
+        tell(&plan.progress, end.epoch);
+    });
+    let outcome = match result {
+        Ok(trained) => Outcome::Trained {
+            held_out: held_out(&trained.w, trained.b)?,
+            w: trained.w,
+            b: trained.b,
+        },
+        Err(diverged @ TrainError::Diverged { .. }) => {
+            Outcome::Diverged(diverged.to_string())
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Run {
+        batch_size: plan.batch_size,
+        samples: x.nrows(),
+        losses,
+        outcome,
+    })
+}
+// ANCHOR_END: descend
+
+/// Tells the page how far a run is; a failing callback changes nothing.
+fn tell(progress: &Option<js_sys::Function>, epoch: usize) {
+    if let Some(progress) = progress {
+        let _ = progress.call1(&JsValue::NULL, &JsValue::from(epoch as u32));
     }
 }
 
 // ANCHOR: train_line
 /// Trains the line `y = 2x` of Exercises 1 and 2 from zero, as the
-/// exercises do; no batch size means the full batch.
+/// exercises do.
 #[wasm_bindgen]
-pub fn train_line(
-    batch_size: Option<usize>,
-    lr: f64,
-    epochs: usize,
-    shuffled: bool,
-    seed: u64,
-) -> Result<Run, JsError> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
-    let batch_size = batch_size.unwrap_or(x.nrows());
-    let settings = Settings::new(lr, epochs, batch_size, Loss::Mse)
-        .shuffle(order(shuffled, seed));
-    let trained =
-        gradient_descent(&x, &y, &array![0.0], 0.0, &settings, |_| {})?;
-    Ok(Run {
-        batch_size,
-        samples: x.nrows(),
-        trained,
-        test_accuracy: None,
-    })
+pub fn train_line(choice: &Choice) -> Result<Run, JsError> {
+    let (x, y) = line::points();
+    let plan = choice.plan(x.nrows(), Loss::Mse);
+    // Every point is on the line, so none is held out.
+    descend(&x, &y, &plan, |_, _| Ok(None))
 }
 // ANCHOR_END: train_line
 
-/// The blog's demo images of the digits 0 and 1, as the page loaded them.
+/// Demo images of two digits, as the page loaded them.
 #[wasm_bindgen]
 pub struct Digits {
     images: LabelledImages,
+    classes: (u8, u8),
 }
 
 #[wasm_bindgen]
 impl Digits {
-    /// Parses the bytes of an IDX image file and its IDX label file.
+    /// Parses the bytes of an IDX image file and its IDX label file, whose
+    /// labels are the digits `negative` (target 0) and `positive` (target 1).
     #[wasm_bindgen(constructor)]
-    pub fn new(images: &[u8], labels: &[u8]) -> Result<Digits, JsError> {
+    pub fn new(
+        images: &[u8],
+        labels: &[u8],
+        negative: u8,
+        positive: u8,
+    ) -> Result<Digits, JsError> {
         let images = LabelledImages::pair(
             "train-images-idx3-ubyte".into(),
             parse_idx(images, IMAGES_MAGIC)?,
             "train-labels-idx1-ubyte".into(),
             parse_idx(labels, LABELS_MAGIC)?,
         )?;
-        Ok(Digits { images })
+        Ok(Digits {
+            images,
+            classes: (negative, positive),
+        })
     }
 
     /// Pixel rows of one image.
@@ -135,50 +302,44 @@ impl Digits {
         self.images.cols
     }
 
-    /// Trains logistic regression on the digits as `train --blog` does.
-    pub fn train(
-        &self,
-        batch_size: Option<usize>,
-        lr: f64,
-        epochs: usize,
-        shuffled: bool,
-        seed: u64,
-    ) -> Result<Run, JsError> {
-        let shuffle = order(shuffled, seed);
-        train_digits(&self.images, batch_size, lr, epochs, shuffle, seed)
+    /// Trains logistic regression on the digits as `train --blog` does,
+    /// on the demo split that the choice's seed draws.
+    pub fn train(&self, choice: &Choice) -> Result<Run, JsError> {
+        let (train, held_out, _) =
+            mnist::blog_demo(&self.images, self.classes, choice.seed)?;
+        let plan = choice.plan(train.len(), Loss::BinaryCrossEntropy);
+        train_digits(&train, &held_out, plan)
     }
 }
 
 // ANCHOR: train_digits
-/// Trains logistic regression from zero on the blog's demo split of
-/// `images`, made with `seed`, then measures it on the test images.
+/// Trains logistic regression from zero on `train`, the blog's demo split
+/// of the images, then measures it on the images it held out.
 fn train_digits(
-    images: &LabelledImages,
-    batch_size: Option<usize>,
-    lr: f64,
-    epochs: usize,
-    shuffle: Shuffle,
-    seed: u64,
+    train: &Dataset,
+    held_out: &Dataset,
+    plan: Plan,
 ) -> Result<Run, JsError> {
-    let (train, test, _) = mnist::blog_demo(images, (0, 1), seed)?;
-    let batch_size = batch_size.unwrap_or(train.len());
-    let settings =
-        Settings::new(lr, epochs, batch_size, Loss::BinaryCrossEntropy)
-            .activation(Activation::Sigmoid)
-            .shuffle(shuffle);
-    let w_init = Array1::zeros(train.x.ncols());
-    let trained =
-        gradient_descent(&train.x, &train.y, &w_init, 0.0, &settings, |_| {})?;
-    let p = predict(&test.x, &trained.w, trained.b, Activation::Sigmoid)?;
-    let accuracy = Confusion::of(&p, &test.y)?.accuracy();
-    Ok(Run {
-        batch_size,
-        samples: train.len(),
-        trained,
-        test_accuracy: Some(accuracy),
+    let plan = Plan {
+        settings: plan.settings.activation(Activation::Sigmoid),
+        ..plan
+    };
+    descend(&train.x, &train.y, &plan, |w, b| {
+        let p = predict(&held_out.x, w, b, Activation::Sigmoid)?;
+        Ok(Some(HeldOut {
+            loss: binary_cross_entropy(&p, &held_out.y)?,
+            accuracy: Confusion::of(&p, &held_out.y)?.accuracy(),
+        }))
     })
 }
 // ANCHOR_END: train_digits
+
+/// The ε that the binary cross-entropy adds inside its logarithms: a
+/// computed loss below it means "0, to the precision of f64".
+#[wasm_bindgen]
+pub fn loss_epsilon() -> f64 {
+    BCE_EPSILON
+}
 
 /// Splits `values` into one equal run per label, or says why it cannot.
 fn per_label<'a>(
@@ -199,24 +360,83 @@ fn per_label<'a>(
 }
 
 // ANCHOR: loss_chart
-/// The loss per epoch of several runs, one curve per label, drawn as the
-/// book's charts are; `losses` holds the runs' histories one after another.
+/// A chart of the training loss of several runs, drawn as the book's charts
+/// are, always on a log axis: a loss below `floor` (0 to the precision of
+/// the arithmetic) is drawn at `floor`, so that it keeps its place there.
+/// The x axis is logarithmic when `log_x` is set (for steps, which differ
+/// by thousands between batch sizes).
 #[wasm_bindgen]
-pub fn loss_chart(
-    title: &str,
-    labels: Vec<String>,
-    losses: &[f64],
-) -> Result<String, JsError> {
-    let curves: Vec<Line> = per_label(&labels, losses)?
-        .zip(&labels)
-        .map(|(history, label)| Line::per_epoch(label, history))
-        .collect();
-    let scale = if losses.iter().all(|&l| l > 0.0) {
-        Scale::Log
-    } else {
-        Scale::Linear
-    };
-    Ok(charts::loss_per_epoch(title, scale, &curves)?)
+pub struct LossChart {
+    title: String,
+    x_label: String,
+    log_x: bool,
+    floor: f64,
+    curves: Vec<Line>,
+}
+
+#[wasm_bindgen]
+impl LossChart {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        title: String,
+        x_label: String,
+        log_x: bool,
+        floor: f64,
+    ) -> Self {
+        let curves = Vec::new();
+        LossChart {
+            title,
+            x_label,
+            log_x,
+            floor,
+            curves,
+        }
+    }
+
+    /// Adds one run's curve: its loss after each epoch, at `xs`.
+    pub fn add(
+        &mut self,
+        label: String,
+        xs: &[f64],
+        losses: &[f64],
+    ) -> Result<(), JsError> {
+        if xs.len() != losses.len() {
+            return Err(JsError::new("one x per loss"));
+        }
+        let floor = self.floor;
+        let points = xs.iter().zip(losses).map(|(&x, &l)| (x, l.max(floor)));
+        let points = points.collect();
+        self.curves.push(Line { label, points });
+        Ok(())
+    }
+
+    /// The chart as SVG, `width` pixels wide, so that a phone need not
+    /// shrink its text; the legend goes below the plot, where it hides
+    /// none of the curves.
+    pub fn draw(&self, width: u32) -> Result<String, JsError> {
+        let scale = if self.log_x {
+            Scale::Log
+        } else {
+            Scale::Linear
+        };
+        let x = Axis {
+            label: &self.x_label,
+            scale,
+        };
+        let y = Axis {
+            label: "training loss (log scale)",
+            scale: Scale::Log,
+        };
+        let (title, curves) = (&self.title, &self.curves);
+        Ok(charts::lines_with(
+            title,
+            x,
+            y,
+            curves,
+            Legend::Below,
+            width,
+        )?)
+    }
 }
 // ANCHOR_END: loss_chart
 

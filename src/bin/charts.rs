@@ -1,24 +1,28 @@
 //! Draws the book's charts and prints the numbers behind them.
 //!
 //! Run it from the repository's root with `cargo run --bin charts`; it writes into
-//! `book/charts/` (or the folder given with `--out-dir`). Every chart is deterministic, so
-//! running it again rewrites the same bytes; `tests/charts.rs` checks that the committed
-//! files are up to date.
+//! `book/charts/` (or the folder given with `--out-dir`). Every chart but the measured one
+//! is deterministic, so running it again rewrites the same bytes; `tests/charts.rs` checks
+//! that the committed files are up to date, and `tests/outputs.rs` the numbers printed
+//! behind them, both for the charts that `--list` names ([`CHARTS`], their one list).
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use ndarray::Array1;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use ndarray::array;
 use ndarray::s;
-use neural_network::data::mnist;
-use neural_network::data::{BinaryTask, Dataset, IdxFiles};
-use neural_network::engine::{self, timing};
+use ndarray::{Array1, Array2};
+use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part, line};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
-use neural_network::programs::cli::{parse_args, run_main};
+use neural_network::programs::bundled::zeros_and_ones;
+use neural_network::programs::checks::{Set, check_sets};
+use neural_network::programs::cli::{parse_args, parse_output_path, run_main};
+use neural_network::programs::mnist;
 use neural_network::programs::output::{NewFolders, Outputs};
 use neural_network::programs::plot::{self, Line, Picture, Scale, Shading};
 use neural_network::programs::report;
@@ -30,82 +34,133 @@ use neural_network::{
     Activation, DEFAULT_SEED, Loss, Settings, Shuffle, Trained,
     gradient_descent, predict,
 };
+use neural_network::{note, say};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+
+/// The batch sizes, settings and machine description that `epoch_times`
+/// and the benchmarks use, from the same file.
+#[allow(dead_code)]
+#[path = "epoch_times/timing.rs"]
+mod timing;
 
 /// Draws the book's charts as SVG files.
 #[derive(Parser)]
 struct Args {
     /// Folder to write the charts into (created if missing).
-    #[arg(long, default_value = "book/charts")]
+    #[arg(long, default_value = "book/charts", value_parser = parse_output_path)]
     out_dir: PathBuf,
     /// Draw only this chart (default: all of them).
-    #[arg(long, value_enum)]
-    only: Option<Chart>,
+    #[arg(long, value_name = "CHART", value_parser = chart_names())]
+    only: Option<String>,
     /// Replace chart files even if they are read-only.
     #[arg(long)]
     force: bool,
+    /// Print every chart's name, file and kind (drawn or measured), one a
+    /// line, and draw nothing.
+    #[arg(long, exclusive = true)]
+    list: bool,
 }
 
-/// The charts this program draws, one SVG file each.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Chart {
-    /// batch_sizes.svg
-    BatchSizes,
-    /// mnist_shuffling.svg
-    MnistShuffling,
-    /// mnist_weights.svg
-    MnistWeights,
-    /// mnist_epochs.svg
-    MnistEpochs,
-    /// mnist_examples.svg
-    MnistExamples,
-    /// mnist_time.svg (measured, so different on every run)
-    MnistTime,
-    /// batch_size_heatmap.svg, from the tables in book/sweeps/mnist-4-9
-    BatchSizeHeatmap,
-    /// batch_size_tradeoff.svg, from the same tables
-    BatchSizeTradeoff,
-    /// batch_size_test.svg, from the same tables
-    BatchSizeTest,
-    /// batch_size_floor.svg, from the tables in book/sweeps/mnist-4-9-decay
-    BatchSizeFloor,
-    /// batch_size_time.svg, from book/outputs/sweep_times.txt
-    BatchSizeTime,
+/// A chart of the book: its name, and how it is drawn.
+struct Chart {
+    /// Its name for `--only`; its file is the name in snake case, with
+    /// `.svg` (`mnist-epochs`: `mnist_epochs.svg`).
+    name: &'static str,
+    /// Whether it shows measured times, so that it differs on every run.
+    measured: bool,
+    /// Draws it from the bundled data into the file at the path given.
+    draw: fn(&Data, &Path) -> anyhow::Result<()>,
 }
+
+/// Every chart this program draws, in the order they are drawn: the one
+/// list of them (`--list` prints it for the tests).
+const CHARTS: [Chart; 11] = [
+    Chart::drawn("batch-sizes", |_, file| batch_sizes(file)),
+    Chart::drawn("mnist-shuffling", |data, file| {
+        mnist_shuffling(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-weights", |data, file| {
+        mnist_weights(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-epochs", |data, file| {
+        mnist_epochs(data.mnist()?, file)
+    }),
+    Chart::drawn("mnist-examples", |data, file| {
+        mnist_examples(data.mnist()?, file)
+    }),
+    Chart {
+        measured: true,
+        ..Chart::drawn("mnist-time", |data, file| {
+            mnist_time(data.mnist()?, file)
+        })
+    },
+    Chart::drawn("batch-size-heatmap", |_, file| {
+        from_sweep("mnist-4-9", figures::heatmap, file)
+    }),
+    Chart::drawn("batch-size-tradeoff", |_, file| {
+        from_sweep("mnist-4-9", |s, r, p| figures::tradeoff(s, r, 1, p), file)
+    }),
+    Chart::drawn("batch-size-test", |_, file| {
+        from_sweep("mnist-4-9", figures::test_error, file)
+    }),
+    Chart::drawn("batch-size-floor", |_, file| {
+        from_sweep("mnist-4-9-decay", figures::floor, file)
+    }),
+    Chart::drawn("batch-size-time", |_, file| batch_size_time(file)),
+];
 
 impl Chart {
-    /// Every chart, in the order they are drawn.
-    const ALL: [Chart; 11] = [
-        Chart::BatchSizes,
-        Chart::MnistShuffling,
-        Chart::MnistWeights,
-        Chart::MnistEpochs,
-        Chart::MnistExamples,
-        Chart::MnistTime,
-        Chart::BatchSizeHeatmap,
-        Chart::BatchSizeTradeoff,
-        Chart::BatchSizeTest,
-        Chart::BatchSizeFloor,
-        Chart::BatchSizeTime,
-    ];
+    /// A chart drawn from data alone, the same on every run.
+    const fn drawn(
+        name: &'static str,
+        draw: fn(&Data, &Path) -> anyhow::Result<()>,
+    ) -> Self {
+        Self {
+            name,
+            measured: false,
+            draw,
+        }
+    }
 
     /// The file the chart is drawn into.
-    fn file(self) -> &'static str {
-        match self {
-            Chart::BatchSizes => "batch_sizes.svg",
-            Chart::MnistShuffling => "mnist_shuffling.svg",
-            Chart::MnistWeights => "mnist_weights.svg",
-            Chart::MnistEpochs => "mnist_epochs.svg",
-            Chart::MnistExamples => "mnist_examples.svg",
-            Chart::MnistTime => "mnist_time.svg",
-            Chart::BatchSizeHeatmap => "batch_size_heatmap.svg",
-            Chart::BatchSizeTradeoff => "batch_size_tradeoff.svg",
-            Chart::BatchSizeTest => "batch_size_test.svg",
-            Chart::BatchSizeFloor => "batch_size_floor.svg",
-            Chart::BatchSizeTime => "batch_size_time.svg",
+    fn file(&self) -> String {
+        format!("{}.svg", self.name.replace('-', "_"))
+    }
+}
+
+/// What `--only` accepts: the names of [`CHARTS`], each with its file.
+fn chart_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(CHARTS.iter().map(|chart| {
+        let file = chart.file();
+        PossibleValue::new(chart.name).help(if chart.measured {
+            format!("{file} (measured, so different on every run)")
+        } else {
+            file
+        })
+    }))
+}
+
+/// The data the charts are drawn from: the bundled MNIST, read the first
+/// time a chart asks for it.
+struct Data {
+    dir: PathBuf,
+    mnist: OnceCell<BinaryTask>,
+}
+
+impl Data {
+    /// The digits 0 and 1 of the bundled data, as the main program trains on them.
+    fn mnist(&self) -> anyhow::Result<&BinaryTask> {
+        if let Some(task) = self.mnist.get() {
+            return Ok(task);
         }
+        let task = BinaryTask::load(&self.dir, (0, 1), None)?;
+        check_sets(&[
+            Set::of(Part::Train, &task.train),
+            Set::of(Part::Test, &task.test),
+        ])?;
+        Ok(self.mnist.get_or_init(|| task))
     }
 }
 
@@ -114,121 +169,81 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    if args.list {
+        for chart in &CHARTS {
+            let kind = if chart.measured { "measured" } else { "drawn" };
+            say!("{} {} {kind}", chart.name, chart.file());
+        }
+        return Ok(());
+    }
+    let wanted: Vec<&Chart> = CHARTS
+        .iter()
+        .filter(|chart| {
+            args.only.as_deref().is_none_or(|only| only == chart.name)
+        })
+        .collect();
+    let data = Data {
+        dir: zeros_and_ones(),
+        mnist: OnceCell::new(),
+    };
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
-    let files: Vec<PathBuf> = Chart::ALL
-        .into_iter()
-        .filter(|&chart| wanted(chart))
+    let files: Vec<PathBuf> = wanted
+        .iter()
         .map(|chart| args.out_dir.join(chart.file()))
         .collect();
     let plan: Vec<(&str, &Path)> =
         files.iter().map(|f| ("--out-dir", f.as_path())).collect();
-    let inputs = IdxFiles::find(&data)?.paths.to_vec();
-    Outputs::plan(&plan, &inputs, args.force)?;
-    draw(&args, &data)?;
+    let inputs = IdxFiles::find(&data.dir)?.paths.to_vec();
+    let _outputs = Outputs::plan(&plan, &inputs, args.force)?;
+    for (chart, file) in wanted.iter().zip(&files) {
+        (chart.draw)(&data, file)?;
+    }
     folders.keep();
     Ok(())
 }
 
-/// Draws the wanted charts from the bundled data in `data`.
-fn draw(args: &Args, data: &Path) -> anyhow::Result<()> {
-    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    if wanted(Chart::BatchSizes) {
-        batch_sizes(&args.out_dir)?;
-    }
-    choosing_the_batch_size(args)?;
-    let mnist_charts = [
-        Chart::MnistShuffling,
-        Chart::MnistWeights,
-        Chart::MnistEpochs,
-        Chart::MnistExamples,
-        Chart::MnistTime,
-    ];
-    if !mnist_charts.into_iter().any(wanted) {
-        return Ok(());
-    }
-    let mnist = BinaryTask::load(data, (0, 1), None)?;
-    if wanted(Chart::MnistShuffling) {
-        mnist_shuffling(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistWeights) {
-        mnist_weights(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistEpochs) {
-        mnist_epochs(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistExamples) {
-        mnist_examples(&mnist, &args.out_dir)?;
-    }
-    if wanted(Chart::MnistTime) {
-        mnist_time(&mnist, &args.out_dir)?;
-    }
+/// A chart of the page "Choosing the batch size", drawn by `figure` from the
+/// tables of the book's sweep `name` (`book/sweeps/`, made by `sweep` with
+/// the flags of `sweep::BOOK_SWEEPS`); prints the numbers it shows.
+fn from_sweep(
+    name: &str,
+    figure: fn(&Sweep, &sweep::Results, &Path) -> anyhow::Result<String>,
+    file: &Path,
+) -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let flags = sweep::book_flags(root, name, &["--report"]);
+    let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
+    let results = sweep.results(None)?;
+    say!("{}", figure(&sweep, &results, file)?.trim_end());
     Ok(())
 }
 
-/// The charts of the page "Choosing the batch size", drawn from the book's
-/// sweeps (`book/sweeps/`) and its measured times per epoch.
-fn choosing_the_batch_size(args: &Args) -> anyhow::Result<()> {
-    let wanted = |chart: Chart| args.only.is_none_or(|only| only == chart);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let file = |chart: Chart| args.out_dir.join(chart.file());
-    let load = |name: &str| -> anyhow::Result<(Sweep, sweep::Results)> {
-        let flags = sweep::book_flags(root, name, &["--report"]);
-        let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
-        let results = sweep.results(None)?;
-        Ok((sweep, results))
-    };
-    type Figure = fn(&Sweep, &sweep::Results, &Path) -> anyhow::Result<String>;
-    let tradeoff: Figure = |s, r, path| figures::tradeoff(s, r, 1, path);
-    let from_sweeps: [(&str, Chart, Figure); 4] = [
-        ("mnist-4-9", Chart::BatchSizeHeatmap, figures::heatmap),
-        ("mnist-4-9", Chart::BatchSizeTradeoff, tradeoff),
-        ("mnist-4-9", Chart::BatchSizeTest, figures::test_error),
-        ("mnist-4-9-decay", Chart::BatchSizeFloor, figures::floor),
-    ];
-    let mut loaded: Option<(&str, Sweep, sweep::Results)> = None;
-    for (name, chart, draw) in from_sweeps {
-        if !wanted(chart) {
-            continue;
-        }
-        if loaded.as_ref().is_none_or(|(n, _, _)| *n != name) {
-            let (sweep, results) = load(name)?;
-            loaded = Some((name, sweep, results));
-        }
-        if let Some((_, sweep, results)) = &loaded {
-            print!("{}", draw(sweep, results, &file(chart))?);
-        }
-    }
-    if wanted(Chart::BatchSizeTime) {
-        let path = root.join("book/outputs/sweep_times.txt");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let times = EpochTimes::parse(&text).map_err(anyhow::Error::msg)?;
-        figures::time(&times, &file(Chart::BatchSizeTime))?;
-    }
+/// `batch_size_time.svg`: the seconds per epoch of both trainers that
+/// `sweep --time-epochs 3` measured, from `book/outputs/sweep_times.txt`.
+fn batch_size_time(file: &Path) -> anyhow::Result<()> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("book/outputs/sweep_times.txt");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let times = EpochTimes::parse(&text).map_err(anyhow::Error::msg)?;
+    figures::time(&times, file)?;
+    say!("batch_size_time.svg: the times of book/outputs/sweep_times.txt");
     Ok(())
 }
 
 /// `batch_sizes.svg`: Exercise 1's data trained with batch sizes 1, 2, 4 and 8.
-fn batch_sizes(out_dir: &Path) -> anyhow::Result<()> {
+fn batch_sizes(file: &Path) -> anyhow::Result<()> {
     let runs = batch_size_runs()?;
-    println!("batch_sizes.svg, loss per epoch:");
-    chart_and_table(
-        &out_dir.join(Chart::BatchSizes.file()),
-        "y = 2x, learning rate 0.01: loss per epoch by batch size",
-        &runs,
-        None,
-    )
+    say!("batch_sizes.svg, loss per epoch:");
+    chart_and_table(file, "y = 2x: loss per epoch, by batch size", &runs, None)
 }
 
 // ANCHOR: batch_sizes
 /// Exercise 1's data trained for 30 epochs with batch sizes 1, 2, 4 and 8:
 /// each run's loss history, labelled.
 fn batch_size_runs() -> anyhow::Result<Vec<(String, Vec<f64>)>> {
-    let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]];
-    let y = array![2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0];
+    let (x, y) = line::points();
     let mut runs = Vec::new();
     for batch_size in [1, 2, 4, 8] {
         let settings = Settings::new(0.01, 30, batch_size, Loss::Mse)
@@ -247,16 +262,16 @@ fn mnist_settings(shuffle: Shuffle) -> Settings {
     mnist::settings(mnist::BATCH_SIZE, mnist::EPOCHS).shuffle(shuffle)
 }
 
-/// Trains the main program's model on `x`, `y` and returns it with its test accuracy.
+/// Trains the main program's model on `x`, `y` with `settings`, from zero
+/// weights, with the chapter's `gradient_descent`, and returns it with its
+/// test accuracy.
 fn train_mnist(
     mnist: &BinaryTask,
-    x: &ndarray::Array2<f64>,
-    y: &Array1<f64>,
-    shuffle: Shuffle,
+    (x, y): (&Array2<f64>, &Array1<f64>),
+    settings: &Settings,
 ) -> anyhow::Result<(Trained, f64)> {
     let w_init = Array1::zeros(x.ncols());
-    let trained =
-        engine::train(x, y, &w_init, 0.0, &mnist_settings(shuffle), |_| {})?;
+    let trained = gradient_descent(x, y, &w_init, 0.0, settings, |_| {})?;
     let p = predict(&mnist.test.x, &trained.w, trained.b, Activation::Sigmoid)?;
     let accuracy = Confusion::of(&p, &mnist.test.y)?.accuracy();
     Ok((trained, accuracy))
@@ -264,25 +279,23 @@ fn train_mnist(
 
 /// `mnist_shuffling.svg`: the MNIST training set sorted by label (every 0, then every 1),
 /// trained with a fresh shuffle every epoch and in that order.
-fn mnist_shuffling(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_shuffling(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let sorted = sorted_by_label(&mnist.train);
     let mut runs = Vec::new();
-    println!("mnist_shuffling.svg, training set sorted by label:");
+    say!("mnist_shuffling.svg, training set sorted by label:");
     for (label, shuffle) in [
         ("shuffled every epoch", Shuffle::Seeded(DEFAULT_SEED)),
         ("in order: every 0, then every 1", Shuffle::Off),
     ] {
-        let (trained, accuracy) =
-            train_mnist(mnist, &sorted.x, &sorted.y, shuffle)?;
-        println!("{label}: test accuracy {accuracy:.4}");
+        let (trained, accuracy) = train_mnist(
+            mnist,
+            (&sorted.x, &sorted.y),
+            &mnist_settings(shuffle),
+        )?;
+        say!("{label}: test accuracy {accuracy:.4}");
         runs.push((label.to_string(), trained.loss_history));
     }
-    chart_and_table(
-        &out_dir.join(Chart::MnistShuffling.file()),
-        "MNIST 0 vs 1 sorted by label, batch size 32: loss per epoch",
-        &runs,
-        None,
-    )
+    chart_and_table(file, "MNIST sorted by label: loss per epoch", &runs, None)
 }
 
 // ANCHOR: sorted
@@ -295,60 +308,61 @@ fn sorted_by_label(set: &Dataset) -> Dataset {
 }
 // ANCHOR_END: sorted
 
-/// `mnist_weights.svg`: the weights the main program learns, as a 28×28 image, beside
-/// the first two test images of each digit.
-fn mnist_weights(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
-    let (trained, accuracy) = train_mnist(
-        mnist,
-        &mnist.train.x,
-        &mnist.train.y,
-        Shuffle::Seeded(DEFAULT_SEED),
-    )?;
+/// The batch sizes whose weights `mnist_weights` draws: the smallest, the
+/// main program's and the full batch.
+const WEIGHTS_BATCHES: [Option<usize>; 3] = [Some(1), Some(32), None];
+
+/// `mnist_weights.svg`: the weights the main program's model learns with batch
+/// sizes 1, 32 and the full batch, as 28×28 images, beside the first test
+/// image of each digit.
+fn mnist_weights(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (rows, cols) = mnist.train.image_shape;
-    let mut pictures = vec![Picture {
-        label: "weights (red +, blue −)".to_string(),
-        rows,
-        cols,
-        values: trained.w.to_vec(),
-        shading: Shading::Diverging,
-    }];
-    for target in [0.0, 1.0] {
-        let digit = if target == 0.0 {
-            mnist.test.classes.0
-        } else {
-            mnist.test.classes.1
-        };
-        for (i, _) in mnist
-            .test
-            .y
+    let train = (&mnist.train.x, &mnist.train.y);
+    let mut pictures = Vec::new();
+    say!("mnist_weights.svg, the weights learned in 10 epochs:");
+    say!(
+        "{:>16}  {:>8}  {:>8}  {:>13}  {:>8}  {:>13}",
+        "",
+        "lowest",
+        "highest",
+        "corner pixel",
+        "bias",
+        "test accuracy"
+    );
+    for batch_size in WEIGHTS_BATCHES {
+        let settings = batch_settings(batch_size, mnist.train.len());
+        let (trained, accuracy) = train_mnist(mnist, train, &settings)?;
+        let (lo, hi) = trained
+            .w
             .iter()
-            .enumerate()
-            .filter(|&(_, &t)| t == target)
-            .take(2)
-        {
+            .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
+        let name = batch_name(batch_size);
+        say!(
+            "{name:>16}  {lo:>8.4}  {hi:>8.4}  {:>13.4}  {:>8.4}  {accuracy:>13.4}",
+            trained.w[0],
+            trained.b
+        );
+        pictures.push(Picture {
+            label: name,
+            rows,
+            cols,
+            values: trained.w.to_vec(),
+            shading: Shading::Diverging,
+        });
+    }
+    let test = &mnist.test;
+    for (target, digit) in [(0.0, test.classes.0), (1.0, test.classes.1)] {
+        if let Some(i) = test.y.iter().position(|&t| t == target) {
             pictures.push(Picture {
-                label: format!("test image {i}: a {digit}"),
+                label: format!("test image {i}: {digit}"),
                 rows,
                 cols,
-                values: mnist.test.x.row(i).to_vec(),
+                values: test.x.row(i).to_vec(),
                 shading: Shading::Ink,
             });
         }
     }
-    plot::pictures(
-        &out_dir.join(Chart::MnistWeights.file()),
-        "What logistic regression learned on MNIST 0 vs 1",
-        &pictures,
-    )?;
-    let (lo, hi) = trained
-        .w
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(l, h), &w| (l.min(w), h.max(w)));
-    println!("mnist_weights.svg: weights from {lo:.4} to {hi:.4}");
-    println!(
-        "corner pixel's weight {:.4}, bias {:.4}, test accuracy {accuracy:.4}",
-        trained.w[0], trained.b
-    );
+    plot::pictures(file, "Weights learned, by batch size", &pictures)?;
     Ok(())
 }
 
@@ -358,23 +372,25 @@ const MNIST_BATCHES: [Option<usize>; 5] =
 
 /// The legend's name for a batch size.
 fn batch_name(batch_size: Option<usize>) -> String {
-    format!("batch size {}", timing::batch_label(batch_size))
+    match batch_size {
+        Some(m) => format!("batch size {m}"),
+        None => "full batch".to_string(),
+    }
+}
+
+/// The main program's settings for 10 epochs of `batch_size`, `None` being
+/// the full batch of all `rows`.
+fn batch_settings(batch_size: Option<usize>, rows: usize) -> Settings {
+    mnist::settings(batch_size.unwrap_or(rows), mnist::EPOCHS)
 }
 
 /// `mnist_epochs.svg`: MNIST 0 vs 1, loss per epoch for each batch size.
-fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_epochs(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
     let mut runs = Vec::new();
     for batch_size in MNIST_BATCHES {
-        let settings = timing::settings(batch_size, x.nrows(), mnist::EPOCHS);
-        let trained = engine::train(
-            x,
-            y,
-            &Array1::zeros(x.ncols()),
-            0.0,
-            &settings,
-            |_| {},
-        )?;
+        let settings = batch_settings(batch_size, x.nrows());
+        let (trained, _) = train_mnist(mnist, (x, y), &settings)?;
         runs.push((batch_name(batch_size), trained.loss_history));
     }
     // Every run starts from the same zero weights, so from the same loss.
@@ -386,16 +402,22 @@ fn mnist_epochs(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         Loss::BinaryCrossEntropy,
         Activation::Sigmoid,
     )?;
-    println!(
+    say!(
         "mnist_epochs.svg, loss per epoch; before any step (epoch 0) every batch \
          size\nstarts from the loss of the zero weights, {initial:.6}:"
     );
-    chart_and_table(
-        &out_dir.join(Chart::MnistEpochs.file()),
-        "MNIST 0 vs 1, learning rate 0.1: loss per epoch by batch size",
-        &runs,
-        Some(initial),
-    )
+    chart_and_table(file, "MNIST 0 vs 1: loss per epoch", &runs, Some(initial))
+}
+
+/// The y axis of the MNIST charts over examples and over time.
+const TRAINING_LOSS: plot::Axis = log_axis("training loss (log scale)");
+
+/// An axis on a log scale, named `label`.
+const fn log_axis(label: &str) -> plot::Axis<'_> {
+    plot::Axis {
+        label,
+        scale: Scale::Log,
+    }
 }
 
 /// Into how many pieces `mnist_examples` cuts an epoch, at most: it measures the loss
@@ -411,7 +433,7 @@ const PIECES_PER_EPOCH: usize = 16;
 /// to whole batches, so an epoch has at most 16 pieces (the last one shorter). Batches never
 /// straddle two pieces, so the steps are those of an ordinary shuffled epoch; between
 /// pieces the loss on the whole training set is measured.
-fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let n = mnist.train.len();
     let (mut curves, mut pieces) = (Vec::new(), Vec::new());
     for batch_size in MNIST_BATCHES {
@@ -422,32 +444,35 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
             points,
         });
     }
-    let x_axis = plot::Axis {
-        label: "training examples used (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
-    };
-    plot::lines(
-        &out_dir.join(Chart::MnistExamples.file()),
-        "MNIST 0 vs 1, learning rate 0.1: loss against examples used",
-        x_axis,
-        y_axis,
+    // Five noisy curves fill every corner: the legend goes below them.
+    plot::lines_with(
+        file,
+        "MNIST 0 vs 1: loss per example used",
+        (log_axis("examples used (log scale)"), TRAINING_LOSS),
         &curves,
+        plot::Legend::Below,
     )?;
-    println!(
+    say!(
         "mnist_examples.svg, loss on the training set after the first piece, \
          1 epoch and 3 epochs\n(the full batch's piece is the whole epoch):"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "piece", "pieces", "after", "after", "after"
+        "",
+        "piece",
+        "pieces",
+        "after",
+        "after",
+        "after"
     );
-    println!(
+    say!(
         "{:>16}  {:>6}  {:>6}  {:>11}  {:>11}  {:>11}",
-        "", "size", "/epoch", "1 piece", "1 epoch", "3 epochs"
+        "",
+        "size",
+        "/epoch",
+        "1 piece",
+        "1 epoch",
+        "3 epochs"
     );
     for (curve, (piece, count)) in curves.iter().zip(pieces) {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
@@ -456,7 +481,7 @@ fn mnist_examples(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
         } else {
             "-".to_string()
         };
-        println!(
+        say!(
             "{:>16}  {piece:>6}  {count:>6}  {first:>11}  {:>11.6}  {:>11.6}",
             curve.label,
             at(count - 1),
@@ -474,9 +499,11 @@ fn loss_after_each_piece(
     batch_size: Option<usize>,
 ) -> anyhow::Result<(usize, Vec<(f64, f64)>)> {
     let (x, y, n) = (&train.x, &train.y, train.len());
+    // One epoch per piece, in the piece's order.
     let settings = Settings {
+        num_epochs: 1,
         shuffle: Shuffle::Off,
-        ..timing::settings(batch_size, n, 1)
+        ..batch_settings(batch_size, n)
     };
     let m = settings.batch_size;
     let piece = n.div_ceil(PIECES_PER_EPOCH).div_ceil(m) * m;
@@ -494,7 +521,7 @@ fn loss_after_each_piece(
                 shuffled.y.slice(s![rows.clone()]),
             );
             let trained =
-                engine::train(&part_x, &part_y, &w, b, &settings, |_| {})?;
+                gradient_descent(&part_x, &part_y, &w, b, &settings, |_| {})?;
             (w, b, seen) = (trained.w, trained.b, seen + rows.len());
             let loss = loss_at(
                 x,
@@ -511,30 +538,33 @@ fn loss_after_each_piece(
 }
 // ANCHOR_END: examples_seen
 
-/// How long each batch size trains for in `mnist_time`.
-const TIME_BUDGET_SECONDS: f64 = 0.25;
-
-/// `mnist_time.svg`: MNIST 0 vs 1, loss against wall-clock time, each batch size trained
-/// for a quarter of a second. Measured, so it differs a little on every run and machine;
-/// the title names the machine.
-fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
+/// `mnist_time.svg`: the runs of `mnist_epochs.svg`, each point placed at the
+/// wall-clock time its epoch ended. Measured, so it differs a little on every
+/// run and machine; the x axis names the machine.
+fn mnist_time(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     let (x, y) = (&mnist.train.x, &mnist.train.y);
+    let w_init = Array1::zeros(x.ncols());
+    let initial = loss_at(
+        x,
+        y,
+        &w_init,
+        0.0,
+        Loss::BinaryCrossEntropy,
+        Activation::Sigmoid,
+    )?;
     let mut curves = Vec::new();
     for batch_size in MNIST_BATCHES {
-        // More epochs than any batch size runs within the budget.
-        let trainer = timing::trainer(x, y, batch_size, 100_000)?;
+        let settings = batch_settings(batch_size, x.nrows());
+        let mut points = vec![(0.0, initial)];
         let start = std::time::Instant::now();
-        let mut points = Vec::new();
-        for end in trainer {
-            points.push((start.elapsed().as_secs_f64(), end?.loss));
-            if start.elapsed().as_secs_f64() >= TIME_BUDGET_SECONDS {
-                break;
-            }
-        }
-        eprintln!(
-            "mnist_time.svg: {}: {} epochs, last loss {:.6}",
+        gradient_descent(x, y, &w_init, 0.0, &settings, |end| {
+            points.push((start.elapsed().as_secs_f64(), end.loss));
+        })?;
+        note!(
+            "mnist_time.svg: {}: {} epochs in {:.2} s, last loss {:.6}",
             batch_name(batch_size),
-            points.len(),
+            settings.num_epochs,
+            start.elapsed().as_secs_f64(),
             points.last().map_or(f64::NAN, |p| p.1)
         );
         curves.push(Line {
@@ -542,19 +572,19 @@ fn mnist_time(mnist: &BinaryTask, out_dir: &Path) -> anyhow::Result<()> {
             points,
         });
     }
+    let machine = neural_network::programs::report::machine()
+        .replace("(R)", "")
+        .replace("(TM)", "")
+        .replace(" Processor", "");
     let x_axis = plot::Axis {
-        label: "seconds since the start (log scale)",
-        scale: Scale::Log,
-    };
-    let y_axis = plot::Axis {
-        label: "loss on the training set (log scale)",
-        scale: Scale::Log,
+        label: &format!("seconds, on {machine}"),
+        scale: Scale::Linear,
     };
     plot::lines(
-        &out_dir.join(Chart::MnistTime.file()),
-        &format!("MNIST 0 vs 1: loss against time, on {}", timing::machine()),
+        file,
+        "MNIST 0 vs 1: loss against time",
         x_axis,
-        y_axis,
+        TRAINING_LOSS,
         &curves,
     )?;
     Ok(())
@@ -584,6 +614,6 @@ fn chart_and_table(
         .iter()
         .map(|(label, losses)| (label.as_str(), losses.as_slice()))
         .collect();
-    print!("{}", report::loss_table(&columns));
+    say!("{}", report::loss_table(&columns));
     Ok(())
 }

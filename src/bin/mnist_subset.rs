@@ -9,7 +9,13 @@
 //! the SHA-256 of their decompressed content; every file is verified before anything is
 //! written. The output keeps the images of the chosen classes in their original order, as
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
+//!
+//! The files replace those in the `--out` folder together
+//! ([`Folder`](neural_network::programs::folder::Folder)): a run that fails or is
+//! stopped leaves the folder as it was, never new files beside old ones.
 
+use std::collections::HashMap;
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,13 +26,16 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
-    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, Setting,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
+use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::cli::{
-    parse_args, parse_classes, parse_positive, run_main,
+    name_flag, parse_args, parse_classes, parse_images, parse_memory,
+    parse_output_path, run_main,
 };
-use neural_network::programs::output::{NewFolders, Outputs};
+use neural_network::programs::folder::Folder;
+use neural_network::say;
 
 /// Filter verified MNIST IDX files down to some classes.
 #[derive(Parser)]
@@ -38,10 +47,10 @@ struct Args {
     #[arg(long, value_name = "A,B", default_value = "0,1", value_parser = parse_classes, allow_hyphen_values = true)]
     classes: (u8, u8),
     /// Directory to write the subset to (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "data")]
+    #[arg(long, value_name = "DIR", default_value = "data", value_parser = parse_output_path)]
     out: PathBuf,
     /// Keep only the first N images of the classes in each file.
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_images)]
     limit: Option<usize>,
     /// Write only the training set's two files.
     #[arg(long)]
@@ -49,40 +58,49 @@ struct Args {
     /// Replace files in the --out directory even if they are read-only.
     #[arg(long)]
     force: bool,
+    /// The most memory the run may hold, such as 4GiB.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    max_memory: u64,
 }
 
 fn main() -> ExitCode {
-    run_main(|| run(parse_args()))
+    run_main(|| run(parse_args()).map_err(|e| name_flag(e, flag)))
+}
+
+/// This program's flag for a setting of the data.
+fn flag(setting: Setting) -> Option<&'static str> {
+    match setting {
+        Setting::Dir => Some("--from"),
+        Setting::Classes => Some("--classes"),
+        Setting::Limit => Some("--limit"),
+        Setting::Validation => None,
+    }
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    let sources = IdxFiles::find(&args.from)?;
     let sums_path = args.from.join("SHA256SUMS");
     let sums = read_sums(&sums_path).map_err(|e| {
         anyhow::anyhow!("{e} (the checksums the files are verified against)")
     })?;
-    let classes = [args.classes.0, args.classes.1];
-    let sources = IdxFiles::find(&args.from)?;
+    check_memory(&sources, &args)?;
 
     // Every output is checked, then everything is read, verified and filtered,
-    // before anything is written.
-    let folders = NewFolders::create("--out", &args.out)?;
-    let names = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
-    // Pairs of (images, labels) among `names`.
+    // before anything is written; the files replace the old ones together.
+    // Pairs of (images, labels) among `NAMES`.
     let parts: &[(usize, usize)] = if args.train_only {
         &[(0, 1)]
     } else {
         &[(0, 1), (2, 3)]
     };
-    let written = 2 * parts.len();
-    let targets: Vec<PathBuf> = names[..written]
+    let targets: Vec<String> = NAMES[..2 * parts.len()]
         .iter()
-        .map(|name| args.out.join(format!("{name}.gz")))
-        .chain([args.out.join("SHA256SUMS")])
+        .map(|name| format!("{name}.gz"))
+        .chain(["SHA256SUMS".to_string()])
         .collect();
-    let plan: Vec<(&str, &Path)> = targets
-        .iter()
-        .map(|path| ("--out", path.as_path()))
-        .collect();
+    if args.train_only {
+        refuse_other_test_files(&args.out)?;
+    }
     let inputs: Vec<PathBuf> = sources
         .paths
         .iter()
@@ -90,13 +108,62 @@ fn run(args: Args) -> anyhow::Result<()> {
         .chain([&sums_path])
         .cloned()
         .collect();
-    let outputs = Outputs::plan(&plan, &inputs, args.force)?;
+    let plan: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let folder = Folder::plan("--out", &args.out, &plan, &inputs, args.force)?;
 
+    let (files, report) = subset(&sources, (&sums, &sums_path), parts, &args)?;
+
+    write_subset(&folder, &files)?;
+    // Said before the files are put in place: if it cannot be said, they
+    // are not.
+    for line in report {
+        say!("{line}");
+    }
+    folder.commit()?;
+    say!("wrote {} and its SHA256SUMS", args.out.display());
+    Ok(())
+}
+
+/// Refuses to write only the training files into a folder that holds test
+/// files: they would come from another run and not pair with the new
+/// training files or their `SHA256SUMS`.
+fn refuse_other_test_files(out: &Path) -> anyhow::Result<()> {
+    for name in [TEST_IMAGES, TEST_LABELS] {
+        for file in [name.to_string(), format!("{name}.gz")] {
+            if fs::symlink_metadata(out.join(&file)).is_ok() {
+                bail!(
+                    "--out {}: holds {file}, which --train-only would leave beside new \
+                     training files it does not belong with: remove it, or write all four \
+                     files (without --train-only)",
+                    out.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The four files of a data directory, in the order of `IdxFiles::paths`.
+const NAMES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
+/// The bytes of an IDX file, and its standard name.
+type Named = (&'static str, Vec<u8>);
+
+/// The IDX files of the chosen classes, by name, from each pair of image
+/// and label files of `sources` in `parts`, every file read verified against
+/// `sums` (read from the file `sums.1`); and a line on what each kept.
+fn subset(
+    sources: &IdxFiles,
+    (sums, sums_path): (&HashMap<String, String>, &Path),
+    parts: &[(usize, usize)],
+    args: &Args,
+) -> anyhow::Result<(Vec<Named>, Vec<String>)> {
+    let classes = [args.classes.0, args.classes.1];
     let mut files = Vec::new();
     let mut report = Vec::new();
     // The i-th file's content, verified against its checksum.
     let verified = |i: usize, magic| {
-        let name = names[i];
+        let name = NAMES[i];
         let expected = sums.get(name).ok_or_else(|| {
             anyhow::anyhow!("{}: no checksum for {name}", sums_path.display())
         })?;
@@ -109,24 +176,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             sources.paths[labels].clone(),
             verified(labels, LABELS_MAGIC)?,
         )?;
-        let (images_name, labels_name) = (names[images], names[labels]);
-        for class in classes {
-            if set.count(class) == 0 {
-                bail!(
-                    "{images_name}: no image has label {class}: pick classes that occur in the labels"
-                );
-            }
-        }
-        let kept = set.of_classes(&classes, args.limit);
-        for class in classes {
-            if kept.count(class) == 0 {
-                bail!(
-                    "{images_name}: the first {} images of the classes hold none of class {class}: \
-                     raise --limit",
-                    kept.len()
-                );
-            }
-        }
+        let (images_name, labels_name) = (NAMES[images], NAMES[labels]);
+        let part = if images == 0 { Part::Train } else { Part::Test };
+        let kept = set.two_classes(args.classes, args.limit, part)?;
         let (images, labels) = kept.to_idx();
         files.push((images_name, images));
         files.push((labels_name, labels));
@@ -140,21 +192,38 @@ fn run(args: Args) -> anyhow::Result<()> {
             classes[1]
         ));
     }
+    Ok((files, report))
+}
 
-    let mut out_sums = String::from(
+/// Refuses a run that would hold more memory than `--max-memory`, before
+/// it reads the images.
+fn check_memory(sources: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let run = Run {
+        classes: args.classes,
+        limit: args.limit,
+        held_out: if args.train_only {
+            HeldOut::None
+        } else {
+            HeldOut::TestFiles
+        },
+        epochs: 0,
+    };
+    let fewer = ["pass --limit N to keep fewer images"];
+    Budget(args.max_memory).check_run(sources, &run, Keeps::SUBSET, &fewer)?;
+    Ok(())
+}
+
+/// Writes `files` into `folder`, each gzip-compressed, and a `SHA256SUMS` of
+/// their decompressed content.
+fn write_subset(folder: &Folder, files: &[Named]) -> anyhow::Result<()> {
+    let mut sums = String::from(
         "# SHA-256 of the decompressed IDX files (check with: zcat FILE.gz | sha256sum)\n",
     );
-    for (name, bytes) in &files {
-        let path = args.out.join(format!("{name}.gz"));
-        outputs.write(&path, &gzipped(bytes)?)?;
-        out_sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
+    for (name, bytes) in files {
+        folder.write(&format!("{name}.gz"), &gzipped(bytes)?)?;
+        sums.push_str(&format!("{}  {name}\n", hex_sha256(bytes)));
     }
-    outputs.write(&args.out.join("SHA256SUMS"), out_sums.as_bytes())?;
-    folders.keep();
-    for line in report {
-        println!("{line}");
-    }
-    println!("wrote {} and its SHA256SUMS", args.out.display());
+    folder.write("SHA256SUMS", sums.as_bytes())?;
     Ok(())
 }
 

@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayRef2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, encode_idx};
 use super::{DataError, Part};
+use crate::normalize::Normalization;
 
 /// Labelled images: one image of `rows × cols` bytes per label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +100,42 @@ impl LabelledImages {
         }
     }
 
+    /// [`LabelledImages::of_classes`] for two classes, checked: the classes
+    /// differ, both occur in these images (the `part` of a data set, for
+    /// messages), and the first `limit` images of the two still hold both.
+    pub fn two_classes(
+        &self,
+        classes: (u8, u8),
+        limit: Option<usize>,
+        part: Part,
+    ) -> Result<Self, DataError> {
+        let pair = [classes.0, classes.1];
+        if classes.0 == classes.1 {
+            return Err(DataError::SameClasses(classes.0));
+        }
+        if limit == Some(0) {
+            return Err(DataError::ZeroLimit);
+        }
+        if let Some(&class) = pair.iter().find(|&&c| self.count(c) == 0) {
+            return Err(DataError::EmptyClass {
+                class,
+                split: part,
+                path: self.path.clone(),
+            });
+        }
+        let chosen = self.of_classes(&pair, limit);
+        if let (Some(limit), Some(&class)) =
+            (limit, pair.iter().find(|&&c| chosen.count(c) == 0))
+        {
+            return Err(DataError::LimitedAway {
+                class,
+                limit,
+                split: part,
+            });
+        }
+        Ok(chosen)
+    }
+
     /// The images and the labels as the bytes of two IDX files.
     pub fn to_idx(&self) -> (Vec<u8>, Vec<u8>) {
         let count = self.len();
@@ -133,38 +170,11 @@ impl LabelledImages {
         limit: Option<usize>,
         part: Part,
     ) -> Result<Dataset<Array2<u8>>, DataError> {
-        let (negative, positive) = classes;
-        if negative == positive {
-            return Err(DataError::SameClasses(negative));
-        }
-        if limit == Some(0) {
-            return Err(DataError::ZeroLimit);
-        }
-        for class in [negative, positive] {
-            if self.count(class) == 0 {
-                return Err(DataError::EmptyClass {
-                    class,
-                    split: part,
-                    path: self.path.clone(),
-                });
-            }
-        }
-        let chosen = self.of_classes(&[negative, positive], limit);
-        if let Some(limit) = limit {
-            for class in [negative, positive] {
-                if chosen.count(class) == 0 {
-                    return Err(DataError::LimitedAway {
-                        class,
-                        limit,
-                        split: part,
-                    });
-                }
-            }
-        }
+        let chosen = self.two_classes(classes, limit, part)?;
         let y = chosen
             .labels
             .iter()
-            .map(|&label| if label == positive { 1.0 } else { 0.0 })
+            .map(|&label| if label == classes.1 { 1.0 } else { 0.0 })
             .collect();
         let x = Array2::from_shape_vec(
             (chosen.len(), self.rows * self.cols),
@@ -178,6 +188,38 @@ impl LabelledImages {
             image_shape: (self.rows, self.cols),
         })
     }
+}
+
+/// The mean and standard deviation of the pixels `bytes`, exactly as
+/// [`Normalization::of`] computes them on the same values as `f64`: the sum
+/// of at most 2⁵³ / 255 bytes is an exact integer in any order, and the
+/// squared deviations are summed in memory order, as ndarray's `fold` does.
+/// No `f64` copy of the images is made.
+pub fn pixel_statistics(bytes: &ArrayRef2<u8>) -> Normalization {
+    if bytes.is_empty() {
+        return Normalization::of(&Array2::<f64>::zeros((0, 0)));
+    }
+    let n = bytes.len() as f64;
+    let total: u64 = bytes.iter().map(|&p| u64::from(p)).sum();
+    let mean = total as f64 / n;
+    let squares = bytes.fold(0.0, |acc, &p| {
+        let v = f64::from(p);
+        acc + (v - mean) * (v - mean)
+    });
+    Normalization {
+        mean,
+        std: (squares / n).sqrt(),
+    }
+}
+
+/// The pixels `bytes` as `f64`, normalized with `normalization`.
+pub fn normalized(
+    bytes: Array2<u8>,
+    normalization: &Normalization,
+) -> Array2<f64> {
+    let mut x = bytes.mapv(f64::from);
+    normalization.apply_in_place(&mut x);
+    x
 }
 
 /// A binary classification data set: inputs `x` (one sample per row; `f64`

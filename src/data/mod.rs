@@ -3,12 +3,12 @@
 //!
 //! | module | what it holds | needs |
 //! | --- | --- | --- |
-//! | [`idx`] | the IDX format, from and to bytes | |
+//! | [`idx`] | the IDX format, read from any stream and written to bytes | |
+//! | [`line`] | the eight points of `y = 2x` that the first exercises train on | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
-//! | [`mnist`] | the blog's MNIST example: its settings and demo split | |
+//! | [`mnist`] | the blog's MNIST example's data: its demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
 //! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
-//! | `download` | the full MNIST, downloaded and verified | `download` |
 //!
 //! The modules without a feature hold no I/O and build for WebAssembly.
 
@@ -19,36 +19,35 @@ use thiserror::Error;
 
 #[cfg(feature = "files")]
 pub mod checksum;
-#[cfg(feature = "download")]
-pub mod download;
 pub mod idx;
 pub mod images;
+pub mod line;
 pub mod mnist;
 #[cfg(feature = "files")]
 pub mod read;
 
 pub use idx::{
-    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx, parse_idx,
+    IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, ReadError,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx,
+    parse_idx, read_idx,
 };
 pub use images::{Dataset, LabelledImages};
 #[cfg(feature = "files")]
-pub use read::{
-    BinaryTask, Gunzip, IdxDataSet, IdxFiles, ReadError, read_idx,
-    read_idx_file,
-};
+pub use read::{BinaryTask, Gunzip, IdxDataSet, IdxFiles, read_idx_file};
 
-/// Everything that can go wrong while loading a data set, each naming the file or setting.
+/// Everything that can go wrong while loading a data set, each naming the
+/// file or the setting. The messages speak of data, not of a program's
+/// flags: a program names its flag for the [`Setting`] an error is about.
 #[derive(Debug, Error)]
 pub enum DataError {
     /// The data directory does not exist.
     #[error(
-        "data directory {0} does not exist: pass --data-dir with a directory that holds the four IDX files"
+        "data directory {0} does not exist: name a directory that holds the four IDX files"
     )]
     MissingDir(PathBuf),
     /// The data directory is a file.
     #[error(
-        "{0} is a file, not a directory: pass --data-dir with a directory that holds the four IDX files"
+        "{0} is a file, not a directory: name a directory that holds the four IDX files"
     )]
     NotADirectory(PathBuf),
     /// One of the four files is not in the directory.
@@ -78,7 +77,7 @@ pub enum DataError {
     },
     /// The file starts like gzip data but does not decompress.
     #[error(
-        "{path}: damaged gzip data ({source}): the file is corrupt or cut short; download it again"
+        "{path}: damaged gzip data ({source}): the file is corrupt or cut short: replace it with a good copy"
     )]
     Gzip {
         path: PathBuf,
@@ -126,7 +125,7 @@ pub enum DataError {
     },
     /// Both classes of a binary task are the same.
     #[error(
-        "the two classes must differ, got {0} twice: pass two different labels, e.g. --classes 0,1"
+        "the two classes must differ, got {0} twice: pick two different labels, such as 0 and 1"
     )]
     SameClasses(u8),
     /// The limit cuts a class off entirely.
@@ -155,8 +154,41 @@ pub enum DataError {
         fraction: f64,
     },
     /// A limit of zero samples.
-    #[error("the limit is 0: pass a limit of at least 1 sample, or none")]
+    #[error("the limit is 0: keep at least 1 sample, or set no limit")]
     ZeroLimit,
+}
+
+/// What a [`DataError`] can be about besides a file's content: a setting of
+/// the reading, which a program names by its own flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The directory of the four IDX files.
+    Dir,
+    /// The two classes to tell apart.
+    Classes,
+    /// How many images of the classes to keep.
+    Limit,
+    /// The share of the training set held out for validation.
+    Validation,
+}
+
+impl DataError {
+    /// The setting this error is about, if it is about one.
+    pub fn setting(&self) -> Option<Setting> {
+        match self {
+            Self::MissingDir(_)
+            | Self::NotADirectory(_)
+            | Self::MissingFile { .. } => Some(Setting::Dir),
+            Self::EmptyClass { .. } | Self::SameClasses(_) => {
+                Some(Setting::Classes)
+            }
+            Self::LimitedAway { .. } | Self::ZeroLimit => Some(Setting::Limit),
+            Self::ValidationFraction(_) | Self::SplitLacksClass { .. } => {
+                Some(Setting::Validation)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The two parts of a data set.

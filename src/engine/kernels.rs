@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use ndarray::ArrayView1;
 
-use super::rows::{Inputs, Row};
+use super::rows::{Inputs, PREFETCH_AHEAD, Row};
 use crate::{Activation, Loss};
 
 // ANCHOR: visit
@@ -164,11 +164,7 @@ fn add_scaled(acc: &mut [f64], a: f64, x: &[f64]) {
     }
 }
 
-// ANCHOR: prefetch
-/// How many places ahead in the visiting order to prefetch: far enough that
-/// the row arrives in time, near enough that it is still in cache when used.
-const PREFETCH_AHEAD: usize = 2;
-
+// ANCHOR: row_ahead
 impl<'a, X: Inputs> Visit<'a, X> {
     /// The row to prefetch while the row at place `k` is computed: the one
     /// `PREFETCH_AHEAD` places later, if there is one.
@@ -179,41 +175,26 @@ impl<'a, X: Inputs> Visit<'a, X> {
         ahead.map(|&i| self.x.row(i))
     }
 }
-
-/// Asks the processor to start loading the cache line at `address`, without
-/// waiting for it. Only a hint: it cannot fault and changes no result;
-/// elsewhere than on x86-64 it does nothing.
-#[inline(always)]
-pub(crate) fn prefetch(address: *const i8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor has,
-    // and it never dereferences the address.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(address);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
-}
-// ANCHOR_END: prefetch
+// ANCHOR_END: row_ahead
 
 // ANCHOR: step_per_sample
-/// Batches of one sample: `w ← w - lr·(error·x)`, `b ← b - lr·error` for
-/// each row in order. The general step would zero a gradient buffer, add
-/// `error·x` into it and divide by 1: the same arithmetic in three passes
-/// over the weights instead of one.
+/// Batches of one sample: `w ← w - rate·(error·x)`, `b ← b - rate·error`
+/// for each row in order, `rate()` giving each step's learning rate. The
+/// general step would zero a gradient buffer, add `error·x` into it and
+/// divide by 1: the same arithmetic in three passes over the weights
+/// instead of one.
 #[inline(always)]
 pub(crate) fn step_per_sample<X: Inputs>(
     (visit, scratch): (&Visit<'_, X>, &mut [f64]),
-    w: &mut [f64],
-    b: &mut f64,
-    lr: f64,
+    (w, b): (&mut [f64], &mut f64),
+    mut rate: impl FnMut() -> f64,
     activation: Activation,
 ) {
     for (k, &i) in visit.order.iter().enumerate() {
         let row = visit.x.row(i);
         let (z, x) = dot_and_values(row, w, visit.row_ahead(k), scratch);
         let error = activation.apply_scalar(z + *b) - visit.y[i];
+        let lr = rate();
         for (w, &x) in w.iter_mut().zip(x) {
             *w -= lr * (error * x);
         }

@@ -1,24 +1,29 @@
 //! The engine: a trainer that computes what [`gradient_descent`] computes,
-//! to within 1e-12, reading as little memory as it can. The main program and
-//! the benchmarks run it; the book teaches it on its speed page.
+//! reading as little memory as it can. The benchmarks, `epoch_times` and the
+//! main program's `--engine` run it; the book teaches it on its speed page.
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this one | [`Trainer`], [`train`], [`train_pixels`] |
-//! | [`rows`] | the rows it reads: `f64`, or image bytes with a table |
-//! | [`pixels`] | images kept as bytes, and tasks made of them |
-//! | [`kernels`] | the per-row arithmetic: gradients, steps, prefetching |
-//! | [`ladder`] | the speed page's steps from the plain loop to the engine |
-//! | [`memory`] | 2 MB memory pages for large data sets |
-//! | [`timing`] | the workload the benchmarks and `epoch_times` time |
+//! | this one | [`Trainer`], [`train`], [`train_pixels`], [`predict`] |
+//! | [`pixels`] | images kept as their groups of ink, and tasks made of them |
+//! | [`folded`] | the model with the normalization folded in, on [`Pixels`] |
+//! | [`rows`] | the rows the dense kernels read: `f64`, or bytes with a table |
+//! | [`kernels`] | the dense per-row arithmetic: gradients, steps, the loss |
+//!
+//! On images ([`train_pixels`]) the results equal `gradient_descent`'s on the
+//! normalized `f64` images to within 1e-10; on any `f64` matrix ([`train`]),
+//! to within 1e-12.
 //!
 //! [`gradient_descent`]: crate::gradient_descent
+
+use std::ops::Range;
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1};
 use rand_chacha::ChaCha8Rng;
 
 use crate::train::{check_inputs, check_problem, epoch_order};
-use crate::{EpochEnd, Settings, TrainError, Trained};
+use crate::{Activation, EpochEnd, Loss, Settings, TrainError, Trained};
+use folded::Folded;
 use kernels::{
     Visit, accumulate_gradient, loss_and_gradient, mean_loss, step,
     step_per_sample,
@@ -26,12 +31,10 @@ use kernels::{
 use pixels::Pixels;
 use rows::{Inputs, RowMajor};
 
+pub mod folded;
 pub mod kernels;
-pub mod ladder;
-pub mod memory;
 pub mod pixels;
 pub mod rows;
-pub mod timing;
 
 // ANCHOR: train
 /// [`gradient_descent`](crate::gradient_descent) run by the engine: the
@@ -48,8 +51,9 @@ pub fn train(
 }
 // ANCHOR_END: train
 
-/// [`train`] on images kept as bytes ([`Pixels`]): the same results, bit for
-/// bit, as on the `f64` values the bytes stand for.
+/// [`gradient_descent`](crate::gradient_descent) on the images `pixels`
+/// stand for, run on their bytes with the normalization folded into the
+/// model: the same results to within 1e-10.
 pub fn train_pixels(
     pixels: &Pixels,
     y: &ArrayRef1<f64>,
@@ -61,32 +65,90 @@ pub fn train_pixels(
     run(Trainer::for_pixels(pixels, y, (w, b), settings)?, on_epoch)
 }
 
-/// The model's prediction for every row of `x`, `activation(x·w + b)`, as
-/// the engine computes it: equal, bit for bit, to what
-/// [`predict`](crate::predict) gives for the same rows in `f64`.
-pub fn predict<X: Inputs>(
+/// Inputs the engine can predict on: rows it reads ([`Inputs`]), or
+/// [`Pixels`].
+pub trait Predict {
+    /// How many features each sample has.
+    fn features(&self) -> usize;
+    /// How many samples there are.
+    fn samples(&self) -> usize;
+    /// `activation(x·w + b)` for every sample; `w` has one weight per
+    /// feature.
+    fn predictions(
+        &self,
+        w: ArrayView1<'_, f64>,
+        b: f64,
+        activation: Activation,
+    ) -> Array1<f64>;
+}
+
+impl<X: Inputs> Predict for X {
+    fn features(&self) -> usize {
+        self.ncols()
+    }
+
+    fn samples(&self) -> usize {
+        self.nrows()
+    }
+
+    /// Equal, bit for bit, to what [`predict`](crate::predict) gives for
+    /// the same rows in `f64`.
+    fn predictions(
+        &self,
+        w: ArrayView1<'_, f64>,
+        b: f64,
+        activation: Activation,
+    ) -> Array1<f64> {
+        let w = w.to_vec();
+        (0..self.nrows())
+            .map(|i| {
+                activation.apply_scalar(kernels::dot(self.row(i), &w, None) + b)
+            })
+            .collect()
+    }
+}
+
+impl Predict for Pixels {
+    fn features(&self) -> usize {
+        self.ncols()
+    }
+
+    fn samples(&self) -> usize {
+        self.nrows()
+    }
+
+    fn predictions(
+        &self,
+        w: ArrayView1<'_, f64>,
+        b: f64,
+        activation: Activation,
+    ) -> Array1<f64> {
+        self.predict(w, b, activation)
+    }
+}
+
+/// The model's prediction for every sample of `x`, `activation(x·w + b)`,
+/// as the engine computes it.
+pub fn predict<X: Predict>(
     x: &X,
     w: &ArrayRef1<f64>,
     b: f64,
-    activation: crate::Activation,
+    activation: Activation,
 ) -> Result<Array1<f64>, crate::ShapeError> {
-    if x.ncols() != w.len() {
+    if x.features() != w.len() {
         return Err(crate::ShapeError::Multiply {
-            left_rows: x.nrows(),
-            left_cols: x.ncols(),
+            left_rows: x.samples(),
+            left_cols: x.features(),
             right_rows: w.len(),
             right_cols: 1,
         });
     }
-    let w = w.to_vec();
-    Ok((0..x.nrows())
-        .map(|i| activation.apply_scalar(kernels::dot(x.row(i), &w, None) + b))
-        .collect())
+    Ok(x.predictions(w.view(), b, activation))
 }
 
 /// Runs every epoch of `trainer`, telling `on_epoch` about each.
-fn run<X: Inputs>(
-    mut trainer: Trainer<'_, X>,
+fn run<M: Model>(
+    mut trainer: Trainer<M>,
     mut on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
     let mut loss_history = Vec::new();
@@ -101,8 +163,9 @@ fn run<X: Inputs>(
 
 // ANCHOR: tuning
 /// Which of the engine's speed-ups are on. All of them change how an epoch
-/// reads memory, never what it computes; turning them off one by one is how
-/// `epoch_times --ladder` measures what each is worth.
+/// reads memory or which instructions it runs, never what it computes;
+/// turning them off one by one is how `epoch_times --ladder` measures what
+/// each is worth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuning {
     /// Ask for the rows ahead in the shuffled order while computing.
@@ -111,6 +174,9 @@ pub struct Tuning {
     pub wide: bool,
     /// Step batches of one directly, and give a full batch one pass per epoch.
     pub shortcuts: bool,
+    /// Share the passes over the whole data set between two threads, where
+    /// the model can (on [`Pixels`]) and the machine has two cores.
+    pub threads: bool,
 }
 // ANCHOR_END: tuning
 
@@ -120,41 +186,236 @@ impl Tuning {
         prefetch: true,
         wide: true,
         shortcuts: true,
+        threads: true,
     };
     /// None of them: the engine's plain row-by-row loop.
     pub const NONE: Self = Self {
         prefetch: false,
         wide: false,
         shortcuts: false,
+        threads: false,
     };
+}
+
+// ANCHOR: model
+/// What a [`Trainer`] asks of the data and of the parameters as it keeps
+/// them: the steps of an epoch, the loss, and the full batch's pass that
+/// also gives the next gradient. [`Dense`] reads rows of values;
+/// [`Folded`] reads images' bytes with the normalization folded in.
+pub trait Model {
+    /// How many samples there are.
+    fn samples(&self) -> usize;
+    /// Sets the order in which the next steps visit the samples.
+    fn set_order(&mut self, order: Vec<usize>);
+    /// The order of the current epoch.
+    fn order(&self) -> &[usize];
+    /// One step of learning rate `rate` on the samples `order[batch]`.
+    fn batch_step(
+        &mut self,
+        batch: Range<usize>,
+        rate: f64,
+        activation: Activation,
+    );
+    /// One step per sample, in order, `rate()` giving each one's rate.
+    fn sample_steps(
+        &mut self,
+        rate: impl FnMut() -> f64,
+        activation: Activation,
+    );
+    /// The mean loss over every sample.
+    fn mean_loss(&mut self, loss: Loss, activation: Activation) -> f64;
+    /// Computes and keeps the gradient over every sample.
+    fn full_gradient(&mut self, activation: Activation);
+    /// One step of learning rate `rate` with the gradient kept.
+    fn full_step(&mut self, rate: f64);
+    /// [`Model::mean_loss`], keeping the gradient at the same parameters.
+    fn loss_and_full_gradient(
+        &mut self,
+        loss: Loss,
+        activation: Activation,
+    ) -> f64;
+    /// The current weights, one per feature.
+    fn weights(&self) -> Array1<f64>;
+    /// The current bias.
+    fn bias(&self) -> f64;
+}
+// ANCHOR_END: model
+
+/// The model on rows of values ([`Inputs`]), with the weights as they are.
+#[derive(Debug, Clone)]
+pub struct Dense<'a, X> {
+    /// The data, and the order in which the epoch visits its rows.
+    visit: Visit<'a, X>,
+    w: Vec<f64>,
+    b: f64,
+    /// The summed gradient of the current batch, reused batch after batch.
+    grad_w: Vec<f64>,
+    /// `Σ error` of the gradient in `grad_w`.
+    error_sum: f64,
+    /// One row's values, for rows not stored as `f64`.
+    scratch: Vec<f64>,
+}
+
+impl<'a, X: Inputs> Dense<'a, X> {
+    fn new(
+        x: X,
+        y: ArrayView1<'a, f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        prefetch: bool,
+    ) -> Self {
+        let visit = Visit {
+            order: (0..x.nrows()).collect(),
+            x,
+            y,
+            prefetch,
+        };
+        Self {
+            visit,
+            w: w.to_vec(),
+            b,
+            grad_w: vec![0.0; w.len()],
+            error_sum: 0.0,
+            scratch: vec![0.0; w.len()],
+        }
+    }
+}
+
+// ANCHOR: steps_per_batch
+impl<X: Inputs> Dense<'_, X> {
+    /// One step on a batch of `order`: the gradient sums of the batch, read
+    /// row by row in place, then the step.
+    #[inline(always)]
+    fn step_on(
+        &mut self,
+        batch: Range<usize>,
+        rate: f64,
+        activation: Activation,
+    ) {
+        let batch_len = batch.len();
+        let (w, b) = (&mut self.w, &mut self.b);
+        self.grad_w.fill(0.0);
+        let rows = (&self.visit, &mut self.scratch[..]);
+        let error_sum = accumulate_gradient(
+            rows,
+            batch,
+            (w, *b),
+            activation,
+            &mut self.grad_w,
+        );
+        step(w, b, (&self.grad_w, error_sum), batch_len, rate);
+    }
+}
+// ANCHOR_END: steps_per_batch
+
+impl<X: Inputs> Model for Dense<'_, X> {
+    #[inline(always)]
+    fn batch_step(
+        &mut self,
+        batch: Range<usize>,
+        rate: f64,
+        activation: Activation,
+    ) {
+        self.step_on(batch, rate, activation);
+    }
+
+    #[inline(always)]
+    fn sample_steps(
+        &mut self,
+        rate: impl FnMut() -> f64,
+        activation: Activation,
+    ) {
+        let rows = (&self.visit, &mut self.scratch[..]);
+        step_per_sample(rows, (&mut self.w, &mut self.b), rate, activation);
+    }
+
+    #[inline(always)]
+    fn mean_loss(&mut self, loss: Loss, activation: Activation) -> f64 {
+        mean_loss(&self.visit, &self.w, self.b, loss, activation)
+    }
+
+    #[inline(always)]
+    fn full_gradient(&mut self, activation: Activation) {
+        let n = self.visit.x.nrows();
+        self.grad_w.fill(0.0);
+        let rows = (&self.visit, &mut self.scratch[..]);
+        let params = (&self.w[..], self.b);
+        self.error_sum = accumulate_gradient(
+            rows,
+            0..n,
+            params,
+            activation,
+            &mut self.grad_w,
+        );
+    }
+
+    #[inline(always)]
+    fn full_step(&mut self, rate: f64) {
+        let n = self.visit.x.nrows();
+        let sums = (&self.grad_w[..], self.error_sum);
+        step(&mut self.w, &mut self.b, sums, n, rate);
+    }
+
+    #[inline(always)]
+    fn loss_and_full_gradient(
+        &mut self,
+        loss: Loss,
+        activation: Activation,
+    ) -> f64 {
+        let rows = (&self.visit, &mut self.scratch[..]);
+        let functions = (loss, activation);
+        let (loss, error_sum) = loss_and_gradient(
+            rows,
+            (&self.w, self.b),
+            functions,
+            &mut self.grad_w,
+        );
+        self.error_sum = error_sum;
+        loss
+    }
+
+    fn samples(&self) -> usize {
+        self.visit.x.nrows()
+    }
+
+    fn set_order(&mut self, order: Vec<usize>) {
+        self.visit.order = order;
+    }
+
+    fn order(&self) -> &[usize] {
+        &self.visit.order
+    }
+
+    fn weights(&self) -> Array1<f64> {
+        Array1::from(self.w.clone())
+    }
+
+    fn bias(&self) -> f64 {
+        self.b
+    }
 }
 
 // ANCHOR: trainer
 /// A training run on the engine that advances one epoch per call of
 /// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
-/// and the `epoch_times` program run. `X` is how it holds the inputs.
+/// and the `epoch_times` program run. `M` is how it holds the data and the
+/// parameters.
 #[derive(Debug, Clone)]
-pub struct Trainer<'a, X = RowMajor<'a>> {
-    /// The data, and the order in which the last epoch visited its rows.
-    visit: Visit<'a, X>,
+pub struct Trainer<M> {
+    model: M,
     settings: Settings,
     tuning: Tuning,
-    w: Vec<f64>,
-    b: f64,
     rng: Option<ChaCha8Rng>,
-    /// The summed gradient of the current batch, reused batch after batch.
-    grad_w: Vec<f64>,
-    /// One row's values, for rows not stored as `f64`.
-    scratch: Vec<f64>,
-    /// With a full batch, `Some(Σ error)` once `grad_w` holds the sums at
-    /// the current parameters, from the previous epoch's loss pass.
-    gradient_ready: Option<f64>,
+    /// With a full batch, whether the model holds the gradient at the
+    /// current parameters, from the previous epoch's loss pass.
+    gradient_ready: bool,
     epochs_done: usize,
+    /// Steps taken so far, for the learning-rate schedule.
+    steps_done: usize,
     diverged: bool,
 }
 // ANCHOR_END: trainer
 
-impl<'a> Trainer<'a> {
+impl<'a> Trainer<Dense<'a, RowMajor<'a>>> {
     /// Checks the settings and the data as
     /// [`gradient_descent`](crate::gradient_descent) does, and sets up a run
     /// from the parameters `w` and `b` with every speed-up on.
@@ -177,18 +438,30 @@ impl<'a> Trainer<'a> {
         tuning: Tuning,
     ) -> Result<Self, TrainError> {
         check_inputs(x, y, w, b, settings)?;
-        Ok(Self::start(
-            RowMajor::new(x),
-            y.view(),
-            (w, b),
-            settings,
-            tuning,
-        ))
+        let model =
+            Dense::new(RowMajor::new(x), y.view(), (w, b), tuning.prefetch);
+        Ok(Self::start(model, settings, tuning))
     }
 }
 
-impl<'a> Trainer<'a, &'a Pixels> {
-    /// A run on images kept as bytes, with every speed-up on.
+impl<'a, X: Inputs> Trainer<Dense<'a, &'a X>> {
+    /// A run on rows of any kind, such as [`rows::TabledBytes`], whose
+    /// values are known to be finite.
+    pub fn for_rows(
+        x: &'a X,
+        y: &'a ArrayRef1<f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        settings: &Settings,
+        tuning: Tuning,
+    ) -> Result<Self, TrainError> {
+        check_problem((x.nrows(), x.ncols()), y, w, b, settings)?;
+        let model = Dense::new(x, y.view(), (w, b), tuning.prefetch);
+        Ok(Self::start(model, settings, tuning))
+    }
+}
+
+impl<'a> Trainer<Folded<'a>> {
+    /// A run on images kept as [`Pixels`], with every speed-up on.
     pub fn for_pixels(
         pixels: &'a Pixels,
         y: &'a ArrayRef1<f64>,
@@ -208,144 +481,108 @@ impl<'a> Trainer<'a, &'a Pixels> {
     ) -> Result<Self, TrainError> {
         let shape = (pixels.nrows(), pixels.ncols());
         check_problem(shape, y, w, b, settings)?;
-        Ok(Self::start(pixels, y.view(), (w, b), settings, tuning))
+        let speed_ups = (tuning.prefetch, tuning.wide, tuning.threads);
+        let model = Folded::new(pixels, y.view(), (w.view(), b), speed_ups);
+        Ok(Self::start(model, settings, tuning))
     }
 }
 
-impl<'a, X: Inputs> Trainer<'a, X> {
+impl<M: Model> Trainer<M> {
     /// A run whose inputs have been checked.
-    fn start(
-        x: X,
-        y: ArrayView1<'a, f64>,
-        (w, b): (&ArrayRef1<f64>, f64),
-        settings: &Settings,
-        tuning: Tuning,
-    ) -> Self {
-        let visit = Visit {
-            order: (0..x.nrows()).collect(),
-            x,
-            y,
-            prefetch: tuning.prefetch,
-        };
+    fn start(model: M, settings: &Settings, tuning: Tuning) -> Self {
         Self {
-            visit,
+            model,
             settings: *settings,
             tuning,
-            w: w.to_vec(),
-            b,
             rng: settings.shuffle.generator(),
-            grad_w: vec![0.0; w.len()],
-            scratch: vec![0.0; w.len()],
-            gradient_ready: None,
+            gradient_ready: false,
             epochs_done: 0,
+            steps_done: 0,
             diverged: false,
         }
     }
 
-    /// Batches of one sample, stepped directly ([`step_per_sample`]).
-    #[inline(always)]
-    fn steps_per_sample(&mut self) {
-        let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
-        let (w, b) = (&mut self.w, &mut self.b);
-        let rows = (&self.visit, &mut self.scratch[..]);
-        step_per_sample(rows, w, b, lr, activation);
-    }
-
     /// The current weights.
-    pub fn weights(&self) -> ArrayView1<'_, f64> {
-        ArrayView1::from(&self.w)
+    pub fn weights(&self) -> Array1<f64> {
+        self.model.weights()
     }
 
     /// The current bias.
     pub fn bias(&self) -> f64 {
-        self.b
+        self.model.bias()
     }
 
     /// The order in which the last epoch visited the rows.
     pub fn order(&self) -> &[usize] {
-        &self.visit.order
+        self.model.order()
     }
 
     /// The final weights and bias.
     pub fn into_parameters(self) -> (Array1<f64>, f64) {
-        (Array1::from(self.w), self.b)
+        (self.model.weights(), self.model.bias())
+    }
+
+    /// The learning rate of the next step, which it counts as taken.
+    #[inline(always)]
+    fn next_rate(&mut self, steps_per_epoch: usize) -> f64 {
+        let Settings { lr, schedule, .. } = self.settings;
+        let rate = schedule.rate(lr, self.steps_done, steps_per_epoch);
+        self.steps_done += 1;
+        rate
     }
 }
 
 // ANCHOR: steps_and_loss
-impl<X: Inputs> Trainer<'_, X> {
+impl<M: Model> Trainer<M> {
     /// One epoch's steps, then the loss on the whole data set.
     #[inline(always)]
     fn steps_and_loss(&mut self) -> f64 {
-        let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
+        let (n, batch_size) = (self.model.samples(), self.settings.batch_size);
         if self.tuning.shortcuts && batch_size >= n {
             return self.full_batch_epoch();
         }
-        self.visit.order = epoch_order(n, &mut self.rng);
+        self.model.set_order(epoch_order(n, &mut self.rng));
+        let steps_per_epoch = n.div_ceil(batch_size);
+        let activation = self.settings.activation_fn;
         if self.tuning.shortcuts && batch_size == 1 {
-            self.steps_per_sample();
+            let Settings { lr, schedule, .. } = self.settings;
+            let steps = &mut self.steps_done;
+            let rate = || {
+                *steps += 1;
+                schedule.rate(lr, *steps - 1, steps_per_epoch)
+            };
+            self.model.sample_steps(rate, activation);
         } else {
-            self.steps_per_batch();
+            for start in (0..n).step_by(batch_size) {
+                let batch = start..(start + batch_size).min(n);
+                let rate = self.next_rate(steps_per_epoch);
+                self.model.batch_step(batch, rate, activation);
+            }
         }
-        let (loss_fn, activation) =
-            (self.settings.loss_fn, self.settings.activation_fn);
-        mean_loss(&self.visit, &self.w, self.b, loss_fn, activation)
+        self.model.mean_loss(self.settings.loss_fn, activation)
     }
 }
 // ANCHOR_END: steps_and_loss
 
-// ANCHOR: steps_per_batch
-impl<X: Inputs> Trainer<'_, X> {
-    /// One step per batch of `order`: the gradient sums of the batch, read
-    /// row by row in place, then the step.
-    #[inline(always)]
-    fn steps_per_batch(&mut self) {
-        let (n, batch_size) = (self.visit.x.nrows(), self.settings.batch_size);
-        let (lr, activation) = (self.settings.lr, self.settings.activation_fn);
-        let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
-        for start in (0..n).step_by(batch_size) {
-            let batch = start..(start + batch_size).min(n);
-            let batch_len = batch.len();
-            grad_w.fill(0.0);
-            let rows = (visit, &mut scratch[..]);
-            let error_sum =
-                accumulate_gradient(rows, batch, (w, *b), activation, grad_w);
-            step(w, b, (grad_w, error_sum), batch_len, lr);
-        }
-    }
-}
-// ANCHOR_END: steps_per_batch
-
 // ANCHOR: full_batch_epoch
-impl<X: Inputs> Trainer<'_, X> {
+impl<M: Model> Trainer<M> {
     /// A batch of every row: its gradient is the same in any order (up to
     /// rounding), so the rows are read in their natural order, which memory
     /// streams fastest, and the loss pass also computes the next epoch's
     /// gradient. From the second epoch on, an epoch reads `X` once.
     #[inline(always)]
     fn full_batch_epoch(&mut self) -> f64 {
-        let n = self.visit.x.nrows();
-        let (lr, loss_fn) = (self.settings.lr, self.settings.loss_fn);
-        let activation = self.settings.activation_fn;
-        self.visit.order = (0..n).collect();
-        let (visit, grad_w) = (&self.visit, &mut self.grad_w);
-        let (w, b, scratch) = (&mut self.w, &mut self.b, &mut self.scratch);
-        let error_sum = match self.gradient_ready.take() {
-            Some(error_sum) => error_sum,
-            None => {
-                grad_w.fill(0.0);
-                let rows = (visit, &mut scratch[..]);
-                accumulate_gradient(rows, 0..n, (w, *b), activation, grad_w)
-            }
-        };
-        step(w, b, (grad_w, error_sum), n, lr);
-        let functions = (loss_fn, activation);
-        let rows = (visit, &mut scratch[..]);
-        let (loss, next_error_sum) =
-            loss_and_gradient(rows, (w, *b), functions, grad_w);
-        self.gradient_ready = Some(next_error_sum);
-        loss
+        let n = self.model.samples();
+        let (loss, activation) =
+            (self.settings.loss_fn, self.settings.activation_fn);
+        self.model.set_order((0..n).collect());
+        if !self.gradient_ready {
+            self.model.full_gradient(activation);
+        }
+        let rate = self.next_rate(1);
+        self.model.full_step(rate);
+        self.gradient_ready = true;
+        self.model.loss_and_full_gradient(loss, activation)
     }
 }
 // ANCHOR_END: full_batch_epoch
@@ -353,7 +590,7 @@ impl<X: Inputs> Trainer<'_, X> {
 // ANCHOR: epoch
 /// Each item is one more epoch: its end, or [`TrainError::Diverged`], after
 /// which there are no more.
-impl<X: Inputs> Iterator for Trainer<'_, X> {
+impl<M: Model> Iterator for Trainer<M> {
     type Item = Result<EpochEnd, TrainError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -378,7 +615,7 @@ impl<X: Inputs> Iterator for Trainer<'_, X> {
 // ANCHOR_END: epoch
 
 // ANCHOR: steps_and_loss_avx2
-impl<X: Inputs> Trainer<'_, X> {
+impl<M: Model> Trainer<M> {
     /// [`Trainer::steps_and_loss`] in the copy compiled for AVX2 where the
     /// processor has it (and the tuning allows it), else the baseline copy.
     fn steps_and_loss_fastest(&mut self) -> f64 {
@@ -396,7 +633,7 @@ impl<X: Inputs> Trainer<'_, X> {
 /// results bit for bit (the compiler never fuses `a * b + c` on its own).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn steps_and_loss_avx2<X: Inputs>(trainer: &mut Trainer<'_, X>) -> f64 {
+fn steps_and_loss_avx2<M: Model>(trainer: &mut Trainer<M>) -> f64 {
     trainer.steps_and_loss()
 }
 // ANCHOR_END: steps_and_loss_avx2
@@ -406,7 +643,39 @@ mod tests {
     use ndarray::{Array1, Array2};
 
     use super::*;
-    use crate::{Activation, Loss};
+    use crate::{Activation, Loss, Normalization};
+
+    /// Three epochs of two trainers must give the same results bit for bit.
+    fn assert_same_runs<M: Model + Clone>(
+        mut first: Trainer<M>,
+        mut second: Trainer<M>,
+        second_epoch: impl Fn(&mut Trainer<M>) -> f64,
+    ) {
+        for _ in 0..3 {
+            let loss = first.steps_and_loss();
+            assert_eq!(second_epoch(&mut second).to_bits(), loss.to_bits());
+            let (w, b) = (first.weights(), first.bias());
+            let bits = |w: &Array1<f64>| w.mapv(f64::to_bits);
+            assert_eq!(bits(&second.weights()), bits(&w));
+            assert_eq!(second.bias().to_bits(), b.to_bits());
+        }
+    }
+
+    fn problem() -> (Array2<f64>, Array2<u8>, Array1<f64>, Array1<f64>) {
+        let x = Array2::from_shape_fn((67, 29), |(i, j)| {
+            ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
+        });
+        let bytes = Array2::from_shape_fn((67, 29), |(i, j)| {
+            if (i + j) % 3 == 0 {
+                ((i * 31 + j * 17) % 256) as u8
+            } else {
+                0
+            }
+        });
+        let y = Array1::from_shape_fn(67, |i| f64::from(i % 3 == 0));
+        let w = Array1::from_shape_fn(29, |j| (j as f64 - 14.0) / 100.0);
+        (x, bytes, y, w)
+    }
 
     /// The AVX2 copy of the arithmetic must give the baseline's results bit
     /// for bit. On a processor without AVX2 only the baseline runs, and the
@@ -420,27 +689,71 @@ mod tests {
             );
             return;
         }
-        let x = Array2::from_shape_fn((67, 29), |(i, j)| {
-            ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
-        });
-        let y = Array1::from_shape_fn(67, |i| f64::from(i % 3 == 0));
-        let w = Array1::from_shape_fn(29, |j| (j as f64 - 14.0) / 100.0);
+        let (x, bytes, y, w) = problem();
+        let normalization = Normalization {
+            mean: 40.0,
+            std: 60.0,
+        };
+        let pixels = Pixels::new(&bytes, &normalization);
         for batch_size in [1, 4, 67] {
             let settings =
                 Settings::new(0.05, 3, batch_size, Loss::BinaryCrossEntropy)
                     .activation(Activation::Sigmoid);
-            let mut baseline =
-                Trainer::new(&x, &y, &w, 0.1, &settings).unwrap();
-            let mut avx2 = baseline.clone();
-            for _ in 0..3 {
-                let loss = baseline.steps_and_loss();
-                // SAFETY: AVX2 support was checked above.
-                assert_eq!(unsafe { steps_and_loss_avx2(&mut avx2) }, loss);
-                assert_eq!(
-                    (avx2.weights(), avx2.bias()),
-                    (baseline.weights(), baseline.bias())
-                );
-            }
+            let dense = Trainer::new(&x, &y, &w, 0.1, &settings).unwrap();
+            // SAFETY: AVX2 support was checked above.
+            assert_same_runs(dense.clone(), dense, |t| unsafe {
+                steps_and_loss_avx2(t)
+            });
+            // The folded model picks its kernels when it is made.
+            let folded = |tuning| {
+                let params: (&ArrayRef1<f64>, f64) = (&w, 0.1);
+                Trainer::for_pixels_tuned(
+                    &pixels, &y, params, &settings, tuning,
+                )
+                .unwrap()
+            };
+            let portable = Tuning {
+                wide: false,
+                ..Tuning::ALL
+            };
+            // SAFETY: AVX2 support was checked above.
+            assert_same_runs(
+                folded(portable),
+                folded(Tuning::ALL),
+                |t| unsafe { steps_and_loss_avx2(t) },
+            );
+        }
+    }
+
+    /// However many threads share the passes over the whole data set, the
+    /// results are the same bit for bit.
+    #[test]
+    fn threads_change_no_result() {
+        let (_, bytes, y, w) = problem();
+        let normalization = Normalization {
+            mean: 40.0,
+            std: 60.0,
+        };
+        let pixels = Pixels::new(&bytes, &normalization);
+        for batch_size in [1, 4, 67] {
+            let settings = Settings::new(0.05, 3, batch_size, Loss::Mse);
+            let one = Tuning {
+                threads: false,
+                ..Tuning::ALL
+            };
+            let tuned = |tuning| {
+                Trainer::for_pixels_tuned(
+                    &pixels,
+                    &y,
+                    (&w, 0.1),
+                    &settings,
+                    tuning,
+                )
+                .unwrap()
+            };
+            assert_same_runs(tuned(one), tuned(Tuning::ALL), |t| {
+                t.steps_and_loss()
+            });
         }
     }
 }

@@ -22,18 +22,23 @@ pub struct Bundled {
 /// The shipped folder to read for `classes`: `data/` when both classes
 /// occur in its training and test labels, `data/mnist/` otherwise.
 pub fn bundled_data(classes: (u8, u8)) -> Result<Bundled, DataError> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let subset = Bundled {
-        dir: root.join("data"),
+        dir: zeros_and_ones(),
         shown: "data/ (bundled)",
     };
     if holds(&subset.dir, classes)? {
         return Ok(subset);
     }
     Ok(Bundled {
-        dir: root.join("data").join("mnist"),
+        dir: subset.dir.join("mnist"),
         shown: "data/mnist/ (bundled)",
     })
+}
+
+/// `data/`, every image of the digits 0 and 1: the data of the timing
+/// programs and the book's charts.
+pub fn zeros_and_ones() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 /// Whether both classes occur in the training and the test labels in `dir`.

@@ -1,29 +1,16 @@
-//! Pieces shared by the command-line programs: argument parsers and error reporting.
-//! The numeric core does not use this module.
+//! Pieces shared by the command-line programs: argument parsers and error reporting
+//! (with [`console`] for what they print). The numeric core does not use this module.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::data::DataError;
-use crate::{DEFAULT_SEED, Schedule};
-
-/// Lets the program end quietly when the reader of its output goes away, as in
-/// `cargo run --release | head -3`, like every Unix command-line tool.
-///
-/// Rust ignores `SIGPIPE`, so after the reader has gone `println!` fails and panics with
-/// "failed printing to stdout". Restoring the default action ends the process at that
-/// point instead, without a message. Call it first in `main`.
-pub fn end_quietly_on_broken_pipe() {
-    #[cfg(unix)]
-    // SAFETY: setting the disposition of SIGPIPE to its default before any other thread
-    // exists has no preconditions; `signal` only fails for invalid signal numbers.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
+use super::console::{self, Stream};
+use crate::data::{DataError, Setting};
+use crate::{DEFAULT_SEED, Schedule, note, say};
 
 /// Parses `A,B` into two class labels, e.g. `0,1` (digit 0 becomes target 0, digit 1 target 1).
 pub fn parse_classes(text: &str) -> Result<(u8, u8), String> {
@@ -92,7 +79,7 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
 /// Parses the path of a chart to draw: the charts are SVG, so the name must
 /// end in `.svg`, never a `.png` that would hold SVG text.
 pub fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
-    let path = PathBuf::from(text);
+    let path = parse_output_path(text)?;
     match path.extension() {
         Some(e) if e.eq_ignore_ascii_case("svg") => Ok(path),
         _ => Err(format!(
@@ -101,13 +88,96 @@ pub fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// Parses a count that must be at least 1 (batch size, epochs, limit).
+/// The most repetitions a flag asks for (epochs, repeats, rounds): ten
+/// million, more epochs than a day of training; a program may keep one
+/// `f64` per repetition (a loss per epoch, a time per repeat), which costs
+/// at most 80 MB.
+pub const MAX_COUNT: usize = 10_000_000;
+
+/// Parses a number of repetitions from 1 to [`MAX_COUNT`] (epochs, repeats,
+/// rounds, and `epoch_times`'s batch sizes).
 pub fn parse_positive(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1, got 0".to_string()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a whole number")),
+    parse_count(text, 1, MAX_COUNT)
+}
+
+/// Parses a number of images (a batch size, a limit) from 1 to the most an
+/// IDX header can declare, 2³² − 1: a batch size above the set's size is
+/// one batch of all of it, a limit above it keeps everything.
+pub fn parse_images(text: &str) -> Result<usize, String> {
+    parse_count(text, 1, u32::MAX as usize)
+}
+
+/// Parses a whole number from `min` to `max`; the message says which bound
+/// a number outside them passes.
+pub fn parse_count(
+    text: &str,
+    min: usize,
+    max: usize,
+) -> Result<usize, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{text:?} is not a whole number from {min} to {max}"
+        ));
     }
+    match text.parse::<usize>() {
+        Ok(n) if n < min => Err(format!("must be at least {min}, got {n}")),
+        Ok(n) if n <= max => Ok(n),
+        _ if text.starts_with('-') => {
+            Err(format!("must be at least {min}, got {text}"))
+        }
+        _ => Err(format!("must be at most {max}, got {text}")),
+    }
+}
+
+/// Parses an amount of memory: a number and its unit, `B`, `kB`, `MB`,
+/// `GB`, `TB` (powers of 1000) or `KiB`, `MiB`, `GiB`, `TiB` (powers of
+/// 1024), such as `4GiB` or `1.5GB`.
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let units: [(&str, u64); 9] = [
+        ("kib", 1 << 10),
+        ("mib", 1 << 20),
+        ("gib", 1 << 30),
+        ("tib", 1 << 40),
+        ("kb", 1_000),
+        ("mb", 1_000_000),
+        ("gb", 1_000_000_000),
+        ("tb", 1_000_000_000_000),
+        ("b", 1),
+    ];
+    let lower = text.trim().to_ascii_lowercase();
+    let wrong = || {
+        format!(
+            "{text:?} is not an amount of memory: give a number and its unit, such as 4GiB, \
+             1.5GB or 512MiB"
+        )
+    };
+    let (number, unit) = units
+        .iter()
+        .find_map(|&(unit, bytes)| Some((lower.strip_suffix(unit)?, bytes)))
+        .ok_or_else(wrong)?;
+    match number.trim().parse::<f64>() {
+        Ok(n)
+            if n.is_finite()
+                && n >= 0.0
+                && n * unit as f64 <= u64::MAX as f64 =>
+        {
+            Ok((n * unit as f64) as u64)
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Parses the path of a file or folder to write. `-`, which many tools
+/// read as standard output, is refused: standard output carries the
+/// report, and a file named `-` is rarely what was meant (`./-` names one).
+pub fn parse_output_path(text: &str) -> Result<PathBuf, String> {
+    if text == "-" {
+        return Err("\"-\" is not standard output here, which carries the \
+             report: give a path (./- for one named -)"
+            .to_string());
+    }
+    Ok(PathBuf::from(text))
 }
 
 /// An error and its causes on one line, `outer: inner: innermost`, leaving out a cause
@@ -123,29 +193,43 @@ fn one_line(error: &anyhow::Error) -> String {
     line
 }
 
-/// Runs a program's body: first makes a closed pipe end the program quietly, then turns
-/// an error into one line on standard error and exit code 1, so that no error reaches the
-/// user as a panic or a debug dump. Use it as `fn main() -> ExitCode { run_main(|| …) }`.
+/// Runs a program's body: turns an error into one line on standard error
+/// and exit code 1, so that no error reaches the user as a panic or a debug
+/// dump, and ends as [`console::finish`] says when writing the output
+/// failed. Use it as `fn main() -> ExitCode { run_main(|| …) }`.
 pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
-    end_quietly_on_broken_pipe();
-    match body() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", one_line(&error));
-            ExitCode::FAILURE
-        }
+    let result = body();
+    if let Err(error) = &result {
+        note!("error: {}", one_line(error));
     }
+    console::finish(result.is_ok())
 }
 
 /// The program's flags, parsed from its command line; a bad command line is
 /// reported by [`exit_on_bad_flags`].
+///
+/// A negative number after a flag goes to the flag's own parser, so that
+/// `--epochs -1` is answered about the value, not as an unknown flag `-1`.
+/// (A flag that takes words starting with `-`, such as `--lr -inf`, says so
+/// with `allow_hyphen_values`.)
 pub fn parse_args<T: Parser>() -> T {
-    T::try_parse().unwrap_or_else(|e| exit_on_bad_flags(e))
+    T::command()
+        .mut_args(|arg| {
+            if arg.get_action().takes_values() {
+                arg.allow_negative_numbers(true)
+            } else {
+                arg
+            }
+        })
+        .try_get_matches()
+        .and_then(|matches| T::from_arg_matches(&matches))
+        .unwrap_or_else(|e| exit_on_bad_flags(e))
 }
 
 /// Reports a bad command line on one line of standard error, as every other
 /// error of the programs is, and exits with code 2: clap's message without
-/// its usage block, its tips kept. `--help` and `--version` print as usual.
+/// its usage block, its tips kept. `--help` and `--version` print as usual,
+/// and exit with code 0 only if what they print could be written.
 pub fn exit_on_bad_flags(error: clap::Error) -> ! {
     if matches!(
         error.kind(),
@@ -153,9 +237,19 @@ pub fn exit_on_bad_flags(error: clap::Error) -> ! {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        error.exit();
+        // clap writes the help itself (in colour on a terminal).
+        let printed = error
+            .print()
+            .and_then(|()| std::io::stdout().lock().flush());
+        if let Err(failure) = printed {
+            console::failed(Stream::Out, &failure);
+        }
+        std::process::exit(0);
     }
-    eprintln!("{}", one_line_usage_error(&error.render().to_string()));
+    // The code says that the command line was bad, even if standard error
+    // cannot say more.
+    let line = one_line_usage_error(&error.render().to_string());
+    let _ = writeln!(std::io::stderr(), "{line}");
     std::process::exit(2);
 }
 
@@ -192,19 +286,45 @@ struct ExerciseArgs {
     seed: u64,
 }
 
-/// Starts an exercise program: ends it quietly on a closed pipe, reads its
-/// only flag, `--seed N` (default [`DEFAULT_SEED`]), prints what the exercise
-/// runs (`about`, which `--help` also shows) with the seed, and returns the
-/// seed. Bad flags print one line and exit with code 2.
+/// Starts an exercise program: reads its only flag, `--seed N` (default
+/// [`DEFAULT_SEED`]), prints what the exercise runs (`about`, which `--help`
+/// also shows) with the seed, and returns the seed. Bad flags print one
+/// line and exit with code 2.
 pub fn start_exercise(about: &'static str) -> u64 {
-    end_quietly_on_broken_pipe();
     let seed = ExerciseArgs::command()
         .about(about)
         .try_get_matches()
         .and_then(|matches| ExerciseArgs::from_arg_matches(&matches))
         .map_or_else(|e| exit_on_bad_flags(e), |args| args.seed);
-    println!("{about}; shuffling seed {seed}\n");
+    say!("{about}; shuffling seed {seed}\n");
     seed
+}
+
+/// Runs an exercise program: [`start_exercise`] with `about`, then
+/// `solution` with the seed, its error reported as [`run_main`] does.
+pub fn exercise(
+    about: &'static str,
+    solution: impl FnOnce(u64) -> anyhow::Result<()>,
+) -> ExitCode {
+    let seed = start_exercise(about);
+    run_main(|| solution(seed))
+}
+
+/// A [`DataError`] with the program's flag for the [`Setting`] it is about
+/// in front, as in `--limit: class 1 has no samples among …`; `flag` names a
+/// program's flags (`None` for a setting it has no flag for). Other errors
+/// are left as they are.
+pub fn name_flag(
+    error: anyhow::Error,
+    flag: impl Fn(Setting) -> Option<&'static str>,
+) -> anyhow::Error {
+    let setting = error
+        .downcast_ref::<DataError>()
+        .and_then(DataError::setting);
+    match setting.and_then(flag) {
+        Some(flag) => error.context(flag),
+        None => error,
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +347,17 @@ mod tests {
             one_line_usage_error(missing),
             "error: the following required arguments were not provided: --from <DIR>; see --help"
         );
+    }
+
+    #[test]
+    fn amounts_of_memory_with_their_units() {
+        assert_eq!(parse_memory("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_memory("1.5GB"), Ok(1_500_000_000));
+        assert_eq!(parse_memory("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_memory("100b"), Ok(100));
+        for bad in ["4", "GiB", "-1GB", "nanGB", "1e30TB", "4 GiBs"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -12,13 +12,19 @@
 //! target only when complete. The temporary file is removed on every failure
 //! path, so a failed run leaves nothing behind and the previous file intact.
 //! A symbolic link is followed: its target is replaced, the link stays.
+//!
+//! Once standard output or error has failed, no file is written any more
+//! (see [`console`]): the run has failed, and its files must not look like
+//! the result of a run that succeeded.
 
+use std::ffi::OsString;
 use std::fs::{self, Metadata, Permissions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::{Builder, NamedTempFile};
 
+use super::console::{self, Hold, StreamFailed};
 use crate::data::read::file_kind;
 use thiserror::Error;
 
@@ -90,6 +96,32 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// An existing folder without write permission, to be replaced as a
+    /// whole.
+    #[error(
+        "{what} {}: the folder is read-only: pass --force to replace its files, or give another folder",
+        path.display()
+    )]
+    ReadOnlyFolder { what: String, path: PathBuf },
+    /// A folder to be replaced as a whole holds something that cannot be
+    /// carried over into the new one.
+    #[error(
+        "{what} {}: holds {entry}, a {kind}: the folder is replaced as a whole, which carries \
+         over only files and symbolic links: move {entry} elsewhere, or give another folder",
+        path.display()
+    )]
+    NotCarried {
+        what: String,
+        path: PathBuf,
+        entry: String,
+        kind: &'static str,
+    },
+    /// A folder to be replaced as a whole is a mount point.
+    #[error(
+        "{what} {}: is a mount point, which cannot be replaced as a whole: give a folder inside it",
+        path.display()
+    )]
+    MountPoint { what: String, path: PathBuf },
     /// An existing file without write permission.
     #[error(
         "{what} {}: the file is read-only: pass --force to replace it, or give another path",
@@ -130,6 +162,14 @@ pub enum OutputError {
         path: PathBuf,
         source: io::Error,
     },
+    /// Standard output or error failed earlier, so the run has failed and
+    /// writes no file.
+    #[error("{what} {}: not written: {source}", path.display())]
+    RunFailed {
+        what: String,
+        path: PathBuf,
+        source: StreamFailed,
+    },
 }
 
 /// An output path that passed the checks.
@@ -147,9 +187,12 @@ struct Planned {
 }
 
 /// The files a program will write, each checked before any work is done.
+/// While the plan is alive, a failed or closed standard output does not end
+/// the program before its files are written ([`console::Hold`]).
 #[derive(Debug, Default)]
 pub struct Outputs {
     planned: Vec<Planned>,
+    _hold: Option<Hold>,
 }
 
 impl Outputs {
@@ -203,7 +246,8 @@ impl Outputs {
                 existing,
             });
         }
-        Ok(Self { planned })
+        let _hold = (!planned.is_empty()).then(Hold::new);
+        Ok(Self { planned, _hold })
     }
 
     /// Writes `bytes` to the planned output `path` (as given to
@@ -216,6 +260,7 @@ impl Outputs {
     /// output `path`, after checking again what is there.
     pub fn place(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
         let what = self.what(path);
+        still_running(what, path)?;
         let (resolved, _) = inspect(what, path)?;
         fs::rename(from, &resolved).map_err(|source| OutputError::Write {
             what: what.to_string(),
@@ -241,6 +286,8 @@ impl Outputs {
 pub struct NewFolders {
     /// Outermost first.
     created: Vec<PathBuf>,
+    /// A failed output does not end the program before they are removed.
+    _hold: Hold,
 }
 
 impl NewFolders {
@@ -261,7 +308,10 @@ impl NewFolders {
             .map(Path::to_path_buf)
             .collect();
         created.reverse();
-        let folders = Self { created };
+        let folders = Self {
+            created,
+            _hold: Hold::new(),
+        };
         fs::create_dir_all(path).map_err(|source| {
             OutputError::CreateFolder {
                 what: what.to_string(),
@@ -282,7 +332,7 @@ impl Drop for NewFolders {
     fn drop(&mut self) {
         for folder in self.created.iter().rev() {
             // Only an empty folder is removed; a folder that holds something
-            // (a partial download to resume, say) stays.
+            // (put there by another program meanwhile, say) stays.
             let _ = fs::remove_dir(folder);
         }
     }
@@ -305,6 +355,7 @@ fn write_as(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> Result<(), OutputError> {
+    still_running(what, path)?;
     let (resolved, existing) = inspect(what, path)?;
     let failed = |source| OutputError::Write {
         what: what.to_string(),
@@ -325,6 +376,19 @@ fn write_as(
         .persist(&resolved)
         .map(drop)
         .map_err(|e| failed(e.error))
+}
+
+/// Refuses to write the `what` output `path` once the run has failed by a
+/// failed write to standard output or error ([`console::check`]).
+pub(super) fn still_running(
+    what: &str,
+    path: &Path,
+) -> Result<(), OutputError> {
+    console::check().map_err(|source| OutputError::RunFailed {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A new, uniquely named, hidden temporary file beside `target`, with the
@@ -356,7 +420,7 @@ fn without_path(error: io::Error) -> io::Error {
 }
 
 /// The folder a file is in: its parent, or `.` for a bare name.
-fn folder_of(path: &Path) -> &Path {
+pub(super) fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
@@ -370,62 +434,18 @@ fn inspect(
     what: &str,
     path: &Path,
 ) -> Result<(PathBuf, Option<Metadata>), OutputError> {
-    let name = match path.file_name() {
-        Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
-            name.to_owned()
-        }
-        _ => {
-            return Err(OutputError::NoFileName {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-            });
-        }
+    let inspect_error = |source| OutputError::Inspect {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        source,
     };
-    let folder = folder_of(path);
-    let folder = match fs::canonicalize(folder) {
-        Ok(folder) if folder.is_dir() => folder,
-        Ok(_) => {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(OutputError::NoFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        Err(source) => {
-            return Err(OutputError::Inspect {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let mut resolved = folder.join(name);
+    let mut resolved = real_folder(what, path)?.join(file_name(what, path)?);
     let leaf = match fs::symlink_metadata(&resolved) {
         Ok(leaf) => leaf,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok((resolved, None));
         }
-        Err(source) => {
-            return Err(OutputError::Inspect {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(source) => return Err(inspect_error(source)),
     };
     if leaf.file_type().is_symlink() {
         resolved = fs::canonicalize(&resolved).map_err(|source| {
@@ -436,12 +456,7 @@ fn inspect(
             }
         })?;
     }
-    let metadata =
-        fs::metadata(&resolved).map_err(|source| OutputError::Inspect {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let metadata = fs::metadata(&resolved).map_err(inspect_error)?;
     if !metadata.is_file() {
         return Err(OutputError::NotRegular {
             what: what.to_string(),
@@ -450,6 +465,49 @@ fn inspect(
         });
     }
     Ok((resolved, Some(metadata)))
+}
+
+/// The name of the file `path` names; a path that ends in `/` or `..` names
+/// none.
+fn file_name(what: &str, path: &Path) -> Result<OsString, OutputError> {
+    match path.file_name() {
+        Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
+            Ok(name.to_owned())
+        }
+        _ => Err(OutputError::NoFileName {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// The folder `path` is in, canonical: it must exist and be a folder.
+fn real_folder(what: &str, path: &Path) -> Result<PathBuf, OutputError> {
+    let folder = folder_of(path);
+    let (what, path_buf) = (what.to_string(), path.to_path_buf());
+    match fs::canonicalize(folder) {
+        Ok(real) if real.is_dir() => Ok(real),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(OutputError::NoFolder {
+                what,
+                path: path_buf,
+                folder: folder.to_path_buf(),
+            })
+        }
+        Err(source) if source.kind() != io::ErrorKind::NotADirectory => {
+            Err(OutputError::Inspect {
+                what,
+                path: path_buf,
+                source,
+            })
+        }
+        // Something that is not a folder, or a path through a file.
+        _ => Err(OutputError::NotAFolder {
+            what,
+            path: path_buf,
+            folder: folder.to_path_buf(),
+        }),
+    }
 }
 
 /// Creates and at once deletes a temporary file beside `resolved`: the
@@ -472,7 +530,7 @@ fn probe_folder(
 
 /// Whether the existing file at `path` may not be written: no write
 /// permission bit at all (which holds even for root), or none for us.
-fn read_only(path: &Path, metadata: &Metadata) -> bool {
+pub(super) fn read_only(path: &Path, metadata: &Metadata) -> bool {
     if metadata.permissions().readonly() {
         return true;
     }
@@ -496,7 +554,7 @@ fn read_only(path: &Path, metadata: &Metadata) -> bool {
 /// A file's identity: the same for every name of one file, symbolic or hard
 /// link (where the system has inode numbers; elsewhere its canonical path).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct FileId {
+pub(super) struct FileId {
     canonical: PathBuf,
     #[cfg(unix)]
     inode: (u64, u64),
@@ -504,7 +562,7 @@ struct FileId {
 
 impl FileId {
     /// The identity of the existing file at `path`, if there is one.
-    fn of(path: &Path) -> Option<Self> {
+    pub(super) fn of(path: &Path) -> Option<Self> {
         let canonical = fs::canonicalize(path).ok()?;
         #[cfg(unix)]
         let inode = {
@@ -520,7 +578,7 @@ impl FileId {
     }
 
     /// Whether two identities name one file.
-    fn same(&self, other: &Self) -> bool {
+    pub(super) fn same(&self, other: &Self) -> bool {
         #[cfg(unix)]
         if self.inode == other.inode {
             return true;

@@ -1,16 +1,16 @@
-//! The book's charts saved as SVG files: the drawings of [`crate::charts`],
+//! The book's charts saved as SVG files: the drawings of [`super::charts`],
 //! written atomically, so that a failure leaves no half-written chart behind.
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::output::write_atomically;
-use crate::charts;
-pub use crate::charts::{
-    Axis, ChartError, Heatmap, Line, Mark, Picture, SIZE, Scale, Series,
-    Shading,
+use super::charts;
+pub use super::charts::{
+    Axis, ChartError, Heatmap, Legend, Line, Mark, Picture, SIZE, Scale,
+    Series, Shading,
 };
+use super::output::write_atomically;
 
 /// Why a chart could not be drawn or saved.
 #[derive(Debug, Error)]
@@ -53,13 +53,29 @@ pub fn plot(
     x: Axis<'_>,
     y: Axis<'_>,
     series: &[Series],
+    legend: Legend,
 ) -> Result<(), PlotError> {
-    save(path, &charts::plot(title, x, y, series)?)
+    save(path, &charts::plot(title, x, y, series, legend)?)
 }
 
 /// [`charts::heatmap`], saved at `path`.
 pub fn heatmap(path: &Path, map: &Heatmap<'_>) -> Result<(), PlotError> {
     save(path, &charts::heatmap(map)?)
+}
+
+/// [`charts::lines_with`] at the width of [`SIZE`] with the legend where
+/// `legend` says, saved at `path`.
+pub fn lines_with(
+    path: &Path,
+    title: &str,
+    (x, y): (Axis<'_>, Axis<'_>),
+    curves: &[Line],
+    legend: Legend,
+) -> Result<(), PlotError> {
+    save(
+        path,
+        &charts::lines_with(title, x, y, curves, legend, SIZE.0)?,
+    )
 }
 
 /// [`charts::loss_per_epoch`], saved at `path`.

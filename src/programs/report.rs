@@ -13,7 +13,7 @@ use crate::Trained;
 /// The five lines the blog's exercises print after training:
 /// `Initial weight W:`, `Initial bias b:`, `Final weight W:`, `Final bias b:`,
 /// `Loss history:`. The loss history wraps so that no line passes 80
-/// characters.
+/// characters. The text ends without a newline, ready for `say!`.
 pub fn summary(
     w_init: &ArrayRef1<f64>,
     b_init: f64,
@@ -21,7 +21,7 @@ pub fn summary(
 ) -> String {
     format!(
         "Initial weight W: {:?}\nInitial bias b: {:?}\nFinal weight W: {:?}\n\
-         Final bias b: {:?}\n{}\n",
+         Final bias b: {:?}\n{}",
         w_init.to_vec(),
         b_init,
         trained.w.to_vec(),
@@ -62,7 +62,7 @@ fn wrapped_list(label: &str, values: &[f64], width: usize) -> String {
 /// side.
 ///
 /// Runs of different lengths are allowed; a run with no value for an epoch
-/// shows `-`.
+/// shows `-`. The text ends without a newline, ready for `say!`.
 pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
     let width = runs
         .iter()
@@ -79,9 +79,8 @@ pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
     for (name, _) in runs {
         let _ = write!(table, "  {name:>width$}");
     }
-    table.push('\n');
     for epoch in 0..epochs {
-        let _ = write!(table, "{:>5}", epoch + 1);
+        let _ = write!(table, "\n{:>5}", epoch + 1);
         for (_, losses) in runs {
             match losses.get(epoch) {
                 Some(&loss) if loss != 0.0 && loss.abs() < 1e-3 => {
@@ -96,9 +95,26 @@ pub fn loss_table(runs: &[(&str, &[f64])]) -> String {
                 }
             }
         }
-        table.push('\n');
     }
     table
+}
+
+/// A short description of this machine for charts and tables: the processor's
+/// model name (from `/proc/cpuinfo` where there is one) and how many threads it
+/// runs.
+pub fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .and_then(|r| r.split_once(':'))
+                    .map(|(_, m)| m.trim().to_string())
+            })
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{model}, {threads} threads")
 }
 
 #[cfg(test)]

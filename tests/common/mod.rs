@@ -1,8 +1,55 @@
-//! Helpers shared by the integration tests that run the crate's programs.
+//! Helpers shared by the integration tests: running the crate's programs and
+//! reading what they print ([`run`], [`measure`], [`summaries`], [`charts`]),
+//! files and folders ([`files`]), building the book ([`book`]) and a static web
+//! server ([`http`]).
 
 #![allow(dead_code)]
 
-use std::process::Command;
+pub mod book;
+pub mod files;
+pub mod http;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+/// Runs the main program, `train`, with `args`.
+pub fn train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .output()
+        .expect("the program starts")
+}
+
+/// The standard output of a run of the main program that must succeed.
+pub fn train_ok(args: &[&str]) -> String {
+    run(env!("CARGO_BIN_EXE_train"), args)
+}
+
+/// The error of a run of the main program that must fail with `code`: one
+/// line, and never a panic.
+pub fn train_error(args: &[&str], code: i32) -> String {
+    let output = train(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+/// Starts `command` with its standard output piped, reads the first line
+/// of it and closes the pipe, as `command | head -1` does; returns the
+/// running child and the line.
+pub fn first_line_then_close(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("a piped output"))
+        .read_line(&mut first)
+        .expect("a line of output");
+    (child, first)
+}
 
 /// Runs one of the package's binaries and returns its standard output; panics with its
 /// standard error if it fails.
@@ -17,6 +64,54 @@ pub fn run(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("programs print UTF-8")
+}
+
+/// Whether this run is CI's (`CI=true`, as `.ci/run` sets it): CI installs
+/// everything the tests need, so there no test may skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Says that a test cannot run here and why, on both outputs (`cargo test`
+/// shows them for a failing test or with `--nocapture`; `scripts/test` names
+/// the skips it foresees before it runs the tests). Under CI it fails
+/// instead. The caller returns after it.
+pub fn skip(reason: &str) {
+    assert!(
+        !in_ci(),
+        "{reason}: CI installs it, so there the test fails"
+    );
+    println!("SKIPPED: {reason}");
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// A chart of the book as `charts --list` names it: the program's one list of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// The name `--only` takes.
+    pub name: String,
+    /// The file it is drawn into.
+    pub file: String,
+    /// Whether it shows measured times, so that it differs on every run.
+    pub measured: bool,
+}
+
+/// Every chart the `charts` program draws, in its order.
+pub fn charts() -> Vec<Chart> {
+    let listed = run(env!("CARGO_BIN_EXE_charts"), &["--list"]);
+    let charts: Vec<Chart> = listed
+        .lines()
+        .map(|line| match line.split(' ').collect::<Vec<_>>()[..] {
+            [name, file, kind @ ("drawn" | "measured")] => Chart {
+                name: name.to_string(),
+                file: file.to_string(),
+                measured: kind == "measured",
+            },
+            _ => panic!("charts --list printed {line:?}"),
+        })
+        .collect();
+    assert!(!charts.is_empty(), "charts --list printed nothing");
+    charts
 }
 
 /// The numbers after `Final weight W:`, `Final bias b:` and `Loss history:`, as an

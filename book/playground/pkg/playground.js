@@ -1,5 +1,45 @@
 /**
- * The blog's demo images of the digits 0 and 1, as the page loaded them.
+ * What the form asks of one run: its batch size (none: the full batch),
+ * learning rate, decay (0: a constant rate), epochs, shuffling and seed,
+ * and whom to tell as each epoch ends.
+ */
+export class Choice {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ChoiceFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_choice_free(ptr, 0);
+    }
+    /**
+     * @param {number | null | undefined} batch_size
+     * @param {number} lr
+     * @param {number} decay
+     * @param {number} epochs
+     * @param {boolean} shuffled
+     * @param {bigint} seed
+     */
+    constructor(batch_size, lr, decay, epochs, shuffled, seed) {
+        const ret = wasm.choice_new(isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, decay, epochs, shuffled, seed);
+        this.__wbg_ptr = ret;
+        ChoiceFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * Calls `progress(epoch)` as each epoch ends (epochs count from 1).
+     * @param {Function} progress
+     */
+    report_to(progress) {
+        wasm.choice_report_to(this.__wbg_ptr, progress);
+    }
+}
+if (Symbol.dispose) Choice.prototype[Symbol.dispose] = Choice.prototype.free;
+
+/**
+ * Demo images of two digits, as the page loaded them.
  */
 export class Digits {
     __destroy_into_raw() {
@@ -21,11 +61,16 @@ export class Digits {
         return ret >>> 0;
     }
     /**
-     * Parses the bytes of an IDX image file and its IDX label file.
+     * Parses the bytes of an IDX image file and its IDX label file, whose
+     * labels are the digits `negative` (target 0) and `positive` (target 1).
      * @param {Uint8Array | number[]} images
      * @param {Uint8Array | number[]} labels
+     * @param {number} negative
+     * @param {number} positive
      */
-    constructor(images, labels) {
+    constructor(images, labels, negative, positive) {
+        const val3 = +negative;
+        const val4 = +positive;
         let ptr0, len0, ptr1, len1;
         try {
             ptr0 = passArray8ToWasm0(images, wasm.__wbindgen_malloc);
@@ -37,7 +82,7 @@ export class Digits {
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.digits_new(ptr0, len0, ptr1, len1);
+        const ret = wasm.digits_new(ptr0, len0, ptr1, len1, val3, val4);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -54,16 +99,14 @@ export class Digits {
         return ret >>> 0;
     }
     /**
-     * Trains logistic regression on the digits as `train --blog` does.
-     * @param {number | null | undefined} batch_size
-     * @param {number} lr
-     * @param {number} epochs
-     * @param {boolean} shuffled
-     * @param {bigint} seed
+     * Trains logistic regression on the digits as `train --blog` does,
+     * on the demo split that the choice's seed draws.
+     * @param {Choice} choice
      * @returns {Run}
      */
-    train(batch_size, lr, epochs, shuffled, seed) {
-        const ret = wasm.digits_train(this.__wbg_ptr, isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, epochs, shuffled, seed);
+    train(choice) {
+        _assertClass(choice, Choice);
+        const ret = wasm.digits_train(this.__wbg_ptr, choice.__wbg_ptr);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -73,7 +116,105 @@ export class Digits {
 if (Symbol.dispose) Digits.prototype[Symbol.dispose] = Digits.prototype.free;
 
 /**
- * One finished training run: what the page's chart and table show.
+ * A chart of the training loss of several runs, drawn as the book's charts
+ * are, always on a log axis: a loss below `floor` (0 to the precision of
+ * the arithmetic) is drawn at `floor`, so that it keeps its place there.
+ * The x axis is logarithmic when `log_x` is set (for steps, which differ
+ * by thousands between batch sizes).
+ */
+export class LossChart {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        LossChartFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_losschart_free(ptr, 0);
+    }
+    /**
+     * Adds one run's curve: its loss after each epoch, at `xs`.
+     * @param {string} label
+     * @param {Float64Array | number[]} xs
+     * @param {Float64Array | number[]} losses
+     */
+    add(label, xs, losses) {
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passStringToWasm0(label, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(xs, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(losses, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.losschart_add(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The chart as SVG, `width` pixels wide, so that a phone need not
+     * shrink its text; the legend goes below the plot, where it hides
+     * none of the curves.
+     * @param {number} width
+     * @returns {string}
+     */
+    draw(width) {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.losschart_draw(this.__wbg_ptr, width);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
+     * @param {string} title
+     * @param {string} x_label
+     * @param {boolean} log_x
+     * @param {number} floor
+     */
+    constructor(title, x_label, log_x, floor) {
+        const val3 = +log_x;
+        const val4 = +floor;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(title, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(x_label, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.losschart_new(ptr0, len0, ptr1, len1, val3, val4);
+        this.__wbg_ptr = ret;
+        LossChartFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+}
+if (Symbol.dispose) LossChart.prototype[Symbol.dispose] = LossChart.prototype.free;
+
+/**
+ * One training run, finished or stopped by divergence: what the page's
+ * charts and tables show.
  */
 export class Run {
     static __wrap(ptr) {
@@ -101,15 +242,44 @@ export class Run {
         return ret >>> 0;
     }
     /**
-     * The final bias.
-     * @returns {number}
+     * The final bias (none if the run diverged).
+     * @returns {number | undefined}
      */
     get bias() {
         const ret = wasm.run_bias(this.__wbg_ptr);
-        return ret;
+        return ret[0] === 0 ? undefined : ret[1];
     }
     /**
-     * The loss on the training data after each epoch.
+     * The crate's error message if the run diverged.
+     * @returns {string | undefined}
+     */
+    get diverged() {
+        const ret = wasm.run_diverged(this.__wbg_ptr);
+        let v1;
+        if (ret[0] !== 0) {
+            v1 = getStringFromWasm0(ret[0], ret[1]);
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v1;
+    }
+    /**
+     * The share of the held-out images classified correctly (digits only).
+     * @returns {number | undefined}
+     */
+    get held_out_accuracy() {
+        const ret = wasm.run_held_out_accuracy(this.__wbg_ptr);
+        return ret[0] === 0 ? undefined : ret[1];
+    }
+    /**
+     * The loss on the held-out images (digits only).
+     * @returns {number | undefined}
+     */
+    get held_out_loss() {
+        const ret = wasm.run_held_out_loss(this.__wbg_ptr);
+        return ret[0] === 0 ? undefined : ret[1];
+    }
+    /**
+     * The loss on the training data after each epoch it finished.
      * @returns {Float64Array}
      */
     get losses() {
@@ -127,79 +297,48 @@ export class Run {
         return ret >>> 0;
     }
     /**
-     * The share of the test images classified correctly (MNIST only).
-     * @returns {number | undefined}
+     * How many steps (weight updates) each epoch makes.
+     * @returns {number}
      */
-    get test_accuracy() {
-        const ret = wasm.run_test_accuracy(this.__wbg_ptr);
-        return ret[0] === 0 ? undefined : ret[1];
+    get steps_per_epoch() {
+        const ret = wasm.run_steps_per_epoch(this.__wbg_ptr);
+        return ret >>> 0;
     }
     /**
-     * The final weights.
-     * @returns {Float64Array}
+     * The final weights (none if the run diverged).
+     * @returns {Float64Array | undefined}
      */
     get weights() {
         const ret = wasm.run_weights(this.__wbg_ptr);
-        var v1 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-        wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+        let v1;
+        if (ret[0] !== 0) {
+            v1 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+            wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+        }
         return v1;
     }
 }
 if (Symbol.dispose) Run.prototype[Symbol.dispose] = Run.prototype.free;
 
 /**
- * The loss per epoch of several runs, one curve per label, drawn as the
- * book's charts are; `losses` holds the runs' histories one after another.
- * @param {string} title
- * @param {string[]} labels
- * @param {Float64Array | number[]} losses
- * @returns {string}
+ * The ε that the binary cross-entropy adds inside its logarithms: a
+ * computed loss below it means "0, to the precision of f64".
+ * @returns {number}
  */
-export function loss_chart(title, labels, losses) {
-    let deferred5_0;
-    let deferred5_1;
-    try {
-        let ptr0, len0, ptr1, len1, ptr2, len2;
-        try {
-            ptr0 = passStringToWasm0(title, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArrayJsValueToWasm0(labels, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF64ToWasm0(losses, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-            if (ptr1) { wasm.__externref_drop_slice(ptr1, len1); wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-            throw e;
-        }
-        const ret = wasm.loss_chart(ptr0, len0, ptr1, len1, ptr2, len2);
-        var ptr4 = ret[0];
-        var len4 = ret[1];
-        if (ret[3]) {
-            ptr4 = 0; len4 = 0;
-            throw takeFromExternrefTable0(ret[2]);
-        }
-        deferred5_0 = ptr4;
-        deferred5_1 = len4;
-        return getStringFromWasm0(ptr4, len4);
-    } finally {
-        wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
-    }
+export function loss_epsilon() {
+    const ret = wasm.loss_epsilon();
+    return ret;
 }
 
 /**
  * Trains the line `y = 2x` of Exercises 1 and 2 from zero, as the
- * exercises do; no batch size means the full batch.
- * @param {number | null | undefined} batch_size
- * @param {number} lr
- * @param {number} epochs
- * @param {boolean} shuffled
- * @param {bigint} seed
+ * exercises do.
+ * @param {Choice} choice
  * @returns {Run}
  */
-export function train_line(batch_size, lr, epochs, shuffled, seed) {
-    const ret = wasm.train_line(isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, epochs, shuffled, seed);
+export function train_line(choice) {
+    _assertClass(choice, Choice);
+    const ret = wasm.train_line(choice.__wbg_ptr);
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
@@ -286,6 +425,10 @@ function __wbg_get_imports() {
             const ret = arg0.body;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = arg0.call(arg1, arg2);
+            return ret;
+        }, arguments); },
         __wbg_createElement_de4a31ed2fb252be: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.createElement(getStringFromWasm0(arg1, arg2));
             return ret;
@@ -347,6 +490,11 @@ function __wbg_get_imports() {
             const ret = typeof window === 'undefined' ? undefined : window;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbindgen_generic_0000000000000001: function(arg0) {
+            // Cast intrinsic for `F64 -> Externref`.
+            const ret = arg0;
+            return ret;
+        },
         __wbindgen_init_externref_table: function() {
             const table = wasm.__wbindgen_externrefs;
             table.set(0, undefined);
@@ -362,9 +510,15 @@ function __wbg_get_imports() {
     };
 }
 
+const ChoiceFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_choice_free(ptr, 1));
 const DigitsFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_digits_free(ptr, 1));
+const LossChartFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_losschart_free(ptr, 1));
 const RunFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_run_free(ptr, 1));
@@ -373,6 +527,12 @@ function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();
     wasm.__wbindgen_externrefs.set(idx, obj);
     return idx;
+}
+
+function _assertClass(instance, klass) {
+    if (!(instance instanceof klass)) {
+        throw new Error(`expected instance of ${klass.name}`);
+    }
 }
 
 function debugString(val) {

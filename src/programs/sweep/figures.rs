@@ -11,7 +11,9 @@ use super::grid::Compared;
 use super::report::{batch, noise_along, noise_at, rate, test_results};
 use super::run::Sweep;
 use super::times::EpochTimes;
-use crate::programs::plot::{self, Axis, Heatmap, Line, Mark, Scale, Series};
+use crate::programs::plot::{
+    self, Axis, Heatmap, Legend, Line, Mark, Scale, Series,
+};
 
 /// A learning rate as a chart's tick writes it: `2⁻¹⁰` for a power of two.
 fn superscript(lr: f64) -> String {
@@ -227,6 +229,7 @@ pub fn tradeoff(
             scale: Scale::Log,
         },
         &drawn,
+        Legend::Inside,
     )?;
     Ok(format!(
         "Target {loss:.4}: S_min {:.1}, E_min {:.0}, B_crit {b_crit:.1}, B_simple (median) {}\n",
@@ -311,14 +314,24 @@ pub fn floor(
         }
         text.push('\n');
     }
-    plot::loss_per_epoch(
+    // The legend goes below: the bouncing curve reaches every corner.
+    let x = Axis {
+        label: "epoch",
+        scale: Scale::Linear,
+    };
+    let y = Axis {
+        label: "training loss (log scale)",
+        scale: Scale::Log,
+    };
+    plot::lines_with(
         path,
         &format!(
             "Batch size {}: training loss per epoch",
             batch(b, sweep.grid.rows)
         ),
-        Scale::Log,
+        (x, y),
         &lines,
+        Legend::Below,
     )?;
     Ok(text)
 }
@@ -378,6 +391,7 @@ pub fn test_error(
             scale: Scale::Linear,
         },
         &series,
+        Legend::Inside,
     )?;
     Ok(text)
 }
@@ -410,6 +424,7 @@ pub fn time(times: &EpochTimes, path: &Path) -> anyhow::Result<()> {
             line("gradient_descent", 0, |t| t.1),
             line("engine", 1, |t| t.2),
         ],
+        Legend::Below,
     )?;
     Ok(())
 }

@@ -259,6 +259,9 @@ pub const WIDTH: usize = 100;
 /// `line` broken at spaces into lines of at most `width` characters (a
 /// longer word stays whole), each ending in a line break.
 pub fn wrap(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return format!("{line}\n");
+    }
     let mut out = String::new();
     let mut current = String::new();
     for word in line.split(' ') {
@@ -308,8 +311,14 @@ fn write_choices(
     );
     let _ = writeln!(
         out,
-        "{:>5} {:>6} {:>7} {:>7}  {:<22} {:<22} {:<22}",
-        "batch", "lr", "steps", "epochs", "val loss", "test loss", "test accuracy"
+        "{:>5} {:>6} {:>6} {:>7}  {:<23} {:<23} {}",
+        "batch",
+        "lr",
+        "steps",
+        "epochs",
+        "val loss",
+        "test loss",
+        "test accuracy"
     );
     let mut edges = Vec::new();
     for choice in findings.chosen(compared, decay) {
@@ -319,7 +328,7 @@ fn write_choices(
         let (test_loss, test_accuracy) = test_results(chosen, sweep, choice);
         let _ = writeln!(
             out,
-            "{:>5} {:>6} {:>7} {:>7.2}  {:<22} {:<22} {:<22}",
+            "{:>5} {:>6} {:>6} {:>7.2}  {:<23} {:<23} {}",
             batch(b, rows),
             rate(choice.setting.lr),
             choice.step,
@@ -350,6 +359,11 @@ fn write_choices(
     }
 }
 
+/// A lowest validation loss below this is taken for separable classes: its
+/// targets (10 % to 50 % above it) would lie within 0.0005 of zero, where
+/// only weights that grow without end take the loss.
+const NEARLY_SEPARABLE: f64 = 1e-3;
+
 fn write_targets(
     out: &mut String,
     sweep: &Sweep,
@@ -373,6 +387,16 @@ fn write_targets(
          loss is {:.4}:",
         findings.best_loss
     );
+    if findings.best_loss < NEARLY_SEPARABLE {
+        let _ = writeln!(
+            out,
+            "That is about 0: some line separates the validation set's classes, and the loss \
+             falls as far as the weights grow, so a target relative to it means nothing. \
+             Compare the accuracies above instead; on such data the batch size is a question \
+             of cost, not of quality."
+        );
+        return;
+    }
     for ((target, reached, fit), margin) in
         findings.targets.iter().zip(TARGET_MARGINS)
     {
@@ -454,5 +478,17 @@ fn write_targets(
                 each.join(", ")
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_short_lines_whole_and_breaks_long_ones_at_spaces() {
+        assert_eq!(wrap("    1  2^-10", 20), "    1  2^-10\n");
+        assert_eq!(wrap("one two three four", 9), "one two\nthree\nfour\n");
+        assert_eq!(wrap("a longword b", 4), "a\nlongword\nb\n");
     }
 }

@@ -15,7 +15,7 @@ use crate::{Activation, Loss, Settings, TrainError, engine, gradient_descent};
 /// Seconds per epoch at each batch size, for both trainers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochTimes {
-    /// The processor, as `engine::timing::machine` names it.
+    /// The processor, as `programs::report::machine` names it.
     pub machine: String,
     /// How many epochs each median is taken over.
     pub epochs: usize,
@@ -75,7 +75,7 @@ impl EpochTimes {
             times.push((b, book, fast));
         }
         Ok(Self {
-            machine: engine::timing::machine(),
+            machine: crate::programs::report::machine(),
             epochs,
             rows: x.nrows(),
             times,

@@ -14,14 +14,58 @@
 use std::ops::Range;
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
-/// The size of every line chart, in pixels: as wide as a book page, with
-/// text large enough to stay readable when a phone shrinks it to 360 pixels.
+/// The size of every line chart, in pixels: as wide as a book page. A phone
+/// 400 pixels wide shows it about 360 pixels wide, at 0.56 times this size,
+/// so its text is drawn large enough to stay readable there (see [`FONT`]).
 pub const SIZE: (u32, u32) = (640, 440);
+
+/// The font sizes of a line chart, in pixels at [`SIZE`]: title, axis names,
+/// tick labels and legend. Shrunk to 360 pixels wide they are 13 to 15 pixels
+/// high, the size of a phone's small print.
+const FONT: Fonts = Fonts {
+    title: 26,
+    axis: 24,
+    ticks: 24,
+    legend: 23,
+};
+
+/// See [`FONT`].
+#[derive(Clone, Copy)]
+struct Fonts {
+    title: u32,
+    axis: u32,
+    ticks: u32,
+    legend: u32,
+}
+
+impl Fonts {
+    /// The sizes for a chart drawn `width` pixels wide and shown at that
+    /// size: [`FONT`] scaled with the width, but to no less than three
+    /// quarters of it, so that a chart drawn for a phone keeps its text
+    /// larger than a shrunk one would.
+    fn for_width(width: u32) -> Self {
+        let k = (f64::from(width) / f64::from(SIZE.0)).clamp(0.75, 1.0);
+        let at = |size: u32| (f64::from(size) * k).round() as u32;
+        Self {
+            title: at(FONT.title),
+            axis: at(FONT.axis),
+            ticks: at(FONT.ticks),
+            legend: at(FONT.legend),
+        }
+    }
+
+    /// `pixels` at [`SIZE`], scaled as these fonts are.
+    fn scale(self, pixels: u32) -> u32 {
+        (f64::from(pixels) * f64::from(self.axis) / f64::from(FONT.axis))
+            .round() as u32
+    }
+}
 
 /// Line colours, one per curve in order: the Okabe–Ito palette, which stays
 /// distinguishable for the common forms of colour blindness.
@@ -245,6 +289,17 @@ fn span(lo: f64, hi: f64, scale: Scale, from_zero: bool) -> Range<f64> {
     }
 }
 
+/// Where a line chart puts its legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legend {
+    /// In the corner of the plot that hides the least of the curves.
+    Inside,
+    /// In rows under the plot, where it hides nothing: for charts whose curves
+    /// may fill every corner, such as the playground's, drawn from whatever the
+    /// reader chose.
+    Below,
+}
+
 /// Draws labelled curves with a legend, as an SVG of [`SIZE`].
 ///
 /// # Errors
@@ -258,6 +313,33 @@ pub fn lines(
     y: Axis<'_>,
     curves: &[Line],
 ) -> Result<String, ChartError> {
+    lines_with(title, x, y, curves, Legend::Inside, SIZE.0)
+}
+
+/// The height of one row of a legend drawn [`Legend::Below`] the plot, at
+/// [`SIZE`].
+const LEGEND_ROW: u32 = 36;
+/// The narrowest chart that still holds its axes' labels.
+const MIN_WIDTH: u32 = 320;
+/// Room for one x tick label, in pixels at [`SIZE`].
+const X_LABEL_ROOM: u32 = 64;
+
+/// [`lines`] `width` pixels wide (at least 320) and [`SIZE`]'s height, with the legend
+/// where `legend` says. A narrow chart, drawn for a phone, keeps the text at its size and
+/// labels fewer ticks; a legend below the plot adds a row of [`LEGEND_ROW`] pixels for
+/// every two curves (every curve on a chart narrower than 560 pixels).
+///
+/// # Errors
+///
+/// As [`lines`].
+pub fn lines_with(
+    title: &str,
+    x: Axis<'_>,
+    y: Axis<'_>,
+    curves: &[Line],
+    legend: Legend,
+    width: u32,
+) -> Result<String, ChartError> {
     let series: Vec<Series> = curves
         .iter()
         .enumerate()
@@ -268,11 +350,12 @@ pub fn lines(
             ranges: Vec::new(),
         })
         .collect();
-    plot(title, x, y, &series)
+    plot_with(title, (x, y), &series, legend, width)
 }
 
 /// Draws labelled series of points, each as a line, as dots or as both,
-/// with the ranges of y they carry, and a legend, as an SVG of [`SIZE`].
+/// with the ranges of y they carry, and a legend where `legend` says, as an
+/// SVG of [`SIZE`]'s width.
 ///
 /// # Errors
 ///
@@ -282,6 +365,19 @@ pub fn plot(
     x: Axis<'_>,
     y: Axis<'_>,
     series: &[Series],
+    legend: Legend,
+) -> Result<String, ChartError> {
+    plot_with(title, (x, y), series, legend, SIZE.0)
+}
+
+/// [`plot`] `width` pixels wide with the legend where `legend` says, as
+/// [`lines_with`] describes.
+fn plot_with(
+    title: &str,
+    (x, y): (Axis<'_>, Axis<'_>),
+    series: &[Series],
+    legend: Legend,
+    width: u32,
 ) -> Result<String, ChartError> {
     if series.is_empty() {
         return Err(ChartError::Nothing);
@@ -306,45 +402,89 @@ pub fn plot(
         span(y_lo, y_hi, y.scale, true),
     );
     let curves: Vec<&Line> = series.iter().map(|s| &s.line).collect();
-    svg(SIZE, |root| {
-        let mut builder = ChartBuilder::on(root);
-        builder
-            .caption(title, ("sans-serif", 21))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80);
-        let names = (x.label, y.label);
-        let legend = quietest_corner(&curves, (&xs, x.scale), (&ys, y.scale));
-        match (x.scale, y.scale) {
-            (Scale::Linear, Scale::Linear) => {
-                draw_curves(&mut builder, xs, ys, names, series, legend)
+    let (size, columns) = layout(width, legend, series.len());
+    let fonts = Fonts::for_width(size.0);
+    let plot = Plot {
+        names: (x.label, y.label),
+        series,
+        ticks: (((size.0 - 80) / fonts.scale(X_LABEL_ROOM)) as usize)
+            .min(MAX_LABELS),
+        fonts,
+        corner: match legend {
+            Legend::Inside => {
+                Some(quietest_corner(&curves, (&xs, x.scale), (&ys, y.scale)))
             }
-            (Scale::Linear, Scale::Log) => draw_curves(
-                &mut builder,
-                xs,
-                ys.log_scale(),
-                names,
-                series,
-                legend,
-            ),
-            (Scale::Log, Scale::Linear) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys,
-                names,
-                series,
-                legend,
-            ),
-            (Scale::Log, Scale::Log) => draw_curves(
-                &mut builder,
-                xs.log_scale(),
-                ys.log_scale(),
-                names,
-                series,
-                legend,
-            ),
+            Legend::Below => None,
+        },
+    };
+    svg(size, |root| {
+        let (area, under) = root.split_vertically(SIZE.1);
+        let mut builder = ChartBuilder::on(&area);
+        builder
+            .caption(title, ("sans-serif", fonts.title))
+            .margin(fonts.scale(16))
+            .x_label_area_size(fonts.scale(66))
+            .y_label_area_size(fonts.scale(92));
+        match x.scale {
+            Scale::Linear => plot.on_y(&mut builder, xs, (ys, y.scale)),
+            Scale::Log => plot.on_y(&mut builder, log_axis(xs), (ys, y.scale)),
+        }?;
+        if legend == Legend::Below {
+            let row = fonts.scale(LEGEND_ROW);
+            legend_rows(&under, series, columns, (row, fonts.legend))?;
         }
+        Ok(())
     })
+}
+
+/// The size of a line chart at least `width` pixels wide with `curves`
+/// curves, and the number of columns of a legend below the plot: two on a
+/// chart of 560 pixels or more, one on a narrower one.
+fn layout(width: u32, legend: Legend, curves: usize) -> ((u32, u32), usize) {
+    let width = width.max(MIN_WIDTH);
+    let columns = if width >= 560 { 2 } else { 1 };
+    let rows = match legend {
+        Legend::Inside => 0,
+        Legend::Below => curves.div_ceil(columns) as u32,
+    };
+    let row = Fonts::for_width(width).scale(LEGEND_ROW);
+    let height = SIZE.1 + rows * row + rows.min(1) * 8;
+    ((width, height), columns)
+}
+
+/// The legend as rows of `columns` entries, a line of each curve's colour before its
+/// label, filling `area` from the left under the plot, in rows `row` pixels high with
+/// labels `font` pixels high.
+fn legend_rows(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    series: &[Series],
+    columns: usize,
+    (row, font): (u32, u32),
+) -> Result<(), ChartError> {
+    let (left_edge, width) =
+        (if columns > 1 { 96 } else { 16 }, area.dim_in_pixel().0);
+    let column = (width as i32 - left_edge) / columns as i32;
+    for (i, s) in series.iter().enumerate() {
+        let colour = PALETTE[s.colour % PALETTE.len()];
+        let left = left_edge + column * (i % columns) as i32;
+        let middle = (row * (i / columns) as u32 + row / 2) as i32;
+        area.draw(&PathElement::new(
+            vec![(left, middle), (left + 24, middle)],
+            colour.stroke_width(3),
+        ))
+        .map_err(draw_error)?;
+        let style = ("sans-serif", font)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(
+            s.line.label.as_str(),
+            (left + 32, middle),
+            style,
+        ))
+        .map_err(draw_error)?;
+    }
+    Ok(())
 }
 
 /// The loss after each epoch of several runs, as [`lines`] over epochs 1, 2, … with the
@@ -369,95 +509,134 @@ pub fn loss_per_epoch(
     lines(title, x, y, curves)
 }
 
-/// At most this many tick labels on the x axis (plotters' default).
-const X_LABELS: usize = 11;
+/// At most this many tick labels on an axis: few enough that labels of
+/// [`FONT`]'s size never run together.
+const MAX_LABELS: usize = 6;
 
-/// Draws the mesh, each series and the legend, on whatever coordinates `x` and `y`
-/// are (linear or log ranges); `names` are the axes' labels.
-fn draw_curves<X, Y>(
-    builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
-    x: X,
-    y: Y,
-    names: (&str, &str),
-    series: &[Series],
-    legend: SeriesLabelPosition,
-) -> Result<(), ChartError>
-where
-    X: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    // Never more tick labels than x values, so that five epochs are labelled
-    // 1 to 5, not 1, 1.5, 2, …
-    let mut xs: Vec<f64> = series
-        .iter()
-        .flat_map(|s| s.line.points.iter().map(|p| p.0))
-        .collect();
-    xs.sort_by(f64::total_cmp);
-    xs.dedup();
-    let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
-    chart
-        .configure_mesh()
-        .x_labels(xs.len().min(X_LABELS))
-        .x_desc(names.0)
-        .y_desc(names.1)
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v))
-        .axis_desc_style(("sans-serif", 20))
-        .label_style(("sans-serif", 19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(draw_error)?;
-    for s in series {
-        let colour = PALETTE[s.colour % PALETTE.len()];
-        let points = || s.line.points.iter().copied();
-        for (&(px, _), &(lo, hi)) in s.line.points.iter().zip(&s.ranges) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(px, lo), (px, hi)],
-                    colour.stroke_width(2),
-                )))
-                .map_err(draw_error)?;
+/// What a line chart shows, whatever its axes' scales: the axes' names, the
+/// series, the most x ticks to label, the fonts, and the corner of the
+/// legend if it is drawn inside the plot.
+struct Plot<'a> {
+    names: (&'a str, &'a str),
+    series: &'a [Series],
+    ticks: usize,
+    fonts: Fonts,
+    corner: Option<SeriesLabelPosition>,
+}
+
+impl Plot<'_> {
+    /// Draws on the x coordinates `x` (a linear or a log range) and the y
+    /// span `ys` on its scale.
+    fn on_y<X>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        (ys, scale): (Range<f64>, Scale),
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+    {
+        match scale {
+            Scale::Linear => self.draw(builder, x, ys),
+            Scale::Log => self.draw(builder, x, log_axis(ys)),
         }
-        let dots = || points().map(|p| Circle::new(p, 5, colour.filled()));
-        if s.mark == Mark::DotsAndLine {
-            let line = LineSeries::new(points(), colour.stroke_width(3));
-            chart.draw_series(line).map_err(draw_error)?;
-        }
-        let drawn = match s.mark {
-            Mark::Line => {
-                let line = LineSeries::new(points(), colour.stroke_width(3));
-                chart.draw_series(line).map_err(draw_error)?
-            }
-            Mark::Dots | Mark::DotsAndLine => {
-                chart.draw_series(dots()).map_err(draw_error)?
-            }
-        };
-        if s.line.label.is_empty() {
-            continue;
-        }
-        let labelled = drawn.label(s.line.label.as_str());
-        match s.mark {
-            Mark::Line | Mark::DotsAndLine => labelled.legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 24, y)],
-                    colour.stroke_width(3),
-                )
-            }),
-            Mark::Dots => labelled.legend(move |(x, y)| {
-                Circle::new((x + 12, y), 5, colour.filled())
-            }),
-        };
     }
-    chart
-        .configure_series_labels()
-        .position(legend)
-        .label_font(("sans-serif", 19))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw_error)
+
+    /// Draws the mesh and one line per curve on whatever coordinates `x` and
+    /// `y` are (linear or log ranges), and the legend in its corner if it
+    /// has one.
+    fn draw<X, Y>(
+        &self,
+        builder: &mut ChartBuilder<'_, '_, SVGBackend<'_>>,
+        x: X,
+        y: Y,
+    ) -> Result<(), ChartError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = builder.build_cartesian_2d(x, y).map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_labels(self.x_labels())
+            .y_labels(MAX_LABELS)
+            .x_desc(self.names.0)
+            .y_desc(self.names.1)
+            .x_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&|v| short_number(*v))
+            .axis_desc_style(("sans-serif", self.fonts.axis))
+            .label_style(("sans-serif", self.fonts.ticks))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(draw_error)?;
+        for s in self.series {
+            let colour = PALETTE[s.colour % PALETTE.len()];
+            let points = || s.line.points.iter().copied();
+            for (&(px, _), &(lo, hi)) in s.line.points.iter().zip(&s.ranges) {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(px, lo), (px, hi)],
+                        colour.stroke_width(2),
+                    )))
+                    .map_err(draw_error)?;
+            }
+            let line = || LineSeries::new(points(), colour.stroke_width(3));
+            let dots = || points().map(|p| Circle::new(p, 5, colour.filled()));
+            if s.mark == Mark::DotsAndLine {
+                chart.draw_series(line()).map_err(draw_error)?;
+            }
+            let drawn = match s.mark {
+                Mark::Line => chart.draw_series(line()).map_err(draw_error)?,
+                Mark::Dots | Mark::DotsAndLine => {
+                    chart.draw_series(dots()).map_err(draw_error)?
+                }
+            };
+            if self.corner.is_none() || s.line.label.is_empty() {
+                continue;
+            }
+            let labelled = drawn.label(s.line.label.as_str());
+            match s.mark {
+                Mark::Line | Mark::DotsAndLine => {
+                    labelled.legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + 24, y)],
+                            colour.stroke_width(3),
+                        )
+                    })
+                }
+                Mark::Dots => labelled.legend(move |(x, y)| {
+                    Circle::new((x + 12, y), 5, colour.filled())
+                }),
+            };
+        }
+        let Some(corner) = self.corner.clone() else {
+            return Ok(());
+        };
+        chart
+            .configure_series_labels()
+            .position(corner)
+            .label_font(("sans-serif", self.fonts.legend))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(draw_error)
+    }
+
+    /// How many tick labels the x axis gets: never more than there are x
+    /// values, so that five epochs are labelled 1 to 5, not 1, 1.5, 2, …
+    fn x_labels(&self) -> usize {
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.line.points.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs.len().min(self.ticks)
+    }
 }
 
 /// The corner of the plot where the legend hides the least of the curves: the one whose
@@ -513,14 +692,71 @@ fn quietest_corner(
         })
 }
 
+/// A log axis over `range` with ticks at [`log_ticks`] only, so that no two
+/// labels run together (plotters' own choice labels 0.03, 0.04, … 0.09 side
+/// by side).
+fn log_axis(range: Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
+    let ticks = log_ticks(&range);
+    range.log_scale().with_key_points(ticks)
+}
+
+/// The ticks of a log axis over `range`: each power of ten, and where the
+/// axis spans less than two of them, also 2 and 5 times each. Where that
+/// leaves fewer than two ticks (a range within one step of that ladder),
+/// evenly spaced round values, at most [`MAX_LABELS`] of them.
+fn log_ticks(range: &Range<f64>) -> Vec<f64> {
+    let decades = (range.end / range.start).log10();
+    let mantissas: &[f64] = if decades < 2.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let (first, last) = (
+        range.start.log10().floor() as i32,
+        range.end.log10().ceil() as i32,
+    );
+    let ticks: Vec<f64> = (first..=last)
+        .flat_map(|k| mantissas.iter().map(move |&m| times_ten_to(m, k)))
+        .filter(|v| range.contains(v))
+        .collect();
+    if ticks.len() >= 2 {
+        return ticks;
+    }
+    // Multiples of 10^e (then 2·10^e, 4·10^e, …), with 10^e the largest
+    // power of ten below the range's width.
+    let e = (range.end - range.start).log10().floor() as i32;
+    let mut step = 1.0;
+    loop {
+        let first = (range.start / times_ten_to(step, e)).ceil() as i64;
+        let multiples: Vec<f64> = (first..)
+            .map(|j| times_ten_to(j as f64 * step, e))
+            .take_while(|v| *v <= range.end)
+            .collect();
+        if multiples.len() <= MAX_LABELS {
+            return multiples;
+        }
+        step *= 2.0;
+    }
+}
+
+/// `m · 10^k`, computed so that `times_ten_to(3.0, -2)` is the `f64` nearest
+/// 0.03, as the literal is: a division by the exact power 10² rounds once.
+fn times_ten_to(m: f64, k: i32) -> f64 {
+    if k >= 0 {
+        m * 10f64.powi(k)
+    } else {
+        m / 10f64.powi(-k)
+    }
+}
+
 /// A tick label: whole numbers without a decimal point, others with as few digits as
-/// show them (`0.001`, `2.5`, `1e-5`).
+/// show them (`0.001`, `2.5`), very small or large ones in exponent form (`1e-5`, `1e218`).
 fn short_number(v: f64) -> String {
     if v.abs() >= 1e5 && v == 10f64.powf(v.log10().round()) {
         format!("{v:.0e}")
     } else if v == v.round() && v.abs() < 1e6 {
         format!("{v:.0}")
-    } else if v.abs() >= 1e-3 {
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
         let text = format!("{v:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -778,8 +1014,9 @@ pub fn pictures(
     let rows = pictures.len().div_ceil(columns);
     let size = (CELL * columns as u32, (CELL + 20) * rows as u32 + 40);
     svg(size, |root| {
-        let root =
-            root.titled(title, ("sans-serif", 24)).map_err(draw_error)?;
+        let root = root
+            .titled(title, ("sans-serif", FONT.title + 2))
+            .map_err(draw_error)?;
         for (area, picture) in
             root.split_evenly((rows, columns)).iter().zip(pictures)
         {
@@ -795,7 +1032,7 @@ fn draw_picture(
     picture: &Picture,
 ) -> Result<(), ChartError> {
     let area = area
-        .titled(&picture.label, ("sans-serif", 22))
+        .titled(&picture.label, ("sans-serif", FONT.axis))
         .map_err(draw_error)?
         .margin(4, 4, 8, 8);
     let (width, height) = area.dim_in_pixel();
@@ -882,12 +1119,35 @@ mod tests {
     }
 
     #[test]
+    fn log_axes_tick_few_round_values() {
+        // Under two decades: 1, 2 and 5 times each power of ten.
+        assert_eq!(
+            log_ticks(&(0.004..0.3)),
+            vec![0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
+        );
+        // More: the powers of ten alone.
+        assert_eq!(
+            log_ticks(&(2e-7..1.5)),
+            vec![1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1.0]
+        );
+        // Within one step of the 1-2-5 ladder: evenly spaced values.
+        assert_eq!(
+            log_ticks(&(0.011..0.0165)),
+            vec![0.011, 0.012, 0.013, 0.014, 0.015, 0.016]
+        );
+        assert_eq!(
+            log_ticks(&(0.0101..0.0199)),
+            vec![0.012, 0.014, 0.016, 0.018]
+        );
+    }
+
+    #[test]
     fn tick_labels_are_short() {
+        assert_eq!(short_number(100_000.0), "1e5");
+        assert_eq!(short_number(20_000.0), "20000");
         assert_eq!(short_number(5.0), "5");
         assert_eq!(short_number(2.5), "2.5");
         assert_eq!(short_number(0.001), "0.001");
         assert_eq!(short_number(0.0001), "1e-4");
-        assert_eq!(short_number(100_000.0), "1e5");
-        assert_eq!(short_number(20_000.0), "20000");
     }
 }

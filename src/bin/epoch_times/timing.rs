@@ -1,5 +1,6 @@
 //! Timing epochs: the workload that `cargo bench` and the `epoch_times` program
-//! measure, defined once so that both measure the same thing.
+//! measure, defined once so that both measure the same thing (the benchmarks
+//! include this file).
 //!
 //! The workload is the blog's MNIST example at full size: logistic regression
 //! (sigmoid, binary cross-entropy, learning rate 0.1, weights and bias starting
@@ -14,14 +15,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
-
-use super::pixels::PixelTask;
-use super::rows::Inputs;
-use super::{Trainer, memory};
-use crate::data::DataError;
-use crate::data::mnist;
-use crate::data::read::BinaryTask;
-use crate::{Normalization, Settings, TrainError};
+use neural_network::data::DataError;
+use neural_network::data::read::BinaryTask;
+use neural_network::engine::pixels::PixelTask;
+use neural_network::engine::{Model, Trainer};
+use neural_network::programs::mnist;
+use neural_network::{Normalization, Settings, TrainError, gradient_descent};
 
 /// The batch sizes the benchmarks and the comparison measure; `None` is a full
 /// batch (one step per epoch).
@@ -34,17 +33,16 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 }
 
 /// The training images of digits 0 (target 0) and 1 (target 1) in the IDX files
-/// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, with `x` in
-/// 2 MB pages ([`memory::in_huge_pages`]), and the normalization applied.
+/// of `dir`, as `(x, y)`, normalized as [`BinaryTask::load`] does, and the
+/// normalization applied.
 pub fn mnist_0_vs_1(
     dir: &Path,
 ) -> Result<(Array2<f64>, Array1<f64>, Normalization), DataError> {
     let task = BinaryTask::load(dir, (0, 1), None)?;
-    let x = memory::in_huge_pages(task.train.x);
-    Ok((x, task.train.y, task.normalization))
+    Ok((task.train.x, task.train.y, task.normalization))
 }
 
-/// The same images kept as bytes, as the main program trains on them.
+/// The same images kept as their groups of ink, as the engine trains on them.
 pub fn mnist_0_vs_1_pixels(dir: &Path) -> Result<PixelTask, DataError> {
     PixelTask::load(dir, (0, 1), None)
 }
@@ -59,22 +57,10 @@ pub fn settings(
     mnist::settings(batch_size.unwrap_or(rows), num_epochs)
 }
 
-/// A trainer for `num_epochs` epochs of the workload, starting from zero
-/// weights and bias as the blog does.
-pub fn trainer<'a>(
-    x: &'a Array2<f64>,
-    y: &'a Array1<f64>,
-    batch_size: Option<usize>,
-    num_epochs: usize,
-) -> Result<Trainer<'a>, TrainError> {
-    let settings = settings(batch_size, x.nrows(), num_epochs);
-    Trainer::new(x, y, &Array1::zeros(x.ncols()), 0.0, &settings)
-}
-
 /// Runs the remaining epochs of `trainer` and returns the wall-clock seconds of
 /// each.
-pub fn time_epochs<X: Inputs>(
-    trainer: &mut Trainer<'_, X>,
+pub fn time_epochs<M: Model>(
+    trainer: &mut Trainer<M>,
 ) -> Result<Vec<f64>, TrainError> {
     let mut seconds = Vec::new();
     loop {
@@ -85,6 +71,21 @@ pub fn time_epochs<X: Inputs>(
         };
         seconds.push(start.elapsed().as_secs_f64());
     }
+}
+
+/// The seconds of each epoch of the book's `gradient_descent` on `(x, y)`
+/// with `settings` from zero weights, but the first (a warm-up): the time
+/// between the ends of consecutive epochs.
+pub fn time_plain(
+    x: &ArrayRef2<f64>,
+    y: &Array1<f64>,
+    settings: &Settings,
+) -> Result<Vec<f64>, TrainError> {
+    let mut ends = Vec::new();
+    let w = Array1::zeros(x.ncols());
+    gradient_descent(x, y, &w, 0.0, settings, |_| ends.push(Instant::now()))?;
+    let seconds = ends.windows(2);
+    Ok(seconds.map(|w| (w[1] - w[0]).as_secs_f64()).collect())
 }
 
 /// The median of some timings (the mean of the two middle ones for an even
@@ -149,22 +150,4 @@ pub fn time_floor(x: &ArrayRef2<f64>, repeats: usize) -> Vec<f64> {
             start.elapsed().as_secs_f64()
         })
         .collect()
-}
-
-/// A short description of this machine for charts and tables: the processor's
-/// model name (from `/proc/cpuinfo` where there is one) and how many threads it
-/// runs.
-pub fn machine() -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .and_then(|r| r.split_once(':'))
-                    .map(|(_, m)| m.trim().to_string())
-            })
-        })
-        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    format!("{model}, {threads} threads")
 }
