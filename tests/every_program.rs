@@ -94,7 +94,28 @@ const PROGRAMS: &[Program] = &[
         },
         writes: &["subset"],
     },
+    Program {
+        name: "sweep",
+        path: env!("CARGO_BIN_EXE_sweep"),
+        quick: |out| {
+            let grid = ["--batch-sizes", "full", "--learning-rates", "0.5"];
+            let budget = ["--seeds", "1", "--epochs", "1", "--steps", "none"];
+            args(&["--data-dir", DATA, "--classes", "0,1"])
+                .into_iter()
+                .chain(args(&grid))
+                .chain(args(&budget))
+                .chain(["--out".to_string(), in_(out, "sweep")])
+                .collect()
+        },
+        writes: &["sweep"],
+    },
 ];
+
+/// Programs that write their files as they go, before they print: the
+/// sweep writes each run's rows to its tables when the run ends (so that an
+/// interruption loses nothing), and prints its report last. A failed print
+/// then leaves those tables whole, and the run resumable.
+const WRITES_BEFORE_PRINTING: &[&str] = &["sweep"];
 
 /// Programs of the package that these tests do not run, and why: none
 /// since the downloader went.
@@ -201,6 +222,15 @@ fn a_full_standard_output_is_an_error_and_no_file_is_written() {
         let stderr = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{}: {stderr}", program.name);
         assert_eq!(stderr.lines().count(), 1, "{}: {stderr}", program.name);
+        if WRITES_BEFORE_PRINTING.contains(&program.name) {
+            assert!(
+                stderr.contains("error: cannot write to standard output"),
+                "{}: {stderr}",
+                program.name
+            );
+            assert_eq!(entries(scratch.path()), program.writes);
+            continue;
+        }
         let expected = if program.writes.is_empty() {
             "error: cannot write to standard output: No space left on device (os error 28)"
         } else {
@@ -328,6 +358,10 @@ const COUNT_FLAGS: &[(&str, &[&str])] = &[
         &["--epochs", "--floor-repeats", "--rounds", "--batch-sizes"],
     ),
     (env!("CARGO_BIN_EXE_mnist_subset"), &["--limit"]),
+    (
+        env!("CARGO_BIN_EXE_sweep"),
+        &["--epochs", "--threads", "--time-epochs"],
+    ),
 ];
 
 #[test]
@@ -574,7 +608,7 @@ fn a_huge_declared_data_set_is_refused_before_it_is_read() {
     let data = dir.path().to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
     let subset = in_(out.path(), "subset");
-    let cases: [(&str, Vec<&str>, &[&str]); 6] = [
+    let cases: [(&str, Vec<&str>, &[&str]); 7] = [
         (
             env!("CARGO_BIN_EXE_train"),
             vec!["--data-dir", data],
@@ -624,6 +658,21 @@ fn a_huge_declared_data_set_is_refused_before_it_is_read() {
             &[
                 "1369000 training images copied, encoded and compressed",
                 "--limit N",
+            ],
+        ),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            vec![
+                "--data-dir",
+                data,
+                "--classes",
+                "0,1",
+                "--max-memory",
+                "3GiB",
+            ],
+            &[
+                "1369000 training images in f64, and shuffled into a copy by each run",
+                "pass --threads 1 to train one run at a time",
             ],
         ),
     ];

@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::DEFAULT_SEED;
 use crate::programs::cli::{
     parse_classes, parse_decay, parse_fraction, parse_learning_rate,
-    parse_positive, parse_seed,
+    parse_memory, parse_positive, parse_seed,
 };
 
 /// Sweep batch sizes × learning rates × seeds of logistic regression on two
@@ -78,6 +78,10 @@ pub struct Args {
     /// Runs to train at once (default: one per core)
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     pub threads: Option<usize>,
+    /// The most memory the sweep may hold, such as 4GiB or 1.5GB: a sweep
+    /// that would need more is refused before it reads the images
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_memory)]
+    pub max_memory: u64,
 }
 
 impl Args {

@@ -37,8 +37,11 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::data::IdxFiles;
+use crate::programs::budget::{Budget as MemoryBudget, HeldOut, Keeps, Run};
 use crate::programs::bundled::bundled_data;
 use crate::programs::output::NewFolders;
+use crate::say;
 use flags::Args;
 use grid::{Budget, Compared, Grid, RunKey};
 use report::Findings;
@@ -102,6 +105,8 @@ impl Sweep {
             Some(dir) => dir.clone(),
             None => bundled_data(args.classes)?.dir,
         };
+        let files = IdxFiles::find(&dir).context("--data-dir")?;
+        check_memory(&files, args)?;
         let data = data::SweepData::load(
             &dir,
             args.classes,
@@ -162,6 +167,30 @@ impl Sweep {
     }
 }
 
+/// Refuses a sweep that would hold more memory than `--max-memory`, from
+/// what the files declare, before the images are read: the three sets in
+/// `f64`, and the shuffled copy of the training set that each run trained
+/// at once makes every epoch.
+fn check_memory(files: &IdxFiles, args: &Args) -> anyhow::Result<()> {
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let keeps = Keeps {
+        train: "in f64, and shuffled into a copy by each run trained at once",
+        train_pixel: 1 + 8 + 8 * threads as u64,
+        held_out: "in f64",
+        held_out_pixel: 1 + 8,
+        per_image: 9 * 8,
+    };
+    let run = Run {
+        classes: args.classes,
+        limit: None,
+        held_out: HeldOut::TestFiles,
+        epochs: args.epochs,
+    };
+    let ways_out = ["pass --threads 1 to train one run at a time"];
+    Ok(MemoryBudget(args.max_memory)
+        .check_run(files, &run, keeps, &ways_out)?)
+}
+
 /// The sweep program: loads the data, trains what the tables lack (unless
 /// `--report`), and prints the report; or, with `--time-epochs`, times
 /// epochs.
@@ -171,7 +200,7 @@ pub fn program(args: Args) -> anyhow::Result<()> {
         let batch_sizes = &sweep.grid.batch_sizes;
         let times =
             times::EpochTimes::measure(&sweep.data, batch_sizes, epochs)?;
-        print!("{times}");
+        say!("{}", times.to_string().trim_end());
         return Ok(());
     }
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
@@ -184,9 +213,7 @@ pub fn program(args: Args) -> anyhow::Result<()> {
         folders.keep();
         results
     };
-    print!(
-        "{}",
-        report::report(&sweep, &results.findings, &results.chosen)
-    );
+    let text = report::report(&sweep, &results.findings, &results.chosen);
+    say!("{}", text.trim_end());
     Ok(())
 }
