@@ -311,14 +311,8 @@ fn write_choices(
     );
     let _ = writeln!(
         out,
-        "{:>5} {:>6} {:>6} {:>7}  {:<23} {:<23} {}",
-        "batch",
-        "lr",
-        "steps",
-        "epochs",
-        "val loss",
-        "test loss",
-        "test accuracy"
+        "{:>5} {:>6} {:>6} {:>7}  {:<23} {:<23} test accuracy",
+        "batch", "lr", "steps", "epochs", "val loss", "test loss"
     );
     let mut edges = Vec::new();
     for choice in findings.chosen(compared, decay) {
