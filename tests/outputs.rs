@@ -100,7 +100,7 @@ fn committed_outputs_match_what_the_programs_print_now() {
 }
 
 /// The times per epoch that the page "Choosing the batch size" quotes and
-/// charts are measured (`sweep --time-epochs 3`), so no test can rerun
+/// charts are measured (`sweep --time-epochs 5`), so no test can rerun
 /// them; but they must be a table the chart can be drawn from, for every
 /// batch size of the book's grid.
 #[test]
@@ -115,7 +115,7 @@ fn the_measured_times_per_epoch_cover_the_grid() {
     assert_eq!(
         sizes,
         [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, times.rows],
-        "rerun `cargo run --release --bin sweep -- --time-epochs 3 > book/outputs/sweep_times.txt`"
+        "rerun `cargo run --release --bin sweep -- --time-epochs 5 > book/outputs/sweep_times.txt`"
     );
     assert!(times.times.iter().all(|t| t.1 > 0.0 && t.2 > 0.0));
 }

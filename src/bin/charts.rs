@@ -215,12 +215,15 @@ fn from_sweep(
     let flags = sweep::book_flags(root, name, &["--report"]);
     let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
     let results = sweep.results(None)?;
-    say!("{}", figure(&sweep, &results, file)?.trim_end());
+    let text = figure(&sweep, &results, file)?;
+    for line in text.lines() {
+        say!("{}", line.trim_end());
+    }
     Ok(())
 }
 
 /// `batch_size_time.svg`: the seconds per epoch of both trainers that
-/// `sweep --time-epochs 3` measured, from `book/outputs/sweep_times.txt`.
+/// `sweep --time-epochs 5` measured, from `book/outputs/sweep_times.txt`.
 fn batch_size_time(file: &Path) -> anyhow::Result<()> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("book/outputs/sweep_times.txt");

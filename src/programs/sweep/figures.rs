@@ -61,8 +61,9 @@ pub fn heatmap(
         "Mean validation loss after {} epochs (* marks each batch size's lowest):\n{:>5}",
         sweep.budget.epochs, "batch"
     );
+    // Each rate over its column's digits, which a star may follow.
     for &lr in &grid.learning_rates {
-        let _ = write!(text, " {:>7}", rate(lr));
+        let _ = write!(text, " {:>6} ", rate(lr));
     }
     text.push('\n');
     for &b in &grid.batch_sizes {

@@ -86,16 +86,16 @@ impl EpochTimes {
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut lines = text.lines();
         let first = lines.next().unwrap_or("");
-        let rest = first
+        let machine = first
             .strip_prefix("Seconds per epoch on ")
+            .and_then(|m| m.strip_suffix(':'))
             .ok_or_else(|| format!("not a table of epoch times: {first:?}"))?;
-        let (machine, rest) = rest
-            .split_once("; median of ")
-            .ok_or_else(|| format!("no median in {first:?}"))?;
-        let (epochs, rest) = rest
-            .split_once(" epochs after a warm-up, on ")
-            .ok_or_else(|| format!("no epochs in {first:?}"))?;
-        let rows = rest.trim_end_matches(" samples, one thread:");
+        let second = lines.next().unwrap_or("");
+        let (epochs, rest) = second
+            .strip_prefix("median of ")
+            .and_then(|r| r.split_once(" epochs after a warm-up, on "))
+            .ok_or_else(|| format!("no median of epochs in {second:?}"))?;
+        let rows = rest.trim_end_matches(" samples, one thread");
         let number =
             |t: &str| t.parse().map_err(|_| format!("{t:?} is not a number"));
         let (epochs, rows) = (number(epochs)?, number(rows)?);
@@ -123,8 +123,8 @@ impl fmt::Display for EpochTimes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Seconds per epoch on {}; median of {} epochs after a warm-up, on {} \
-             samples, one thread:",
+            "Seconds per epoch on {}:\nmedian of {} epochs after a warm-up, on {} \
+             samples, one thread",
             self.machine, self.epochs, self.rows
         )?;
         writeln!(
