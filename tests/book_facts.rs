@@ -271,6 +271,9 @@ fn anchored(file: &str, anchor: Option<&str>) -> String {
     let Some(anchor) = anchor else {
         return file.to_string();
     };
+    if let Some(lines) = line_range(file, anchor) {
+        return lines;
+    }
     let mut inside = false;
     let mut text = String::new();
     for line in file.lines() {
@@ -284,6 +287,23 @@ fn anchored(file: &str, anchor: Option<&str>) -> String {
         }
     }
     text
+}
+
+/// The lines of `file` that a line range (`2`, `2:10`, `2:`, `:10`, counted
+/// from 1 and inclusive) selects, as mdBook includes them; `None` when
+/// `range` is an anchor's name.
+fn line_range(file: &str, range: &str) -> Option<String> {
+    let number = |t: &str| t.parse::<usize>().ok();
+    let (first, last) = match range.split_once(':') {
+        None => (number(range)?, number(range)?),
+        Some((a, b)) => (
+            if a.is_empty() { 1 } else { number(a)? },
+            if b.is_empty() { usize::MAX } else { number(b)? },
+        ),
+    };
+    let lines = file.lines().skip(first.saturating_sub(1));
+    let taken = lines.take(last.saturating_add(1).saturating_sub(first.max(1)));
+    Some(taken.map(|l| format!("{l}\n")).collect())
 }
 
 /// Splits a page's Markdown into its own text and what its `{{#include}}`
@@ -463,6 +483,15 @@ fn what_counts_as_a_decimal_figure() {
     let rounding = &numbers("0.015")[0].1;
     assert!(backed(rounding, &[0.014728]));
     assert!(!backed(rounding, &[0.0156]));
+}
+
+#[test]
+fn line_ranges_are_read_as_mdbook_reads_them() {
+    let file = "a\nb\nc\nd\n";
+    assert_eq!(anchored(file, Some("2:3")), "b\nc\n");
+    assert_eq!(anchored(file, Some("3:")), "c\nd\n");
+    assert_eq!(anchored(file, Some(":2")), "a\nb\n");
+    assert_eq!(anchored(file, Some("4")), "d\n");
 }
 
 #[test]
