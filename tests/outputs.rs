@@ -160,3 +160,42 @@ fn the_comparison_marks_the_part_the_book_shows() {
     let lesson = &compare[start.unwrap()..end.unwrap()];
     assert!(lesson.contains("| batch size |") && !lesson.contains("Targets"));
 }
+
+/// The page "Choosing the batch size" quotes the tables of choices of the
+/// sweep reports by line numbers (`{{#include file:FIRST:LAST}}`), which a
+/// report that gains a line above them would shift: each quoted range must
+/// still begin with a table's title and end with its verdict on the grid.
+#[test]
+fn the_batch_size_page_quotes_whole_tables_of_choices() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page =
+        std::fs::read_to_string(root.join("book/mini-batch/batch-size.md"))
+            .unwrap();
+    let mut quoted = 0;
+    for include in page.split("{{#include ../outputs/").skip(1) {
+        let target = &include[..include.find("}}").unwrap()];
+        let Some((file, range)) = target.split_once(':') else {
+            continue;
+        };
+        let (first, last) = range.split_once(':').unwrap();
+        let (first, last): (usize, usize) =
+            (first.parse().unwrap(), last.parse().unwrap());
+        let text =
+            std::fs::read_to_string(root.join("book/outputs").join(file))
+                .unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[first - 1].starts_with("Chosen on validation data"),
+            "{file}:{first} is {:?}; move the page's line numbers",
+            lines[first - 1]
+        );
+        assert!(
+            lines[last - 1].starts_with("Every best learning rate")
+                || lines[last - 1].starts_with("WARNING"),
+            "{file}:{last} is {:?}; move the page's line numbers",
+            lines[last - 1]
+        );
+        quoted += 1;
+    }
+    assert_eq!(quoted, 2, "the page quotes two tables by line numbers");
+}
