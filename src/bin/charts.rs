@@ -6,9 +6,10 @@
 //! that the committed files are up to date, and `tests/outputs.rs` the numbers printed
 //! behind them, both for the charts that `--list` names ([`CHARTS`], their one list).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::Context;
 use clap::Parser;
@@ -96,17 +97,22 @@ const CHARTS: [Chart; 11] = [
             mnist_time(data.mnist()?, file)
         })
     },
-    Chart::drawn("batch-size-heatmap", |_, file| {
-        from_sweep("mnist-4-9", figures::heatmap, file)
+    Chart::drawn("batch-size-heatmap", |data, file| {
+        from_sweep(data, "mnist-4-9", figures::heatmap, file)
     }),
-    Chart::drawn("batch-size-tradeoff", |_, file| {
-        from_sweep("mnist-4-9", |s, r, p| figures::tradeoff(s, r, 1, p), file)
+    Chart::drawn("batch-size-tradeoff", |data, file| {
+        from_sweep(
+            data,
+            "mnist-4-9",
+            |s, r, p| figures::tradeoff(s, r, 1, p),
+            file,
+        )
     }),
-    Chart::drawn("batch-size-test", |_, file| {
-        from_sweep("mnist-4-9", figures::test_error, file)
+    Chart::drawn("batch-size-test", |data, file| {
+        from_sweep(data, "mnist-4-9", figures::test_error, file)
     }),
-    Chart::drawn("batch-size-floor", |_, file| {
-        from_sweep("mnist-4-9-decay", figures::floor, file)
+    Chart::drawn("batch-size-floor", |data, file| {
+        from_sweep(data, "mnist-4-9-decay", figures::floor, file)
     }),
     Chart::drawn("batch-size-time", |_, file| batch_size_time(file)),
 ];
@@ -142,12 +148,16 @@ fn chart_names() -> PossibleValuesParser {
     }))
 }
 
-/// The data the charts are drawn from: the bundled MNIST, read the first
-/// time a chart asks for it.
+/// The data the charts are drawn from: the bundled MNIST and the book's
+/// sweeps, each read the first time a chart asks for it.
 struct Data {
     dir: PathBuf,
     mnist: OnceCell<BinaryTask>,
+    sweeps: RefCell<Vec<(&'static str, Rc<BookSweep>)>>,
 }
+
+/// A book's sweep and the results of its tables.
+type BookSweep = (Sweep, sweep::Results);
 
 impl Data {
     /// The digits 0 and 1 of the bundled data, as the main program trains on them.
@@ -161,6 +171,27 @@ impl Data {
             Set::of(Part::Test, &task.test),
         ])?;
         Ok(self.mnist.get_or_init(|| task))
+    }
+
+    /// The book's sweep `name` (`book/sweeps/NAME`, made by `sweep` with
+    /// the flags of `sweep::BOOK_SWEEPS`), as `sweep --report` reads it.
+    fn sweep(&self, name: &'static str) -> anyhow::Result<Rc<BookSweep>> {
+        let known = self
+            .sweeps
+            .borrow()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .cloned();
+        if let Some((_, loaded)) = known {
+            return Ok(loaded);
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let flags = sweep::book_flags(root, name, &["--report"]);
+        let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
+        let results = sweep.results(None)?;
+        let loaded = Rc::new((sweep, results));
+        self.sweeps.borrow_mut().push((name, Rc::clone(&loaded)));
+        Ok(loaded)
     }
 }
 
@@ -185,6 +216,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let data = Data {
         dir: zeros_and_ones(),
         mnist: OnceCell::new(),
+        sweeps: RefCell::new(Vec::new()),
     };
     // Every chart file is checked before anything is drawn.
     let folders = NewFolders::create("--out-dir", &args.out_dir)?;
@@ -204,18 +236,16 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// A chart of the page "Choosing the batch size", drawn by `figure` from the
-/// tables of the book's sweep `name` (`book/sweeps/`, made by `sweep` with
-/// the flags of `sweep::BOOK_SWEEPS`); prints the numbers it shows.
+/// book's sweep `name`; prints the numbers it shows.
 fn from_sweep(
-    name: &str,
+    data: &Data,
+    name: &'static str,
     figure: fn(&Sweep, &sweep::Results, &Path) -> anyhow::Result<String>,
     file: &Path,
 ) -> anyhow::Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let flags = sweep::book_flags(root, name, &["--report"]);
-    let sweep = Sweep::from_args(&SweepArgs::try_parse_from(flags)?)?;
-    let results = sweep.results(None)?;
-    let text = figure(&sweep, &results, file)?;
+    let loaded = data.sweep(name)?;
+    let (sweep, results) = &*loaded;
+    let text = figure(sweep, results, file)?;
     for line in text.lines() {
         say!("{}", line.trim_end());
     }
