@@ -23,9 +23,9 @@ use std::ops::Range;
 
 use ndarray::{Array1, ArrayView1};
 
-use super::Model;
 use super::pixels::{Ink, Pixels};
 use super::rows::{PREFETCH_AHEAD, prefetch};
+use super::{Model, Predict};
 use crate::{Activation, Loss};
 
 // ANCHOR: folded
@@ -710,20 +710,18 @@ impl Model for Folded<'_> {
 }
 // ANCHOR_END: folded_model
 
-impl Pixels {
-    /// The model's prediction for every image, `activation(w·x̃ + b)`,
-    /// computed on the bytes with the normalization folded in.
-    pub fn predict(
-        &self,
-        w: ArrayView1<'_, f64>,
-        b: f64,
-        activation: Activation,
-    ) -> Array1<f64> {
-        let y = Array1::zeros(self.nrows());
+impl Predict for Pixels {
+    fn dim(&self) -> (usize, usize) {
+        (self.nrows(), self.ncols())
+    }
+
+    /// Computed on the bytes with the normalization folded in.
+    fn predictions(&self, w: &[f64], b: f64, f: Activation) -> Array1<f64> {
+        let (y, w) = (Array1::zeros(self.nrows()), ArrayView1::from(w));
         let model = Folded::new(self, y.view(), (w, b), (false, true, false));
         let offset = model.offset();
         (0..self.nrows())
-            .map(|i| activation.apply_scalar(model.z(i, offset)))
+            .map(|i| f.apply_scalar(model.z(i, offset)))
             .collect()
     }
 }

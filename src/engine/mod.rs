@@ -68,62 +68,24 @@ pub fn train_pixels(
 /// Inputs the engine can predict on: rows it reads ([`Inputs`]), or
 /// [`Pixels`].
 pub trait Predict {
-    /// How many features each sample has.
-    fn features(&self) -> usize;
-    /// How many samples there are.
-    fn samples(&self) -> usize;
+    /// How many samples there are, and how many features each has.
+    fn dim(&self) -> (usize, usize);
     /// `activation(x·w + b)` for every sample; `w` has one weight per
     /// feature.
-    fn predictions(
-        &self,
-        w: ArrayView1<'_, f64>,
-        b: f64,
-        activation: Activation,
-    ) -> Array1<f64>;
+    fn predictions(&self, w: &[f64], b: f64, f: Activation) -> Array1<f64>;
 }
 
 impl<X: Inputs> Predict for X {
-    fn features(&self) -> usize {
-        self.ncols()
-    }
-
-    fn samples(&self) -> usize {
-        self.nrows()
+    fn dim(&self) -> (usize, usize) {
+        (self.nrows(), self.ncols())
     }
 
     /// Equal, bit for bit, to what [`predict`](crate::predict) gives for
     /// the same rows in `f64`.
-    fn predictions(
-        &self,
-        w: ArrayView1<'_, f64>,
-        b: f64,
-        activation: Activation,
-    ) -> Array1<f64> {
-        let w = w.to_vec();
+    fn predictions(&self, w: &[f64], b: f64, f: Activation) -> Array1<f64> {
         (0..self.nrows())
-            .map(|i| {
-                activation.apply_scalar(kernels::dot(self.row(i), &w, None) + b)
-            })
+            .map(|i| f.apply_scalar(kernels::dot(self.row(i), w, None) + b))
             .collect()
-    }
-}
-
-impl Predict for Pixels {
-    fn features(&self) -> usize {
-        self.ncols()
-    }
-
-    fn samples(&self) -> usize {
-        self.nrows()
-    }
-
-    fn predictions(
-        &self,
-        w: ArrayView1<'_, f64>,
-        b: f64,
-        activation: Activation,
-    ) -> Array1<f64> {
-        self.predict(w, b, activation)
     }
 }
 
@@ -135,15 +97,16 @@ pub fn predict<X: Predict>(
     b: f64,
     activation: Activation,
 ) -> Result<Array1<f64>, crate::ShapeError> {
-    if x.features() != w.len() {
+    let (samples, features) = x.dim();
+    if features != w.len() {
         return Err(crate::ShapeError::Multiply {
-            left_rows: x.samples(),
-            left_cols: x.features(),
+            left_rows: samples,
+            left_cols: features,
             right_rows: w.len(),
             right_cols: 1,
         });
     }
-    Ok(x.predictions(w.view(), b, activation))
+    Ok(x.predictions(&w.to_vec(), b, activation))
 }
 
 /// Runs every epoch of `trainer`, telling `on_epoch` about each.
