@@ -372,6 +372,37 @@ fn random_problem(
     (x, y, w)
 }
 
+/// The settings of a random problem: batches of `batch_size`, shuffled
+/// with `seed` or not, logistic or linear (at the learning rate `mse_lr`),
+/// with a constant learning rate or one that decays.
+fn random_settings(
+    batch_size: usize,
+    (shuffled, seed): (bool, u64),
+    logistic: bool,
+    decay: Option<f64>,
+    mse_lr: f64,
+) -> Settings {
+    let shuffle = if shuffled {
+        Shuffle::Seeded(seed)
+    } else {
+        Shuffle::Off
+    };
+    let schedule = decay
+        .map_or(Schedule::Constant, |decay| Schedule::InverseTime { decay });
+    let settings = if logistic {
+        Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
+            .activation(Activation::Sigmoid)
+    } else {
+        Settings::new(mse_lr, 3, batch_size, Loss::Mse)
+    };
+    settings.shuffle(shuffle).schedule(schedule)
+}
+
+/// The same matrix stored column by column, whose rows are not contiguous.
+fn in_column_major<T: Clone>(x: &Array2<T>) -> Array2<T> {
+    x.t().as_standard_layout().reversed_axes().to_owned()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -390,18 +421,9 @@ proptest! {
     ) {
         let (x, y, w) = random_problem(rows, features, &values);
         // Sometimes a column-major matrix, whose rows are not contiguous.
-        let x = if column_major { x.reversed_axes().as_standard_layout().reversed_axes().to_owned() } else { x };
+        let x = if column_major { in_column_major(&x) } else { x };
         let batch_size = 1 + batch_extra % (rows + 5);
-        let shuffle = if shuffled { Shuffle::Seeded(seed) } else { Shuffle::Off };
-        let schedule = decay.map_or(Schedule::Constant, |decay| Schedule::InverseTime { decay });
-        let settings = if logistic {
-            Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
-                .activation(Activation::Sigmoid)
-        } else {
-            Settings::new(0.01, 3, batch_size, Loss::Mse)
-        }
-        .shuffle(shuffle)
-        .schedule(schedule);
+        let settings = random_settings(batch_size, (shuffled, seed), logistic, decay, 0.01);
         assert_engine_equals_plain(&x, &y, &w, 0.1, &settings);
         let (prefetch, wide, shortcuts) = tuning;
         let tuning = Tuning { prefetch, wide, shortcuts, threads: false };
@@ -430,21 +452,12 @@ proptest! {
         } else {
             neural_network::data::images::pixel_statistics(&image)
         };
-        let image = if column_major { image.reversed_axes().as_standard_layout().reversed_axes().to_owned() } else { image };
+        let image = if column_major { in_column_major(&image) } else { image };
         let pixels = Pixels::new(&image, &normalization);
         let y = Array1::from_shape_fn(rows, |i| f64::from(byte(7 * i + 3) > 100));
         let w = Array1::from_shape_fn(width, |j| (f64::from(byte(j + 11)) - 128.0) / 1e4);
         let batch_size = 1 + batch_extra % (rows + 5);
-        let shuffle = if shuffled { Shuffle::Seeded(seed) } else { Shuffle::Off };
-        let schedule = decay.map_or(Schedule::Constant, |decay| Schedule::InverseTime { decay });
-        let settings = if logistic {
-            Settings::new(0.3, 3, batch_size, Loss::BinaryCrossEntropy)
-                .activation(Activation::Sigmoid)
-        } else {
-            Settings::new(1e-3, 3, batch_size, Loss::Mse)
-        }
-        .shuffle(shuffle)
-        .schedule(schedule);
+        let settings = random_settings(batch_size, (shuffled, seed), logistic, decay, 1e-3);
         assert_pixels_equal_plain(&pixels, &y, (&w, 0.1), &settings);
     }
 }
