@@ -29,32 +29,28 @@ pub fn loss_at(
 // ANCHOR_END: loss_at
 
 // ANCHOR: numerical_gradient
-/// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b`, with
-/// step `h`.
+/// Central-difference estimates of `∂L/∂w` (one per weight) and `∂L/∂b` at
+/// `(w, b)`, with step `h`, where `loss(w, b)` is `L` at those parameters,
+/// such as [`loss_at`] on a data set.
 ///
 /// `h = 1e-6` balances the truncation error (about `h²`) against rounding
 /// (about `ε/h`).
-pub fn numerical_gradient(
-    x: &ArrayRef2<f64>,
-    y: &ArrayRef1<f64>,
-    w: &ArrayRef1<f64>,
-    b: f64,
-    loss: Loss,
-    activation: Activation,
+pub fn numerical_gradient<E>(
+    loss: impl Fn(&ArrayRef1<f64>, f64) -> Result<f64, E>,
+    (w, b): (&ArrayRef1<f64>, f64),
     h: f64,
-) -> Result<(Array1<f64>, f64), ShapeError> {
+) -> Result<(Array1<f64>, f64), E> {
     let mut shifted = w.to_owned();
     let mut grad_w = Array1::zeros(w.len());
     for j in 0..w.len() {
         shifted[j] = w[j] + h;
-        let up = loss_at(x, y, &shifted, b, loss, activation)?;
+        let up = loss(&shifted, b)?;
         shifted[j] = w[j] - h;
-        let down = loss_at(x, y, &shifted, b, loss, activation)?;
+        let down = loss(&shifted, b)?;
         shifted[j] = w[j];
         grad_w[j] = (up - down) / (2.0 * h);
     }
-    let up = loss_at(x, y, w, b + h, loss, activation)?;
-    let down = loss_at(x, y, w, b - h, loss, activation)?;
+    let (up, down) = (loss(w, b + h)?, loss(w, b - h)?);
     Ok((grad_w, (up - down) / (2.0 * h)))
 }
 // ANCHOR_END: numerical_gradient

@@ -3,7 +3,7 @@
 
 use ndarray::{Array1, Array2, array};
 use neural_network::data::line;
-use neural_network::gradcheck::numerical_gradient;
+use neural_network::gradcheck::{loss_at, numerical_gradient};
 use neural_network::{
     Activation, Loss, Schedule, Settings, Shuffle, TrainError, Trained,
     binary_cross_entropy, gradient, gradient_descent, matrix_multiply,
@@ -65,16 +65,11 @@ fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
     let (x, y, w, b) = problem(1, 40, 5, true);
     let (analytic_w, analytic_b) =
         gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
-    let (numeric_w, numeric_b) = numerical_gradient(
-        &x,
-        &y,
-        &w,
-        b,
-        Loss::BinaryCrossEntropy,
-        Activation::Sigmoid,
-        1e-6,
-    )
-    .unwrap();
+    let loss = |w: &_, b| {
+        loss_at(&x, &y, w, b, Loss::BinaryCrossEntropy, Activation::Sigmoid)
+    };
+    let (numeric_w, numeric_b) =
+        numerical_gradient(loss, (&w, b), 1e-6).unwrap();
     for (a, n) in analytic_w.iter().zip(&numeric_w) {
         assert!((a - n).abs() < 1e-8, "dL/dw: analytic {a}, numerical {n}");
     }
@@ -88,16 +83,10 @@ fn mse_update_is_the_gradient_of_half_the_mse() {
     let (x, y, w, b) = problem(2, 40, 5, false);
     let (analytic_w, analytic_b) =
         gradient(&x, &y, &w, b, Activation::Identity).unwrap();
-    let (numeric_w, numeric_b) = numerical_gradient(
-        &x,
-        &y,
-        &w,
-        b,
-        Loss::Mse,
-        Activation::Identity,
-        1e-6,
-    )
-    .unwrap();
+    let loss =
+        |w: &_, b| loss_at(&x, &y, w, b, Loss::Mse, Activation::Identity);
+    let (numeric_w, numeric_b) =
+        numerical_gradient(loss, (&w, b), 1e-6).unwrap();
     for (a, n) in analytic_w.iter().zip(&numeric_w) {
         assert!(
             (a - n / 2.0).abs() < 1e-8,
