@@ -139,35 +139,66 @@ impl<'a> Folded<'a> {
 }
 
 // ANCHOR: folded_kernels
+/// Eight `f64`, one per pixel of a group, held as one kind of kernel holds
+/// them: an array for the portable kernels, vector registers for the
+/// others. Each kernel is written once, over a `Lanes`.
+///
+/// # Safety
+/// A type's functions may run only where the processor has its
+/// instructions.
+trait Lanes: Copy {
+    /// Eight zeros.
+    unsafe fn zero() -> Self;
+    /// `a` in every lane.
+    unsafe fn splat(a: f64) -> Self;
+    /// The eight bytes of a group as `f64`.
+    unsafe fn values(group: &Ink) -> Self;
+    /// Eight values from memory.
+    unsafe fn load(from: &[f64; 8]) -> Self;
+    /// The eight values written to memory.
+    unsafe fn store(self, to: &mut [f64; 8]);
+    /// `self + a·x`, lane by lane: a product, then a sum (never fused, so
+    /// that every kind rounds alike).
+    unsafe fn add_product(self, a: Self, x: Self) -> Self;
+    /// `self + other`, lane by lane.
+    unsafe fn add(self, other: Self) -> Self;
+}
+
 /// `Σⱼ xⱼ·vⱼ` over the groups of ink of a row: eight running sums for the
 /// even groups and eight for the odd ones, so that each addition waits for
 /// the one two groups back, combined lane by lane, then across lanes.
+///
+/// # Safety
+/// The processor must have the instructions of `L`.
 #[inline(always)]
-fn dot(ink: &[Ink], v: &[f64]) -> f64 {
-    let mut p = [[0.0; 8]; 2];
-    for pair in ink.chunks(2) {
-        for (p, group) in p.iter_mut().zip(pair) {
-            let x = values(group);
-            let w = weights(v, group);
-            for lane in 0..8 {
-                p[lane] += x[lane] * w[lane];
-            }
+unsafe fn dot<L: Lanes>(ink: &[Ink], v: &[f64]) -> f64 {
+    // SAFETY: the caller's.
+    unsafe {
+        let (mut even, mut odd) = (L::zero(), L::zero());
+        let mut pairs = ink.chunks_exact(2);
+        for pair in &mut pairs {
+            even = add_group(even, &pair[0], v);
+            odd = add_group(odd, &pair[1], v);
         }
+        if let [last] = pairs.remainder() {
+            even = add_group(even, last, v);
+        }
+        let mut lanes = [0.0; 8];
+        even.add(odd).store(&mut lanes);
+        combine(lanes)
     }
-    combine(std::array::from_fn(|lane| p[0][lane] + p[1][lane]))
 }
 
-/// The eight bytes of a group as `f64`.
+/// `sums + x·w` for the bytes `x` of `group` and their weights `w` in `v`.
+///
+/// # Safety
+/// The processor must have the instructions of `L`.
 #[inline(always)]
-fn values(group: &Ink) -> [f64; 8] {
-    group.bytes.map(f64::from)
-}
-
-/// The eight weights of a group.
-#[inline(always)]
-fn weights<'v>(v: &'v [f64], group: &Ink) -> &'v [f64; 8] {
+unsafe fn add_group<L: Lanes>(sums: L, group: &Ink, v: &[f64]) -> L {
     let at = 8 * group.group as usize;
-    v[at..at + 8].try_into().expect("eight weights")
+    let w = v[at..at + 8].try_into().expect("eight weights");
+    // SAFETY: the caller's.
+    unsafe { sums.add_product(L::values(group), L::load(w)) }
 }
 
 /// Eight lanes summed as `(p0 + p4) + (p1 + p5) + ((p2 + p6) + (p3 + p7))`.
@@ -177,23 +208,192 @@ fn combine(p: [f64; 8]) -> f64 {
 }
 
 /// `acc ← acc + a·x` over the groups of ink of a row.
+///
+/// # Safety
+/// The processor must have the instructions of `L`.
 #[inline(always)]
-fn add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    for group in ink {
-        let x = values(group);
-        let at = 8 * group.group as usize;
-        let acc: &mut [f64; 8] =
-            (&mut acc[at..at + 8]).try_into().expect("eight sums");
-        for (acc, x) in acc.iter_mut().zip(x) {
-            *acc += a * x;
+unsafe fn add_scaled<L: Lanes>(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    // SAFETY: the caller's.
+    unsafe {
+        let a = L::splat(a);
+        for group in ink {
+            let at = 8 * group.group as usize;
+            let acc: &mut [f64; 8] =
+                (&mut acc[at..at + 8]).try_into().expect("eight sums");
+            L::load(acc).add_product(a, L::values(group)).store(acc);
         }
+    }
+}
+
+/// The portable lanes: what the compiler makes of eight `f64`.
+impl Lanes for [f64; 8] {
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        [0.0; 8]
+    }
+    #[inline(always)]
+    unsafe fn splat(a: f64) -> Self {
+        [a; 8]
+    }
+    #[inline(always)]
+    unsafe fn values(group: &Ink) -> Self {
+        group.bytes.map(f64::from)
+    }
+    #[inline(always)]
+    unsafe fn load(from: &[f64; 8]) -> Self {
+        *from
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: &mut [f64; 8]) {
+        *to = self;
+    }
+    #[inline(always)]
+    unsafe fn add_product(self, a: Self, x: Self) -> Self {
+        std::array::from_fn(|lane| self[lane] + a[lane] * x[lane])
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        std::array::from_fn(|lane| self[lane] + other[lane])
     }
 }
 // ANCHOR_END: folded_kernels
 
-// ANCHOR: folded_kernels_avx2
-/// [`dot`] in AVX2 instructions, four lanes each: the same operations on
-/// the same lanes in the same order, so the same result bit for bit.
+/// AVX2's lanes: two vectors of four `f64`, lanes 0–3 and 4–7.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Avx2(std::arch::x86_64::__m256d, std::arch::x86_64::__m256d);
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx2 {
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's: the processor has AVX2.
+        unsafe { Self(_mm256_setzero_pd(), _mm256_setzero_pd()) }
+    }
+    #[inline(always)]
+    unsafe fn splat(a: f64) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe { Self(_mm256_set1_pd(a), _mm256_set1_pd(a)) }
+    }
+    #[inline(always)]
+    unsafe fn values(group: &Ink) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe {
+            let bytes = _mm_set_epi64x(0, i64::from_le_bytes(group.bytes));
+            let high = _mm_srli_si128::<4>(bytes);
+            Self(
+                _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(bytes)),
+                _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(high)),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load(from: &[f64; 8]) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`; `from` holds eight values.
+        unsafe {
+            let at = from.as_ptr();
+            Self(_mm256_loadu_pd(at), _mm256_loadu_pd(at.add(4)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: &mut [f64; 8]) {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`; `to` holds eight values.
+        unsafe {
+            let at = to.as_mut_ptr();
+            _mm256_storeu_pd(at, self.0);
+            _mm256_storeu_pd(at.add(4), self.1);
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_product(self, a: Self, x: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe {
+            Self(
+                _mm256_add_pd(self.0, _mm256_mul_pd(a.0, x.0)),
+                _mm256_add_pd(self.1, _mm256_mul_pd(a.1, x.1)),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe {
+            Self(
+                _mm256_add_pd(self.0, other.0),
+                _mm256_add_pd(self.1, other.1),
+            )
+        }
+    }
+}
+
+// ANCHOR: folded_kernels_avx512
+/// AVX-512's lanes: a group of eight pixels is one vector of eight `f64`.
+/// The kernels above run on them with the same operations on the same
+/// lanes in the same order, so they give the same results bit for bit.
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+#[derive(Clone, Copy)]
+struct Avx512(std::arch::x86_64::__m512d);
+
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+impl Lanes for Avx512 {
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's: the processor has AVX-512.
+        unsafe { Self(_mm512_setzero_pd()) }
+    }
+    #[inline(always)]
+    unsafe fn splat(a: f64) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe { Self(_mm512_set1_pd(a)) }
+    }
+    #[inline(always)]
+    unsafe fn values(group: &Ink) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe {
+            let bytes = _mm_set_epi64x(0, i64::from_le_bytes(group.bytes));
+            Self(_mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(bytes)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load(from: &[f64; 8]) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`; `from` holds eight values.
+        unsafe { Self(_mm512_loadu_pd(from.as_ptr())) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: &mut [f64; 8]) {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`; `to` holds eight values.
+        unsafe { _mm512_storeu_pd(to.as_mut_ptr(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn add_product(self, a: Self, x: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe { Self(_mm512_add_pd(self.0, _mm512_mul_pd(a.0, x.0))) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `zero`.
+        unsafe { Self(_mm512_add_pd(self.0, other.0)) }
+    }
+}
+// ANCHOR_END: folded_kernels_avx512
+
+/// [`dot`] compiled for AVX2, so that its lanes' instructions are.
 ///
 /// # Safety
 /// The processor must support AVX2.
@@ -201,60 +401,11 @@ fn add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn dot_avx2(ink: &[Ink], v: &[f64]) -> f64 {
-    use std::arch::x86_64::*;
-    // The even groups' sums in `even`, the odd groups' in `odd`, each as
-    // lanes 0–3 and 4–7, kept in registers.
-    let zero = _mm256_setzero_pd();
-    let (mut even, mut odd) = ((zero, zero), (zero, zero));
-    let add = |(low, high): (__m256d, __m256d), group: &Ink| {
-        let (x_low, x_high) = values_avx2(group);
-        let w = weights(v, group);
-        // SAFETY: `w` holds eight weights, and the processor has AVX2.
-        unsafe {
-            let w_low = _mm256_loadu_pd(w.as_ptr());
-            let w_high = _mm256_loadu_pd(w.as_ptr().add(4));
-            (
-                _mm256_add_pd(low, _mm256_mul_pd(x_low, w_low)),
-                _mm256_add_pd(high, _mm256_mul_pd(x_high, w_high)),
-            )
-        }
-    };
-    let mut pairs = ink.chunks_exact(2);
-    for pair in &mut pairs {
-        even = add(even, &pair[0]);
-        odd = add(odd, &pair[1]);
-    }
-    if let [last] = pairs.remainder() {
-        even = add(even, last);
-    }
-    let mut lanes = [0.0; 8];
-    // SAFETY: `lanes` holds eight values.
-    unsafe {
-        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(even.0, odd.0));
-        _mm256_storeu_pd(
-            lanes.as_mut_ptr().add(4),
-            _mm256_add_pd(even.1, odd.1),
-        );
-    }
-    combine(lanes)
+    // SAFETY: the caller's.
+    unsafe { dot::<Avx2>(ink, v) }
 }
 
-/// The eight bytes of a group as two vectors of four `f64`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn values_avx2(
-    group: &Ink,
-) -> (std::arch::x86_64::__m256d, std::arch::x86_64::__m256d) {
-    use std::arch::x86_64::*;
-    let bytes = _mm_set_epi64x(0, i64::from_le_bytes(group.bytes));
-    let low = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(bytes));
-    let high =
-        _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_srli_si128::<4>(bytes)));
-    (low, high)
-}
-
-/// [`add_scaled`] in AVX2 instructions.
+/// [`add_scaled`] compiled for AVX2.
 ///
 /// # Safety
 /// The processor must support AVX2.
@@ -262,105 +413,9 @@ fn values_avx2(
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn add_scaled_avx2(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    use std::arch::x86_64::*;
-    let a = _mm256_set1_pd(a);
-    for group in ink {
-        let (low, high) = values_avx2(group);
-        let at = 8 * group.group as usize;
-        let acc = &mut acc[at..at + 8];
-        // SAFETY: `acc` holds eight sums.
-        unsafe {
-            let sums = acc.as_mut_ptr();
-            let (s_low, s_high) =
-                (_mm256_loadu_pd(sums), _mm256_loadu_pd(sums.add(4)));
-            _mm256_storeu_pd(sums, _mm256_add_pd(s_low, _mm256_mul_pd(a, low)));
-            _mm256_storeu_pd(
-                sums.add(4),
-                _mm256_add_pd(s_high, _mm256_mul_pd(a, high)),
-            );
-        }
-    }
+    // SAFETY: the caller's.
+    unsafe { add_scaled::<Avx2>(acc, a, ink) }
 }
-// ANCHOR_END: folded_kernels_avx2
-
-// ANCHOR: folded_kernels_avx512
-/// [`dot`] in AVX-512 instructions: a group of eight pixels is one vector
-/// of eight `f64`, with the same operations on the same lanes in the same
-/// order, so the same result bit for bit.
-///
-/// # Safety
-/// The processor must support AVX-512 (the `avx512f` feature).
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
-    use std::arch::x86_64::*;
-    let add = |sums: __m512d, group: &Ink| {
-        let w = weights(v, group);
-        // SAFETY: `w` holds eight weights, and the processor has AVX-512.
-        unsafe {
-            _mm512_add_pd(
-                sums,
-                _mm512_mul_pd(
-                    values_avx512(group),
-                    _mm512_loadu_pd(w.as_ptr()),
-                ),
-            )
-        }
-    };
-    let (mut even, mut odd) = (_mm512_setzero_pd(), _mm512_setzero_pd());
-    let mut pairs = ink.chunks_exact(2);
-    for pair in &mut pairs {
-        even = add(even, &pair[0]);
-        odd = add(odd, &pair[1]);
-    }
-    if let [last] = pairs.remainder() {
-        even = add(even, last);
-    }
-    let mut lanes = [0.0; 8];
-    // SAFETY: `lanes` holds eight values.
-    unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), _mm512_add_pd(even, odd)) };
-    combine(lanes)
-}
-
-/// The eight bytes of a group as one vector of eight `f64`.
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn values_avx512(group: &Ink) -> std::arch::x86_64::__m512d {
-    use std::arch::x86_64::*;
-    let bytes = _mm_set_epi64x(0, i64::from_le_bytes(group.bytes));
-    _mm512_cvtepi32_pd(_mm256_cvtepu8_epi32(bytes))
-}
-
-/// [`add_scaled`] in AVX-512 instructions.
-///
-/// # Safety
-/// The processor must support AVX-512 (the `avx512f` feature).
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    use std::arch::x86_64::*;
-    let a = _mm512_set1_pd(a);
-    for group in ink {
-        let x = values_avx512(group);
-        let at = 8 * group.group as usize;
-        let acc = &mut acc[at..at + 8];
-        // SAFETY: `acc` holds eight sums.
-        unsafe {
-            let sums = acc.as_mut_ptr();
-            _mm512_storeu_pd(
-                sums,
-                _mm512_add_pd(_mm512_loadu_pd(sums), _mm512_mul_pd(a, x)),
-            );
-        }
-    }
-}
-// ANCHOR_END: folded_kernels_avx512
 
 /// Whether this processor has AVX-512 and this build its kernels: the
 /// instructions reached stable Rust in 1.89, and older compilers build the
@@ -377,40 +432,56 @@ fn avx512() -> bool {
     false
 }
 
-/// [`dot_avx512`] where the compiler has it.
+/// [`dot`] compiled for AVX-512, where the compiler has it.
 ///
 /// # Safety
 /// The processor must support AVX-512 ([`avx512`]).
 #[cfg(target_arch = "x86_64")]
 #[rustversion::since(1.89)]
-#[inline(always)]
-unsafe fn avx512_dot(ink: &[Ink], v: &[f64]) -> f64 {
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
     // SAFETY: the caller's.
-    unsafe { dot_avx512(ink, v) }
+    unsafe { dot::<Avx512>(ink, v) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[rustversion::before(1.89)]
-unsafe fn avx512_dot(ink: &[Ink], v: &[f64]) -> f64 {
-    dot(ink, v)
+unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
+    portable_dot(ink, v)
 }
 
-/// [`add_scaled_avx512`] where the compiler has it.
+/// [`add_scaled`] compiled for AVX-512, where the compiler has it.
 ///
 /// # Safety
 /// The processor must support AVX-512 ([`avx512`]).
 #[cfg(target_arch = "x86_64")]
 #[rustversion::since(1.89)]
-#[inline(always)]
-unsafe fn avx512_add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
     // SAFETY: the caller's.
-    unsafe { add_scaled_avx512(acc, a, ink) }
+    unsafe { add_scaled::<Avx512>(acc, a, ink) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[rustversion::before(1.89)]
-unsafe fn avx512_add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    add_scaled(acc, a, ink)
+unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    portable_add_scaled(acc, a, ink)
+}
+
+/// [`dot`] on the portable lanes, which every processor has.
+#[inline(always)]
+fn portable_dot(ink: &[Ink], v: &[f64]) -> f64 {
+    // SAFETY: arrays of `f64` need no instructions of their own.
+    unsafe { dot::<[f64; 8]>(ink, v) }
+}
+
+/// [`add_scaled`] on the portable lanes.
+#[inline(always)]
+fn portable_add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
+    // SAFETY: as in `portable_dot`.
+    unsafe { add_scaled::<[f64; 8]>(acc, a, ink) }
 }
 
 /// The widest kernels the processor at hand has, and the tuning allows:
@@ -447,10 +518,10 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512 => unsafe { avx512_dot(ink, v) },
+            Self::Avx512 => unsafe { dot_avx512(ink, v) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { dot_avx2(ink, v) },
-            _ => dot(ink, v),
+            _ => portable_dot(ink, v),
         }
     }
 
@@ -460,10 +531,10 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512 => unsafe { avx512_add_scaled(acc, a, ink) },
+            Self::Avx512 => unsafe { add_scaled_avx512(acc, a, ink) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { add_scaled_avx2(acc, a, ink) },
-            _ => add_scaled(acc, a, ink),
+            _ => portable_add_scaled(acc, a, ink),
         }
     }
 }
@@ -771,9 +842,9 @@ mod tests {
         }
         for i in 0..pixels.nrows() {
             let ink = pixels.row(i);
-            let expected = dot(ink, &v).to_bits();
+            let expected = portable_dot(ink, &v).to_bits();
             let mut sums = v.clone();
-            add_scaled(&mut sums, -0.37, ink);
+            portable_add_scaled(&mut sums, -0.37, ink);
             for kind in &kinds {
                 assert_eq!(kind.dot(ink, &v).to_bits(), expected, "{kind:?}");
                 let mut found = v.clone();
