@@ -393,33 +393,55 @@ impl Lanes for Avx512 {
 }
 // ANCHOR_END: folded_kernels_avx512
 
-/// [`dot`] compiled for AVX2, so that its lanes' instructions are.
+/// Declares `$dot` and `$add_scaled`, [`dot`] and [`add_scaled`] on the
+/// lanes `$lanes`, compiled for the instructions of `$feature` so that the
+/// lanes' instructions are, with `$attribute`s on both.
 ///
 /// # Safety
-/// The processor must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn dot_avx2(ink: &[Ink], v: &[f64]) -> f64 {
-    // SAFETY: the caller's.
-    unsafe { dot::<Avx2>(ink, v) }
+/// They may run only where the processor has `$feature`.
+macro_rules! compiled_for {
+    (
+        $(#[$attribute:meta])*
+        $feature:literal, $lanes:ty, $dot:ident, $add_scaled:ident
+    ) => {
+        $(#[$attribute])*
+        #[target_feature(enable = $feature)]
+        #[inline]
+        unsafe fn $dot(ink: &[Ink], v: &[f64]) -> f64 {
+            // SAFETY: the caller's: the processor has `$feature`.
+            unsafe { dot::<$lanes>(ink, v) }
+        }
+
+        $(#[$attribute])*
+        #[target_feature(enable = $feature)]
+        #[inline]
+        unsafe fn $add_scaled(acc: &mut [f64], a: f64, ink: &[Ink]) {
+            // SAFETY: as in `$dot`.
+            unsafe { add_scaled::<$lanes>(acc, a, ink) }
+        }
+    };
 }
 
-/// [`add_scaled`] compiled for AVX2.
-///
-/// # Safety
-/// The processor must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn add_scaled_avx2(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    // SAFETY: the caller's.
-    unsafe { add_scaled::<Avx2>(acc, a, ink) }
-}
+compiled_for!(
+    #[cfg(target_arch = "x86_64")]
+    "avx2",
+    Avx2,
+    dot_avx2,
+    add_scaled_avx2
+);
+
+compiled_for!(
+    #[cfg(target_arch = "x86_64")]
+    #[rustversion::since(1.89)]
+    "avx512f",
+    Avx512,
+    dot_avx512,
+    add_scaled_avx512
+);
 
 /// Whether this processor has AVX-512 and this build its kernels: the
 /// instructions reached stable Rust in 1.89, and older compilers build the
-/// others only.
+/// others only, standing in for the AVX-512 ones.
 #[cfg(target_arch = "x86_64")]
 #[rustversion::since(1.89)]
 fn avx512() -> bool {
@@ -432,43 +454,9 @@ fn avx512() -> bool {
     false
 }
 
-/// [`dot`] compiled for AVX-512, where the compiler has it.
-///
-/// # Safety
-/// The processor must support AVX-512 ([`avx512`]).
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
-    // SAFETY: the caller's.
-    unsafe { dot::<Avx512>(ink, v) }
-}
-
 #[cfg(target_arch = "x86_64")]
 #[rustversion::before(1.89)]
-unsafe fn dot_avx512(ink: &[Ink], v: &[f64]) -> f64 {
-    portable_dot(ink, v)
-}
-
-/// [`add_scaled`] compiled for AVX-512, where the compiler has it.
-///
-/// # Safety
-/// The processor must support AVX-512 ([`avx512`]).
-#[cfg(target_arch = "x86_64")]
-#[rustversion::since(1.89)]
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    // SAFETY: the caller's.
-    unsafe { add_scaled::<Avx512>(acc, a, ink) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[rustversion::before(1.89)]
-unsafe fn add_scaled_avx512(acc: &mut [f64], a: f64, ink: &[Ink]) {
-    portable_add_scaled(acc, a, ink)
-}
+use {portable_add_scaled as add_scaled_avx512, portable_dot as dot_avx512};
 
 /// [`dot`] on the portable lanes, which every processor has.
 #[inline(always)]
