@@ -14,7 +14,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 use neural_network::data::{
-    BinaryTask, Dataset, IdxFiles, LabelledImages, Part, Setting, mnist,
+    BinaryTask, Dataset, IdxFiles, Kept, LabelledImages, Part, Setting, mnist,
 };
 use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
@@ -193,10 +193,7 @@ fn with_gradient_descent(
     settings: &Settings,
     args: &Args,
 ) -> anyhow::Result<Finished> {
-    let task = binary_task(files, args)?;
-    check_held_sets(&task.train, &task.test, args)?;
-    report_data(shown, files, &task.normalization, args);
-    describe_sets(&task.train, &task.test, args);
+    let task: BinaryTask = read_task(files, shown, args)?;
     announce(settings, task.train.len());
     let trained = train_with_progress(&task.train, settings)?;
     noise_report(args, &task.train.x, &task.train.y, &trained)?;
@@ -216,10 +213,7 @@ fn with_engine(
     settings: &Settings,
     args: &Args,
 ) -> anyhow::Result<Finished> {
-    let task = pixel_task(files, args)?;
-    check_held_sets(&task.train, &task.test, args)?;
-    report_data(shown, files, &task.normalization, args);
-    describe_sets(&task.train, &task.test, args);
+    let task: PixelTask = read_task(files, shown, args)?;
     say!("Trainer: the engine (src/engine/), images kept as bytes");
     announce(settings, task.train.len());
     let trained = train_with_engine(&task.train, settings)?;
@@ -410,46 +404,41 @@ fn evaluate(
 }
 // ANCHOR_END: evaluate
 
-/// The training and test sets in `f64` for `gradient_descent`: the test
-/// set, or the validation part of the training set with `--validation`, or
-/// the blog's demo split with `--blog`.
-fn binary_task(files: &IdxFiles, args: &Args) -> anyhow::Result<BinaryTask> {
-    if args.blog {
-        let images = train_images(files)?;
-        let (train, test, normalization) =
-            mnist::blog_demo(&images, args.classes, args.seed)?;
-        return Ok(BinaryTask {
-            train,
-            test,
-            normalization,
-        });
-    }
-    Ok(match args.validation {
-        Some(fraction) => BinaryTask::validation(
+/// The training and test sets, the training images kept as `X` keeps them
+/// (`f64` for `gradient_descent`, bytes for the engine): the test set, or
+/// the validation part of the training set with `--validation`, or the
+/// blog's demo split with `--blog`.
+fn task<X: Kept>(
+    files: &IdxFiles,
+    args: &Args,
+) -> anyhow::Result<BinaryTask<X>> {
+    Ok(match (args.blog, args.validation) {
+        (true, _) => {
+            mnist::blog_demo(&train_images(files)?, args.classes, args.seed)?
+        }
+        (false, Some(fraction)) => BinaryTask::validation(
             &train_images(files)?,
             args.classes,
             args.limit,
             (fraction, args.seed),
         )?,
-        None => BinaryTask::new(&files.load()?, args.classes, args.limit)?,
+        (false, None) => {
+            BinaryTask::new(&files.load()?, args.classes, args.limit)?
+        }
     })
 }
 
-/// [`binary_task`] with the training images kept as bytes, for the engine.
-fn pixel_task(files: &IdxFiles, args: &Args) -> anyhow::Result<PixelTask> {
-    if args.blog {
-        let images = train_images(files)?;
-        return Ok(PixelTask::blog_demo(&images, args.classes, args.seed)?);
-    }
-    Ok(match args.validation {
-        Some(fraction) => PixelTask::validation(
-            &train_images(files)?,
-            args.classes,
-            args.limit,
-            (fraction, args.seed),
-        )?,
-        None => PixelTask::new(&files.load()?, args.classes, args.limit)?,
-    })
+/// Reads the task as `X` keeps it, checks its sets and says what it is.
+fn read_task<X: Kept>(
+    files: &IdxFiles,
+    shown: &str,
+    args: &Args,
+) -> anyhow::Result<BinaryTask<X>> {
+    let task = task(files, args)?;
+    check_held_sets(&task.train, &task.test, args)?;
+    report_data(shown, files, &task.normalization, args);
+    describe_sets(&task.train, &task.test, args);
+    Ok(task)
 }
 
 /// The training images and labels alone, for runs that never look at the

@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, array};
-use neural_network::data::read::{BinaryTask, IdxDataSet};
+use neural_network::data::{BinaryTask, IdxDataSet};
 use neural_network::data::{line, mnist};
 use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::engine::{self, Trainer, Tuning};
@@ -234,7 +234,8 @@ fn bundled() -> &'static Path {
 
 #[test]
 fn on_the_books_mnist_settings() {
-    let task = BinaryTask::load(bundled(), (0, 1), None).expect("bundled data");
+    let task: BinaryTask =
+        BinaryTask::load(bundled(), (0, 1), None).expect("bundled data");
     let (x, y) = (&task.train.x, &task.train.y);
     let w = Array1::zeros(x.ncols());
     // The main program's run and the batch sizes of the MNIST page, for
@@ -338,15 +339,18 @@ fn pixels_at_batch_size_1() {
 #[test]
 fn on_the_blogs_demo() {
     let images = IdxDataSet::load(bundled()).expect("bundled data").train;
-    let (train, test, normalization) =
-        mnist::blog_demo(&images, (0, 1), 42).expect("demo");
+    let BinaryTask {
+        train,
+        test,
+        normalization,
+    }: BinaryTask = mnist::blog_demo(&images, (0, 1), 42).expect("demo");
     let settings = example::settings(BATCH_SIZE, EPOCHS);
     let w = Array1::zeros(train.x.ncols());
     assert_engine_equals_plain(&train.x, &train.y, &w, 0.0, &settings);
 
     // The engine's task holds the same images and statistics, and trains
     // to the same numbers.
-    let task = PixelTask::blog_demo(&images, (0, 1), 42).expect("demo");
+    let task: PixelTask = mnist::blog_demo(&images, (0, 1), 42).expect("demo");
     assert_eq!(task.normalization, normalization);
     assert_eq!(task.train.x.to_f64(), train.x);
     assert_eq!(task.train.y, train.y);
@@ -507,7 +511,8 @@ fn a_trainer_runs_exactly_num_epochs_and_stops_at_divergence() {
 /// library's: it is made by the same steps.
 #[test]
 fn the_engines_task_is_the_librarys() {
-    let f64_task = BinaryTask::load(bundled(), (0, 1), None).expect("data");
+    let f64_task: BinaryTask =
+        BinaryTask::load(bundled(), (0, 1), None).expect("data");
     let task = PixelTask::load(bundled(), (0, 1), None).expect("data");
     assert_eq!(task.normalization, f64_task.normalization);
     assert_eq!(task.train.x.to_f64(), f64_task.train.x);
@@ -550,7 +555,8 @@ fn predictions_are_the_librarys() {
 #[test]
 fn tabled_bytes_and_f64_give_the_same_results_bit_for_bit() {
     use neural_network::engine::rows::TabledBytes;
-    let task = BinaryTask::load(bundled(), (0, 1), Some(2000)).expect("data");
+    let task: BinaryTask =
+        BinaryTask::load(bundled(), (0, 1), Some(2000)).expect("data");
     let pixels = PixelTask::load(bundled(), (0, 1), Some(2000)).expect("data");
     let tabled =
         TabledBytes::new(&pixels.train.x.bytes(), &pixels.normalization);

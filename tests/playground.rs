@@ -34,8 +34,8 @@ use common::files::{root, temp_dir};
 use ndarray::{Array1, array};
 use neural_network::data::checksum::hex_sha256;
 use neural_network::data::{
-    Dataset, IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC, LabelledImages, mnist,
-    read_idx_file,
+    BinaryTask, Dataset, IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC,
+    LabelledImages, mnist, read_idx_file,
 };
 use neural_network::metrics::Confusion;
 use neural_network::{
@@ -217,8 +217,10 @@ fn the_demo_images_are_the_first_thousand_of_their_digits() {
         assert!(shipped.labels == first.labels, "{classes:?}: labels differ");
         assert!(shipped.pixels == first.pixels, "{classes:?}: pixels differ");
         for seed in [DEFAULT_SEED, 7] {
-            let ours = mnist::blog_demo(&shipped, classes, seed).unwrap();
-            let blog = mnist::blog_demo(&bundled, classes, seed).unwrap();
+            let ours: BinaryTask =
+                mnist::blog_demo(&shipped, classes, seed).unwrap();
+            let blog: BinaryTask =
+                mnist::blog_demo(&bundled, classes, seed).unwrap();
             assert_eq!(
                 ours, blog,
                 "{classes:?}: blog_demo differs, seed {seed}"
@@ -325,10 +327,10 @@ fn native_digits(
 
 /// The demo split of the shipped images of `classes`, seed 42.
 fn demo_split(classes: (u8, u8)) -> (Dataset, Dataset) {
-    let (train, held_out, _) =
+    let task: BinaryTask =
         mnist::blog_demo(&shipped_images(classes), classes, DEFAULT_SEED)
             .unwrap();
-    (train, held_out)
+    (task.train, task.test)
 }
 
 /// For each batch size of a grid, the learning rate with the lowest

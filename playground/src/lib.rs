@@ -10,7 +10,8 @@
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2};
 use neural_network::data::{
-    Dataset, IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, line, mnist, parse_idx,
+    BinaryTask, Dataset, IMAGES_MAGIC, LABELS_MAGIC, LabelledImages, line,
+    mnist, parse_idx,
 };
 use neural_network::metrics::Confusion;
 use neural_network::programs::charts::{
@@ -305,8 +306,9 @@ impl Digits {
     /// Trains logistic regression on the digits as `train --blog` does,
     /// on the demo split that the choice's seed draws.
     pub fn train(&self, choice: &Choice) -> Result<Run, JsError> {
-        let (train, held_out, _) =
+        let demo: BinaryTask =
             mnist::blog_demo(&self.images, self.classes, choice.seed)?;
+        let (train, held_out) = (demo.train, demo.test);
         let plan = choice.plan(train.len(), Loss::BinaryCrossEntropy);
         train_digits(&train, &held_out, plan)
     }

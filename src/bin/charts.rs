@@ -165,7 +165,7 @@ impl Data {
         if let Some(task) = self.mnist.get() {
             return Ok(task);
         }
-        let task = BinaryTask::load(&self.dir, (0, 1), None)?;
+        let task: BinaryTask = BinaryTask::load(&self.dir, (0, 1), None)?;
         check_sets(&[
             Set::of(Part::Train, &task.train),
             Set::of(Part::Test, &task.test),

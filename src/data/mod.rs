@@ -6,6 +6,7 @@
 //! | [`idx`] | the IDX format, read from any stream and written to bytes | |
 //! | [`line`] | the eight points of `y = 2x` that the first exercises train on | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
+//! | [`task`] | two classes as a binary task, normalized, ready to train on | |
 //! | [`mnist`] | the blog's MNIST example's data: its demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
 //! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
@@ -25,6 +26,7 @@ pub mod line;
 pub mod mnist;
 #[cfg(feature = "files")]
 pub mod read;
+pub mod task;
 
 pub use idx::{
     IMAGES_MAGIC, Idx, IdxError, LABELS_MAGIC, MAX_DATA_BYTES, ReadError,
@@ -33,7 +35,8 @@ pub use idx::{
 };
 pub use images::{Dataset, LabelledImages};
 #[cfg(feature = "files")]
-pub use read::{BinaryTask, Gunzip, IdxDataSet, IdxFiles, read_idx_file};
+pub use read::{Gunzip, IdxDataSet, IdxFiles, read_idx_file};
+pub use task::{BinaryTask, Kept};
 
 /// Everything that can go wrong while loading a data set, each naming the
 /// file or the setting. The messages speak of data, not of a program's

@@ -1,5 +1,5 @@
 //! Reading a directory of IDX files, each raw or gzip-compressed, into
-//! labelled images and into a binary task ready to train on.
+//! labelled images.
 //!
 //! The cost of reading is bounded by what the files declare, not by what they
 //! hold: [`read_idx`] reads the 16-byte header first and checks it (magic
@@ -23,15 +23,12 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::bufread::GzDecoder;
-use ndarray::Array2;
 
 use super::idx::{
     IMAGES_MAGIC, Idx, LABELS_MAGIC, ReadError, TEST_IMAGES, TEST_LABELS,
     TRAIN_IMAGES, TRAIN_LABELS, read_header, read_idx,
 };
-use super::images::{normalized, pixel_statistics};
-use super::{DataError, Dataset, LabelledImages, Part};
-use crate::normalize::Normalization;
+use super::{DataError, LabelledImages};
 
 /// The training and test parts of an IDX data set directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,104 +333,3 @@ fn trailing_garbage() -> io::Error {
         "after the end of the compressed data come bytes that are neither gzip data nor zero padding",
     )
 }
-
-/// Two classes of an IDX directory as a ready-to-train binary task: the training and test
-/// sets, both normalized with the statistics of the training set. `X` is how the training
-/// images are kept: normalized `f64` by default; the engine keeps them otherwise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BinaryTask<X = Array2<f64>> {
-    /// The training images of the two classes, normalized.
-    pub train: Dataset<X>,
-    /// The test images of the two classes, normalized with the training set's statistics.
-    pub test: Dataset,
-    /// The training set's mean and standard deviation, as applied to both sets.
-    pub normalization: Normalization,
-}
-
-// ANCHOR: binary_task
-impl BinaryTask {
-    /// Loads `dir` and makes the binary task of [`BinaryTask::new`].
-    pub fn load(
-        dir: &Path,
-        classes: (u8, u8),
-        limit: Option<usize>,
-    ) -> Result<Self, DataError> {
-        Self::new(&IdxDataSet::load(dir)?, classes, limit)
-    }
-
-    /// Keeps `classes` of `data` (the first `limit` images of each set, if
-    /// given) and normalizes both sets with the training set's statistics
-    /// only: the test set stands for data the model has never seen, so
-    /// nothing may be learned from it, not even its mean.
-    pub fn new(
-        data: &IdxDataSet,
-        classes: (u8, u8),
-        limit: Option<usize>,
-    ) -> Result<Self, DataError> {
-        Self::keeping(data, classes, limit, normalized)
-    }
-
-    /// [`BinaryTask::new`] for choosing settings, from the training images
-    /// alone: `fraction` of them, drawn with `seed`, are held out and take
-    /// the test set's place, so the test set need not be read at all. The
-    /// statistics come from the images left to train on.
-    pub fn validation(
-        train_images: &LabelledImages,
-        classes: (u8, u8),
-        limit: Option<usize>,
-        held_out: (f64, u64),
-    ) -> Result<Self, DataError> {
-        Self::validation_keeping(
-            train_images,
-            classes,
-            limit,
-            held_out,
-            normalized,
-        )
-    }
-}
-
-impl<X> BinaryTask<X> {
-    /// [`BinaryTask::new`] with the training images kept as `keep` makes
-    /// them from their bytes and the training set's statistics.
-    pub fn keeping(
-        data: &IdxDataSet,
-        classes: (u8, u8),
-        limit: Option<usize>,
-        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
-    ) -> Result<Self, DataError> {
-        let train = data.train.binary_bytes(classes, limit, Part::Train)?;
-        let test = data.test.binary_bytes(classes, limit, Part::Test)?;
-        Ok(Self::normalized(train, test, keep))
-    }
-
-    /// [`BinaryTask::validation`] with the training images kept as `keep`
-    /// makes them.
-    pub fn validation_keeping(
-        train_images: &LabelledImages,
-        classes: (u8, u8),
-        limit: Option<usize>,
-        (fraction, seed): (f64, u64),
-        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
-    ) -> Result<Self, DataError> {
-        let all = train_images.binary_bytes(classes, limit, Part::Train)?;
-        let (train, validation) = all.validation_split(fraction, seed)?;
-        Ok(Self::normalized(train, validation, keep))
-    }
-
-    /// Both sets normalized with the first one's statistics, the first one
-    /// kept as `keep` makes it.
-    fn normalized(
-        train: Dataset<Array2<u8>>,
-        test: Dataset<Array2<u8>>,
-        keep: impl FnOnce(Array2<u8>, &Normalization) -> X,
-    ) -> Self {
-        let normalization = pixel_statistics(&train.x);
-        Self {
-            train: train.map_x(|x| keep(x, &normalization)),
-            test: test.map_x(|x| normalized(x, &normalization)),
-            normalization,
-        }
-    }
-}
-// ANCHOR_END: binary_task

@@ -9,15 +9,11 @@
 //! adds nothing to a dot product or a gradient, and a blank group need not be
 //! stored or read at all.
 
-use std::path::Path;
-
 use ndarray::{Array2, ArrayRef2, ArrayView1};
 
 use crate::Normalization;
 use crate::data::images::normalized;
-use crate::data::mnist::blog_demo_keeping;
-use crate::data::read::{BinaryTask, IdxDataSet};
-use crate::data::{DataError, Dataset, LabelledImages};
+use crate::data::task::{BinaryTask, Kept};
 
 // ANCHOR: ink
 /// Eight pixels of an image that are not all blank: which group of eight
@@ -173,93 +169,13 @@ impl Pixels {
 /// Two classes of images as a task for the engine: the training images as
 /// [`Pixels`], the test images as the `f64` values they stand for (a test
 /// set is read once), both normalized with the training set's statistics.
-/// It is made by [`BinaryTask`]'s own steps, so it holds the same images and
-/// the same statistics.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PixelTask {
-    /// The training images, as groups of ink.
-    pub train: Dataset<Pixels>,
-    /// The test images, normalized with the training set's statistics.
-    pub test: Dataset,
-    /// The training set's mean and standard deviation.
-    pub normalization: Normalization,
-}
+/// It is a [`BinaryTask`], made by the same steps, so it holds the same
+/// images and the same statistics.
+pub type PixelTask = BinaryTask<Pixels>;
 
-impl From<BinaryTask<Pixels>> for PixelTask {
-    fn from(task: BinaryTask<Pixels>) -> Self {
-        let BinaryTask {
-            train,
-            test,
-            normalization,
-        } = task;
-        Self {
-            train,
-            test,
-            normalization,
-        }
-    }
-}
-
-/// How the engine keeps a task's training images.
-fn keep(bytes: Array2<u8>, normalization: &Normalization) -> Pixels {
-    Pixels::new(&bytes, normalization)
-}
-
-impl PixelTask {
-    /// What [`BinaryTask::load`] loads, without the `f64` copy of the
-    /// training set.
-    pub fn load(
-        dir: &Path,
-        classes: (u8, u8),
-        limit: Option<usize>,
-    ) -> Result<Self, DataError> {
-        Self::new(&IdxDataSet::load(dir)?, classes, limit)
-    }
-
-    /// What [`BinaryTask::new`] makes of `data`, with the training images
-    /// kept as [`Pixels`].
-    pub fn new(
-        data: &IdxDataSet,
-        classes: (u8, u8),
-        limit: Option<usize>,
-    ) -> Result<Self, DataError> {
-        Ok(Self::from(BinaryTask::keeping(data, classes, limit, keep)?))
-    }
-
-    /// [`PixelTask::new`] with `fraction` of the training images, drawn
-    /// with `seed`, held out in the test set's place, as
-    /// [`BinaryTask::validation`] does.
-    pub fn validation(
-        train_images: &LabelledImages,
-        classes: (u8, u8),
-        limit: Option<usize>,
-        held_out: (f64, u64),
-    ) -> Result<Self, DataError> {
-        let task = BinaryTask::validation_keeping(
-            train_images,
-            classes,
-            limit,
-            held_out,
-            keep,
-        )?;
-        Ok(Self::from(task))
-    }
-
-    /// What [`mnist::blog_demo`](crate::data::mnist::blog_demo) makes: the
-    /// first 1,000 training images of `classes`, normalized together, split
-    /// 80/20 by a permutation drawn with `seed`.
-    pub fn blog_demo(
-        images: &LabelledImages,
-        classes: (u8, u8),
-        seed: u64,
-    ) -> Result<Self, DataError> {
-        let (train, test, normalization) =
-            blog_demo_keeping(images, classes, seed, keep)?;
-        Ok(Self {
-            train,
-            test,
-            normalization,
-        })
+impl Kept for Pixels {
+    fn keep(bytes: Array2<u8>, normalization: &Normalization) -> Self {
+        Pixels::new(&bytes, normalization)
     }
 }
 

@@ -132,7 +132,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// book's `gradient_descent`, after a warm-up one, on the images in `f64`
 /// as the main program loads them.
 fn print_plain(args: &Args) -> anyhow::Result<()> {
-    let task = BinaryTask::load(&args.data_dir, (0, 1), None)?;
+    let task: BinaryTask = BinaryTask::load(&args.data_dir, (0, 1), None)?;
     let (x, y) = (&task.train.x, &task.train.y);
     for batch_size in args.batch_sizes.clone().unwrap_or(BATCH_SIZES.to_vec()) {
         let settings = timing::settings(batch_size, x.nrows(), 1 + args.epochs);

@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayRef2};
+use neural_network::data::BinaryTask;
 use neural_network::data::DataError;
-use neural_network::data::read::BinaryTask;
 use neural_network::engine::pixels::PixelTask;
 use neural_network::engine::{Model, Trainer};
 use neural_network::programs::mnist;
@@ -38,7 +38,7 @@ pub fn batch_label(batch_size: Option<usize>) -> String {
 pub fn mnist_0_vs_1(
     dir: &Path,
 ) -> Result<(Array2<f64>, Array1<f64>, Normalization), DataError> {
-    let task = BinaryTask::load(dir, (0, 1), None)?;
+    let task: BinaryTask = BinaryTask::load(dir, (0, 1), None)?;
     Ok((task.train.x, task.train.y, task.normalization))
 }
 
