@@ -149,22 +149,11 @@ impl LabelledImages {
         )
     }
 
-    /// The images of two classes as a binary task: inputs are the raw pixel values (0 to
-    /// 255) as `f64`, one image per row, and the target is 0 for `classes.0` and 1 for
-    /// `classes.1`. Images keep the file's order; `limit` keeps only the first ones.
+    /// The images of two classes as a binary task: inputs are the raw pixel
+    /// values (0 to 255), one image per row, and the target is 0 for
+    /// `classes.0` and 1 for `classes.1`. Images keep the file's order;
+    /// `limit` keeps only the first ones.
     pub fn binary(
-        &self,
-        classes: (u8, u8),
-        limit: Option<usize>,
-        part: Part,
-    ) -> Result<Dataset, DataError> {
-        let bytes = self.binary_bytes(classes, limit, part)?;
-        Ok(bytes.map_x(|x| x.mapv(f64::from)))
-    }
-
-    /// [`LabelledImages::binary`] with the pixels kept as bytes, one image
-    /// per row: an eighth of the memory.
-    pub fn binary_bytes(
         &self,
         classes: (u8, u8),
         limit: Option<usize>,

@@ -19,8 +19,7 @@ pub fn blog_demo<X: Kept>(
     classes: (u8, u8),
     seed: u64,
 ) -> Result<BinaryTask<X>, DataError> {
-    let all =
-        train_images.binary_bytes(classes, Some(DEMO_IMAGES), Part::Train)?;
+    let all = train_images.binary(classes, Some(DEMO_IMAGES), Part::Train)?;
     let normalization = pixel_statistics(&all.x);
     let (train, test) = all.train_test_split(DEMO_TEST_FRACTION, seed);
     Ok(BinaryTask::normalized(train, test, normalization))

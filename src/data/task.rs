@@ -56,8 +56,8 @@ impl<X: Kept> BinaryTask<X> {
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        let train = data.train.binary_bytes(classes, limit, Part::Train)?;
-        let test = data.test.binary_bytes(classes, limit, Part::Test)?;
+        let train = data.train.binary(classes, limit, Part::Train)?;
+        let test = data.test.binary(classes, limit, Part::Test)?;
         let normalization = pixel_statistics(&train.x);
         Ok(Self::normalized(train, test, normalization))
     }
@@ -74,7 +74,7 @@ impl<X: Kept> BinaryTask<X> {
         limit: Option<usize>,
         (fraction, seed): (f64, u64),
     ) -> Result<Self, DataError> {
-        let all = train_images.binary_bytes(classes, limit, Part::Train)?;
+        let all = train_images.binary(classes, limit, Part::Train)?;
         let (train, validation) = all.validation_split(fraction, seed)?;
         let normalization = pixel_statistics(&train.x);
         Ok(Self::normalized(train, validation, normalization))

@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use ndarray::Array2;
-
 use crate::Normalization;
-use crate::data::{DataError, Dataset, IdxDataSet, Part};
+use crate::data::images::normalized;
+use crate::data::{BinaryTask, DataError, Dataset, IdxDataSet, Part};
 
 /// Two classes of an IDX data set, split for a sweep.
 #[derive(Debug, Clone)]
@@ -35,17 +34,12 @@ impl SweepData {
         seed: u64,
     ) -> Result<Self, DataError> {
         let data = IdxDataSet::load(dir)?;
-        let train = data.train.binary_bytes(classes, None, Part::Train)?;
+        let task: BinaryTask =
+            BinaryTask::validation(&data.train, classes, None, (fraction, seed))?;
+        let (fit, validation) = (task.train, task.test);
+        let normalization = task.normalization;
         let test = data.test.binary(classes, None, Part::Test)?;
-        let (fit, validation) = train.validation_split(fraction, seed)?;
-        let to_f64 =
-            |set: Dataset<Array2<u8>>| set.map_x(|x| x.mapv(f64::from));
-        let (mut fit, mut validation, mut test) =
-            (to_f64(fit), to_f64(validation), test);
-        let normalization = Normalization::of(&fit.x);
-        for set in [&mut fit, &mut validation, &mut test] {
-            normalization.apply_in_place(&mut set.x);
-        }
+        let test = test.map_x(|x| normalized(x, &normalization));
         Ok(Self {
             fit,
             validation,
