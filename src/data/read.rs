@@ -189,16 +189,8 @@ pub fn file_kind(metadata: &Metadata) -> &'static str {
 /// Reads the IDX file at `path` with `magic`, raw or gzip-compressed, at a
 /// cost bounded by what its header declares (see the module's documentation).
 pub fn read_idx_file(path: &Path, magic: u32) -> Result<Idx, DataError> {
-    let error = |e| ReadError::Io(e).at(path);
-    let file = File::open(path).map_err(error)?;
-    let length = file.metadata().map_err(error)?.len();
-    let mut reader = BufReader::new(file);
-    let result = if is_gzip(&mut reader).map_err(error)? {
-        read_idx(Gunzip::new(reader), magic, None)
-    } else {
-        read_idx(reader, magic, Some(length))
-    };
-    result.map_err(|e| e.at(path))
+    let (reader, length) = open_idx(path)?;
+    read_idx(reader, magic, length).map_err(|e| e.at(path))
 }
 
 /// The sizes the header of the IDX file at `path` declares (count, rows and
@@ -206,14 +198,22 @@ pub fn read_idx_file(path: &Path, magic: u32) -> Result<Idx, DataError> {
 /// them, without reading the data: how a program learns what reading the
 /// file will cost before it does.
 pub fn read_idx_dims(path: &Path, magic: u32) -> Result<Vec<usize>, DataError> {
+    let (mut reader, _) = open_idx(path)?;
+    Ok(read_header(&mut reader, magic).map_err(|e| e.at(path))?.0)
+}
+
+/// The IDX file at `path` opened, decompressed if it is gzip data, and the
+/// length on disk of a raw one (the most data it can hold).
+fn open_idx(path: &Path) -> Result<(Box<dyn Read>, Option<u64>), DataError> {
     let error = |e| ReadError::Io(e).at(path);
-    let mut reader = BufReader::new(File::open(path).map_err(error)?);
-    let header = if is_gzip(&mut reader).map_err(error)? {
-        read_header(&mut Gunzip::new(reader), magic)
+    let file = File::open(path).map_err(error)?;
+    let length = file.metadata().map_err(error)?.len();
+    let mut reader = BufReader::new(file);
+    Ok(if is_gzip(&mut reader).map_err(error)? {
+        (Box::new(Gunzip::new(reader)), None)
     } else {
-        read_header(&mut reader, magic)
-    };
-    Ok(header.map_err(|e| e.at(path))?.0)
+        (Box::new(reader), Some(length))
+    })
 }
 
 impl ReadError {
