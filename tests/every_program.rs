@@ -375,15 +375,7 @@ fn counts_out_of_range_are_refused_by_the_parser_naming_the_flag() {
                 "-1",
                 "0",
             ] {
-                let output =
-                    Command::new(program).args([flag, value]).output().unwrap();
-                let stderr = stderr(&output);
-                assert_eq!(
-                    output.status.code(),
-                    Some(2),
-                    "{program} {flag} {value}: {stderr}"
-                );
-                assert_eq!(stderr.lines().count(), 1, "{stderr}");
+                let stderr = common::error_of(program, &[flag, value], 2);
                 assert!(
                     stderr.contains(&format!(
                         "invalid value '{value}' for '{flag} <"
@@ -678,21 +670,13 @@ fn a_huge_declared_data_set_is_refused_before_it_is_read() {
     ];
     for (program, args, expected) in cases {
         let run = common::measure(program, &args);
-        assert_eq!(run.code, Some(1), "{program} {args:?}: {run:?}");
-        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        run.assert_refused(expected);
         assert!(
             run.stderr.starts_with("error: this run would hold up to ")
                 && run.stderr.contains("if the machine has that much"),
-            "{}",
+            "{program} {args:?}: {}",
             run.stderr
         );
-        for needle in expected {
-            assert!(
-                run.stderr.contains(needle),
-                "{needle:?} not in {}",
-                run.stderr
-            );
-        }
         assert!(run.elapsed < std::time::Duration::from_secs(3), "{run:?}");
     }
     assert!(entries(out.path()).is_empty());

@@ -371,14 +371,7 @@ fn command_line_errors_are_one_line_in_every_program() {
         ),
     ];
     for (program, args, expected) in programs {
-        let output = Command::new(program).args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{program} {args:?}: {stderr}"
-        );
-        assert_eq!(stderr.lines().count(), 1, "{program} {args:?}: {stderr}");
+        let stderr = common::error_of(program, args, 2);
         assert!(
             stderr.starts_with("error: ")
                 && stderr.contains(expected)

@@ -28,11 +28,21 @@ pub fn train_ok(args: &[&str]) -> String {
 /// The error of a run of the main program that must fail with `code`: one
 /// line, and never a panic.
 pub fn train_error(args: &[&str], code: i32) -> String {
-    let output = train(args);
+    error_of(env!("CARGO_BIN_EXE_train"), args, code)
+}
+
+/// The error of a run of `program` with `args` that must fail with `code`:
+/// one line, and never a panic.
+pub fn error_of(program: &str, args: &[&str], code: i32) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    let run = format!("{program} {args:?}");
+    assert_eq!(output.status.code(), Some(code), "{run}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{run}: one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{run}: {stderr}");
     stderr
 }
 
@@ -175,6 +185,22 @@ pub struct Measured {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: std::time::Duration,
+}
+
+impl Measured {
+    /// Checks that the run failed with exit code 1 and one line of error
+    /// that contains each of `expected`.
+    pub fn assert_refused(&self, expected: &[&str]) {
+        assert_eq!(self.code, Some(1), "{self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
+        for needle in expected {
+            assert!(
+                self.stderr.contains(needle),
+                "{needle:?} not in {}",
+                self.stderr
+            );
+        }
+    }
 }
 
 /// The most memory a program run by [`measure`] may allocate: 200 MB, the bound
