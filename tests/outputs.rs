@@ -9,6 +9,8 @@ mod common;
 
 use std::path::Path;
 
+use common::files::read_text;
+
 /// Where charts drawn only for their printed numbers go.
 const SCRATCH: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/outputs-charts");
 
@@ -106,10 +108,7 @@ fn committed_outputs_match_what_the_programs_print_now() {
 #[test]
 fn the_measured_times_per_epoch_cover_the_grid() {
     use neural_network::programs::sweep::times::EpochTimes;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text =
-        std::fs::read_to_string(root.join("book/outputs/sweep_times.txt"))
-            .unwrap();
+    let text = read_text("book/outputs/sweep_times.txt");
     let times = EpochTimes::parse(&text).unwrap();
     let sizes: Vec<usize> = times.times.iter().map(|t| t.0).collect();
     assert_eq!(
@@ -125,10 +124,8 @@ fn the_measured_times_per_epoch_cover_the_grid() {
 /// must not drift from it.
 #[test]
 fn the_readme_shows_the_measured_comparison_of_the_book() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let compare =
-        std::fs::read_to_string(root.join("book/outputs/compare.md")).unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let compare = read_text("book/outputs/compare.md");
+    let readme = read_text("README.md");
     let rows: Vec<&str> =
         compare.lines().filter(|l| l.starts_with('|')).collect();
     assert_eq!(
@@ -148,9 +145,7 @@ fn the_readme_shows_the_measured_comparison_of_the_book() {
 /// targets after it belong to the README.
 #[test]
 fn the_comparison_marks_the_part_the_book_shows() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let compare =
-        std::fs::read_to_string(root.join("book/outputs/compare.md")).unwrap();
+    let compare = read_text("book/outputs/compare.md");
     let start = compare.find("<!-- ANCHOR: lesson -->");
     let end = compare.find("<!-- ANCHOR_END: lesson -->");
     assert!(
@@ -167,10 +162,7 @@ fn the_comparison_marks_the_part_the_book_shows() {
 /// still begin with a table's title and end with its verdict on the grid.
 #[test]
 fn the_batch_size_page_quotes_whole_tables_of_choices() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let page =
-        std::fs::read_to_string(root.join("book/mini-batch/batch-size.md"))
-            .unwrap();
+    let page = read_text("book/mini-batch/batch-size.md");
     let mut quoted = 0;
     for include in page.split("{{#include ../outputs/").skip(1) {
         let target = &include[..include.find("}}").unwrap()];
@@ -180,9 +172,7 @@ fn the_batch_size_page_quotes_whole_tables_of_choices() {
         let (first, last) = range.split_once(':').unwrap();
         let (first, last): (usize, usize) =
             (first.parse().unwrap(), last.parse().unwrap());
-        let text =
-            std::fs::read_to_string(root.join("book/outputs").join(file))
-                .unwrap();
+        let text = read_text(&format!("book/outputs/{file}"));
         let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines[first - 1].starts_with("Chosen on validation data"),

@@ -18,6 +18,13 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The text of the repository's file at `path`, such as
+/// `book/outputs/train.txt`.
+pub fn read_text(path: &str) -> String {
+    fs::read_to_string(root().join(path))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
 /// The data the repository ships, which the programs read by default.
 pub fn bundled() -> PathBuf {
     root().join("data")
