@@ -24,91 +24,69 @@ struct Program {
     writes: &'static [&'static str],
 }
 
+/// A [`Program`] named `$name`, whose quick run passes `$flag`s and, with
+/// `writes`, the path of `$file` in the scratch folder after them.
+macro_rules! program {
+    ($name:literal, [$($flag:expr),* $(,)?]) => {
+        Program {
+            name: $name,
+            path: env!(concat!("CARGO_BIN_EXE_", $name)),
+            quick: |_| args(&[$($flag),*]),
+            writes: &[],
+        }
+    };
+    ($name:literal, [$($flag:expr),* $(,)?], writes $file:literal) => {
+        Program {
+            name: $name,
+            path: env!(concat!("CARGO_BIN_EXE_", $name)),
+            quick: |out| {
+                let mut flags = args(&[$($flag),*]);
+                flags.push(in_(out, $file));
+                flags
+            },
+            writes: &[$file],
+        }
+    };
+}
+
 /// Every program of the package, in Cargo.toml's order.
 const PROGRAMS: &[Program] = &[
-    Program {
-        name: "train",
-        path: env!("CARGO_BIN_EXE_train"),
-        quick: |out| {
-            args(&["--limit", "200", "--epochs", "2", "--save-weights"])
-                .into_iter()
-                .chain([in_(out, "w.json")])
-                .collect()
-        },
-        writes: &["w.json"],
-    },
-    Program {
-        name: "exercise_1",
-        path: env!("CARGO_BIN_EXE_exercise_1"),
-        quick: |_| Vec::new(),
-        writes: &[],
-    },
-    Program {
-        name: "exercise_2",
-        path: env!("CARGO_BIN_EXE_exercise_2"),
-        quick: |_| Vec::new(),
-        writes: &[],
-    },
-    Program {
-        name: "exercise_3",
-        path: env!("CARGO_BIN_EXE_exercise_3"),
-        quick: |_| Vec::new(),
-        writes: &[],
-    },
-    Program {
-        name: "exercise_4",
-        path: env!("CARGO_BIN_EXE_exercise_4"),
-        quick: |_| Vec::new(),
-        writes: &[],
-    },
-    Program {
-        name: "charts",
-        path: env!("CARGO_BIN_EXE_charts"),
-        quick: |out| {
-            args(&["--only", "batch-sizes", "--out-dir"])
-                .into_iter()
-                .chain([in_(out, "charts")])
-                .collect()
-        },
-        writes: &["charts"],
-    },
-    Program {
-        name: "epoch_times",
-        path: env!("CARGO_BIN_EXE_epoch_times"),
-        quick: |_| {
-            args(&["--epochs", "1", "--floor-repeats", "1", "--batch-sizes"])
-                .into_iter()
-                .chain(["full".to_string()])
-                .collect()
-        },
-        writes: &[],
-    },
-    Program {
-        name: "mnist_subset",
-        path: env!("CARGO_BIN_EXE_mnist_subset"),
-        quick: |out| {
-            args(&["--from", DATA, "--limit", "300", "--out"])
-                .into_iter()
-                .chain([in_(out, "subset")])
-                .collect()
-        },
-        writes: &["subset"],
-    },
-    Program {
-        name: "sweep",
-        path: env!("CARGO_BIN_EXE_sweep"),
-        quick: |out| {
-            let grid = ["--batch-sizes", "full", "--learning-rates", "0.5"];
-            let budget = ["--seeds", "1", "--epochs", "1", "--steps", "none"];
-            args(&["--data-dir", DATA, "--classes", "0,1"])
-                .into_iter()
-                .chain(args(&grid))
-                .chain(args(&budget))
-                .chain(["--out".to_string(), in_(out, "sweep")])
-                .collect()
-        },
-        writes: &["sweep"],
-    },
+    program!(
+        "train",
+        ["--limit", "200", "--epochs", "2", "--save-weights"],
+        writes "w.json"
+    ),
+    program!("exercise_1", []),
+    program!("exercise_2", []),
+    program!("exercise_3", []),
+    program!("exercise_4", []),
+    program!("charts", ["--only", "batch-sizes", "--out-dir"], writes "charts"),
+    program!(
+        "epoch_times",
+        [
+            "--epochs",
+            "1",
+            "--floor-repeats",
+            "1",
+            "--batch-sizes",
+            "full"
+        ]
+    ),
+    program!(
+        "mnist_subset",
+        ["--from", DATA, "--limit", "300", "--out"],
+        writes "subset"
+    ),
+    program!(
+        "sweep",
+        [
+            "--data-dir", DATA, "--classes", "0,1", // the data
+            "--batch-sizes", "full", "--learning-rates", "0.5", // the grid
+            "--seeds", "1", "--epochs", "1", "--steps", "none", // the budget
+            "--out",
+        ],
+        writes "sweep"
+    ),
 ];
 
 /// Programs that write their files as they go, before they print: the
@@ -131,6 +109,14 @@ fn in_(folder: &Path, name: &str) -> String {
 
 /// Runs `program` with `args`, standard input empty, standard output and
 /// error as given.
+impl Program {
+    /// Runs the quick run with its files in `scratch` and its outputs to
+    /// `out` and `err`.
+    fn run_quick(&self, scratch: &Path, out: Stdio, err: Stdio) -> Output {
+        run(self.path, &(self.quick)(scratch), out, err)
+    }
+}
+
 fn run(program: &str, args: &[String], out: Stdio, err: Stdio) -> Output {
     Command::new(program)
         .args(args)
@@ -188,12 +174,8 @@ fn every_program_of_the_package_is_run_here() {
 fn every_quick_run_succeeds_and_writes_its_files() {
     for program in PROGRAMS {
         let scratch = tempfile::tempdir().unwrap();
-        let output = run(
-            program.path,
-            &(program.quick)(scratch.path()),
-            Stdio::piped(),
-            Stdio::piped(),
-        );
+        let output =
+            program.run_quick(scratch.path(), Stdio::piped(), Stdio::piped());
         assert!(
             output.status.success(),
             "{}: {}",
@@ -213,12 +195,7 @@ fn every_quick_run_succeeds_and_writes_its_files() {
 fn a_full_standard_output_is_an_error_and_no_file_is_written() {
     for program in PROGRAMS {
         let scratch = tempfile::tempdir().unwrap();
-        let output = run(
-            program.path,
-            &(program.quick)(scratch.path()),
-            full(),
-            Stdio::piped(),
-        );
+        let output = program.run_quick(scratch.path(), full(), Stdio::piped());
         let stderr = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{}: {stderr}", program.name);
         assert_eq!(stderr.lines().count(), 1, "{}: {stderr}", program.name);
@@ -260,8 +237,7 @@ fn a_full_standard_error_ends_with_the_error_code_never_a_panic() {
         );
         assert_eq!(bad.status.code(), Some(2), "{}", program.name);
         // A quick run that succeeds, with nothing to say on standard error.
-        let quick = (program.quick)(scratch.path());
-        let ok = run(program.path, &quick, Stdio::null(), full());
+        let ok = program.run_quick(scratch.path(), Stdio::null(), full());
         assert_eq!(ok.status.code(), Some(0), "{}", program.name);
     }
     // A run that fails: its error cannot be shown, its exit code still is.
