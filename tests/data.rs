@@ -7,14 +7,14 @@ use std::fs;
 use std::path::Path;
 
 use common::files::{bundled, gzip, set_length, temp_dir, write_idx_set};
-use neural_network::data::checksum::{
-    content_sha256, hex_sha256, read_sums, read_verified,
-};
 use neural_network::data::read::is_gzip;
 use neural_network::data::{
     DataError, Gunzip, IMAGES_MAGIC, IdxDataSet, IdxError, LABELS_MAGIC, Part,
     ReadError, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
     encode_idx, parse_idx, read_idx,
+};
+use neural_network::programs::checksum::{
+    content_sha256, hex_sha256, read_sums, read_verified,
 };
 
 #[test]

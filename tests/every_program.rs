@@ -414,7 +414,7 @@ fn consistent(folder: &Path) -> bool {
             &mut bytes,
         )
         .unwrap();
-        neural_network::data::checksum::hex_sha256(&bytes) == *sum
+        neural_network::programs::checksum::hex_sha256(&bytes) == *sum
     })
 }
 

@@ -32,12 +32,12 @@ use std::time::{Duration, Instant};
 
 use common::files::{root, temp_dir};
 use ndarray::{Array1, array};
-use neural_network::data::checksum::hex_sha256;
 use neural_network::data::{
     BinaryTask, Dataset, IMAGES_MAGIC, IdxDataSet, LABELS_MAGIC,
     LabelledImages, mnist, read_idx_file,
 };
 use neural_network::metrics::Confusion;
+use neural_network::programs::checksum::hex_sha256;
 use neural_network::{
     Activation, DEFAULT_SEED, Loss, Schedule, Settings, Shuffle, TrainError,
     binary_cross_entropy, gradient_descent, predict,

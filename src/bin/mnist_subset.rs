@@ -24,12 +24,14 @@ use anyhow::bail;
 use clap::Parser;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neural_network::data::checksum::{hex_sha256, read_sums, read_verified};
 use neural_network::data::{
     IMAGES_MAGIC, IdxFiles, LABELS_MAGIC, LabelledImages, Part, Setting,
     TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
+use neural_network::programs::checksum::{
+    hex_sha256, read_sums, read_verified,
+};
 use neural_network::programs::cli::{
     name_flag, parse_args, parse_classes, parse_images, parse_memory,
     parse_output_path, run_main,

@@ -9,7 +9,6 @@
 //! | [`task`] | two classes as a binary task, normalized, ready to train on | |
 //! | [`mnist`] | the blog's MNIST example's data: its demo split | |
 //! | `read` | a directory of IDX files, raw or gzip-compressed | `files` |
-//! | `checksum` | SHA-256 sums of the data files, and files verified against them | `files` |
 //!
 //! The modules without a feature hold no I/O and build for WebAssembly.
 
@@ -18,8 +17,6 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-#[cfg(feature = "files")]
-pub mod checksum;
 pub mod idx;
 pub mod images;
 pub mod line;

@@ -4,7 +4,8 @@
 //! blog's MNIST example trains (`mnist`), flags and error reporting (`cli`),
 //! what they print and how a failed write ends them (`console`), the memory
 //! a run may hold (`budget`), the checks of their data sets before training
-//! (`checks`), text they print (`report`), charts they save (`plot`), files
+//! (`checks`), the SHA-256 sums the data files are verified with
+//! (`checksum`), text they print (`report`), charts they save (`plot`), files
 //! they write (`output`), folders of files they replace as one (`folder`),
 //! the exercises' checks of the reader's code (`your_turn`) and the memory
 //! allocator they run with (`pages`). The
@@ -32,6 +33,6 @@ macro_rules! programs_modules {
 pub mod console;
 
 programs_modules!(
-    budget, bundled, checks, cli, folder, mnist, output, pages, plot, report,
-    sweep, your_turn,
+    budget, bundled, checks, checksum, cli, folder, mnist, output, pages, plot,
+    report, sweep, your_turn,
 );

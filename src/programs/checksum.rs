@@ -1,4 +1,6 @@
-//! SHA-256 checksums: how the data files are verified.
+//! SHA-256 checksums: how `mnist_subset` verifies the files it reads, and
+//! the tests the shipped ones. Training never needs them, so they stand with
+//! the programs, not in the data layer.
 //!
 //! A `SHA256SUMS` file lists one file per line as `sha256sum` writes them: 64 hexadecimal
 //! digits, two spaces (or a space and `*` for binary mode), the file's name. Lines that
@@ -12,9 +14,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::DataError;
-use super::idx::{Idx, encode_idx};
-use super::read::read_idx_file;
+use crate::data::idx::{Idx, encode_idx};
+use crate::data::{DataError, read_idx_file};
 
 /// The largest SHA256SUMS file read: a list of a few files' sums is a few hundred bytes.
 pub const MAX_SUMS_BYTES: u64 = 1 << 20;
