@@ -21,6 +21,7 @@ use neural_network::engine::pixels::{PixelTask, Pixels};
 use neural_network::metrics::Confusion;
 use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
+use neural_network::programs::charts;
 use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{
     name_flag, parse_args, parse_classes, parse_decay, parse_fraction,
@@ -257,8 +258,8 @@ fn write_outputs(
         } else {
             Scale::Linear
         };
-        plot::loss_per_epoch(path, &title, scale, &[curve])
-            .context("--loss-chart")?;
+        let svg = charts::loss_per_epoch(&title, scale, &[curve]);
+        plot::save(path, svg).context("--loss-chart")?;
         say!("Loss chart written to {}", path.display());
     }
     Ok(())

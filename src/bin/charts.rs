@@ -21,6 +21,7 @@ use neural_network::data::{BinaryTask, Dataset, IdxFiles, Part, line};
 use neural_network::gradcheck::loss_at;
 use neural_network::metrics::Confusion;
 use neural_network::programs::bundled::zeros_and_ones;
+use neural_network::programs::charts;
 use neural_network::programs::checks::{Set, check_sets};
 use neural_network::programs::cli::{parse_args, parse_output_path, run_main};
 use neural_network::programs::mnist;
@@ -395,7 +396,10 @@ fn mnist_weights(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
             });
         }
     }
-    plot::pictures(file, "Weights learned, by batch size", &pictures)?;
+    plot::save(
+        file,
+        charts::pictures("Weights learned, by batch size", &pictures),
+    )?;
     Ok(())
 }
 
@@ -478,12 +482,16 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
         });
     }
     // Five noisy curves fill every corner: the legend goes below them.
-    plot::lines_with(
+    plot::save(
         file,
-        "MNIST 0 vs 1: loss per example used",
-        (log_axis("examples used (log scale)"), TRAINING_LOSS),
-        &curves,
-        plot::Legend::Below,
+        charts::lines_with(
+            "MNIST 0 vs 1: loss per example used",
+            log_axis("examples used (log scale)"),
+            TRAINING_LOSS,
+            &curves,
+            plot::Legend::Below,
+            plot::SIZE.0,
+        ),
     )?;
     say!(
         "mnist_examples.svg, loss on the training set after the first piece, \
@@ -613,12 +621,14 @@ fn mnist_time(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
         label: &format!("seconds, on {machine}"),
         scale: Scale::Linear,
     };
-    plot::lines(
+    plot::save(
         file,
-        "MNIST 0 vs 1: loss against time",
-        x_axis,
-        TRAINING_LOSS,
-        &curves,
+        charts::lines(
+            "MNIST 0 vs 1: loss against time",
+            x_axis,
+            TRAINING_LOSS,
+            &curves,
+        ),
     )?;
     Ok(())
 }
@@ -642,7 +652,8 @@ fn chart_and_table(
             line
         })
         .collect();
-    plot::loss_per_epoch(path, title, Scale::Log, &curves)?;
+    let svg = charts::loss_per_epoch(title, Scale::Log, &curves);
+    plot::save(path, svg)?;
     let columns: Vec<(&str, &[f64])> = runs
         .iter()
         .map(|(label, losses)| (label.as_str(), losses.as_slice()))

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::charts;
 pub use super::charts::{
     Axis, ChartError, Heatmap, Legend, Line, Mark, Picture, SIZE, Scale,
     Series, Shading,
@@ -27,79 +26,25 @@ pub enum PlotError {
     },
 }
 
-/// Writes a drawn chart to `path` (its folder must exist).
-fn save(path: &Path, svg: &str) -> Result<(), PlotError> {
-    write_atomically(path, svg.as_bytes()).map_err(|source| PlotError::Write {
-        path: path.to_path_buf(),
-        source,
+/// Saves a chart that one of [`super::charts`]' functions has drawn at
+/// `path` (its folder must exist), or passes on why it could not be drawn:
+/// `plot::save(path, charts::lines(title, x, y, curves))`.
+pub fn save(
+    path: &Path,
+    drawn: Result<String, ChartError>,
+) -> Result<(), PlotError> {
+    write_atomically(path, drawn?.as_bytes()).map_err(|source| {
+        PlotError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     })
-}
-
-/// [`charts::lines`], saved at `path`.
-pub fn lines(
-    path: &Path,
-    title: &str,
-    x: Axis<'_>,
-    y: Axis<'_>,
-    curves: &[Line],
-) -> Result<(), PlotError> {
-    save(path, &charts::lines(title, x, y, curves)?)
-}
-
-/// [`charts::plot`], saved at `path`.
-pub fn plot(
-    path: &Path,
-    title: &str,
-    x: Axis<'_>,
-    y: Axis<'_>,
-    series: &[Series],
-    legend: Legend,
-) -> Result<(), PlotError> {
-    save(path, &charts::plot(title, x, y, series, legend)?)
-}
-
-/// [`charts::heatmap`], saved at `path`.
-pub fn heatmap(path: &Path, map: &Heatmap<'_>) -> Result<(), PlotError> {
-    save(path, &charts::heatmap(map)?)
-}
-
-/// [`charts::lines_with`] at the width of [`SIZE`] with the legend where
-/// `legend` says, saved at `path`.
-pub fn lines_with(
-    path: &Path,
-    title: &str,
-    (x, y): (Axis<'_>, Axis<'_>),
-    curves: &[Line],
-    legend: Legend,
-) -> Result<(), PlotError> {
-    save(
-        path,
-        &charts::lines_with(title, x, y, curves, legend, SIZE.0)?,
-    )
-}
-
-/// [`charts::loss_per_epoch`], saved at `path`.
-pub fn loss_per_epoch(
-    path: &Path,
-    title: &str,
-    scale: Scale,
-    curves: &[Line],
-) -> Result<(), PlotError> {
-    save(path, &charts::loss_per_epoch(title, scale, curves)?)
-}
-
-/// [`charts::pictures`], saved at `path`.
-pub fn pictures(
-    path: &Path,
-    title: &str,
-    pictures: &[Picture],
-) -> Result<(), PlotError> {
-    save(path, &charts::pictures(title, pictures)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::programs::charts;
 
     #[test]
     fn a_missing_folder_is_a_write_error_naming_the_path() {
@@ -107,7 +52,8 @@ mod tests {
         let path = scratch.path().join("missing").join("never-written.svg");
         let curves = [Line::per_epoch("one", &[3.0, 2.0, 1.0])];
         let error =
-            loss_per_epoch(&path, "t", Scale::Log, &curves).unwrap_err();
+            save(&path, charts::loss_per_epoch("t", Scale::Log, &curves))
+                .unwrap_err();
         assert!(matches!(error, PlotError::Write { .. }));
         assert!(error.to_string().contains("never-written.svg"));
     }
@@ -116,7 +62,8 @@ mod tests {
     fn bad_data_writes_nothing() {
         let scratch = tempfile::tempdir().expect("a temporary folder");
         let path = scratch.path().join("p.svg");
-        let error = loss_per_epoch(&path, "t", Scale::Log, &[]).unwrap_err();
+        let drawn = charts::loss_per_epoch("t", Scale::Log, &[]);
+        let error = save(&path, drawn).unwrap_err();
         assert!(matches!(error, PlotError::Chart(ChartError::Nothing)));
         assert!(!path.exists());
     }

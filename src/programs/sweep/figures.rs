@@ -11,6 +11,7 @@ use super::grid::Compared;
 use super::report::{batch, noise_along, noise_at, rate, test_results};
 use super::run::Sweep;
 use super::times::EpochTimes;
+use crate::programs::charts;
 use crate::programs::plot::{
     self, Axis, Heatmap, Legend, Line, Mark, Scale, Series,
 };
@@ -112,24 +113,22 @@ pub fn heatmap(
         "Validation loss after {} epochs; ring: each batch size's best",
         sweep.budget.epochs
     );
-    plot::heatmap(
-        path,
-        &Heatmap {
-            title: &title,
-            x_label: "learning rate",
-            y_label: "batch size",
-            value_label: "loss",
-            columns,
-            rows: grid
-                .batch_sizes
-                .iter()
-                .map(|&b| batch(b, grid.rows))
-                .collect(),
-            values,
-            marked,
-            range: (best, 10.0 * best),
-        },
-    )?;
+    let svg = charts::heatmap(&Heatmap {
+        title: &title,
+        x_label: "learning rate",
+        y_label: "batch size",
+        value_label: "loss",
+        columns,
+        rows: grid
+            .batch_sizes
+            .iter()
+            .map(|&b| batch(b, grid.rows))
+            .collect(),
+        values,
+        marked,
+        range: (best, 10.0 * best),
+    });
+    plot::save(path, svg)?;
     Ok(text)
 }
 
@@ -218,8 +217,7 @@ pub fn tradeoff(
             3,
         ));
     }
-    plot::plot(
-        path,
+    let svg = charts::plot(
         &format!("To validation loss {loss:.3}: steps and examples"),
         Axis {
             label: "batch size (log scale)",
@@ -231,7 +229,8 @@ pub fn tradeoff(
         },
         &drawn,
         Legend::Inside,
-    )?;
+    );
+    plot::save(path, svg)?;
     Ok(format!(
         "Target {loss:.4}: S_min {:.1}, E_min {:.0}, B_crit {b_crit:.1}, B_simple (median) {}\n",
         fit.s_min,
@@ -324,16 +323,18 @@ pub fn floor(
         label: "training loss (log scale)",
         scale: Scale::Log,
     };
-    plot::lines_with(
-        path,
+    let svg = charts::lines_with(
         &format!(
             "Batch size {}: training loss per epoch",
             batch(b, sweep.grid.rows)
         ),
-        (x, y),
+        x,
+        y,
         &lines,
         Legend::Below,
-    )?;
+        plot::SIZE.0,
+    );
+    plot::save(path, svg)?;
     Ok(text)
 }
 
@@ -380,8 +381,7 @@ pub fn test_error(
             ranges,
         });
     }
-    plot::plot(
-        path,
+    let svg = charts::plot(
         "Test error at each batch size's chosen learning rate",
         Axis {
             label: "batch size (log scale)",
@@ -393,7 +393,8 @@ pub fn test_error(
         },
         &series,
         Legend::Inside,
-    )?;
+    );
+    plot::save(path, svg)?;
     Ok(text)
 }
 
@@ -410,8 +411,7 @@ pub fn time(times: &EpochTimes, path: &Path) -> anyhow::Result<()> {
         colour,
         ranges: Vec::new(),
     };
-    plot::plot(
-        path,
+    let svg = charts::plot(
         "Seconds per epoch on this machine's processor",
         Axis {
             label: "batch size (log scale)",
@@ -426,6 +426,7 @@ pub fn time(times: &EpochTimes, path: &Path) -> anyhow::Result<()> {
             line("engine", 1, |t| t.2),
         ],
         Legend::Below,
-    )?;
+    );
+    plot::save(path, svg)?;
     Ok(())
 }
