@@ -153,9 +153,8 @@ fn assert_pixels_equal_plain(
             ..Tuning::ALL
         },
     ] {
-        let trainer =
-            Trainer::for_pixels_tuned(pixels, y, (w, b), settings, tuning)
-                .expect("valid inputs");
+        let trainer = Trainer::tuned(pixels, y, (w, b), settings, tuning)
+            .expect("valid inputs");
         let fast = run(trainer);
         match (&plain, fast) {
             (Ok(plain), Ok(fast)) => {
@@ -573,14 +572,9 @@ fn tabled_bytes_and_f64_give_the_same_results_bit_for_bit() {
             let settings = example::settings(batch_size, 2).shuffle(shuffle);
             let from_f64 =
                 engine::train(x, y, &w, 0.0, &settings, |_| {}).unwrap();
-            let trainer = Trainer::for_rows(
-                &tabled,
-                y,
-                (&w, 0.0),
-                &settings,
-                Tuning::ALL,
-            )
-            .unwrap();
+            let trainer =
+                Trainer::tuned(&tabled, y, (&w, 0.0), &settings, Tuning::ALL)
+                    .unwrap();
             let from_bytes = run(trainer).unwrap();
             assert_eq!(bits(&from_f64), bits(&from_bytes), "{settings:?}");
         }

@@ -407,19 +407,45 @@ impl<'a> Trainer<Dense<'a, RowMajor<'a>>> {
     }
 }
 
-impl<'a, X: Inputs> Trainer<Dense<'a, &'a X>> {
-    /// A run on rows of any kind, such as [`rows::TabledBytes`], whose
-    /// values are known to be finite.
-    pub fn for_rows(
-        x: &'a X,
-        y: &'a ArrayRef1<f64>,
-        (w, b): (&ArrayRef1<f64>, f64),
-        settings: &Settings,
+/// Inputs the engine trains on, and the model it trains on them: rows of
+/// any kind ([`Inputs`]) or [`Pixels`].
+pub trait Trainable<'a>: Predict {
+    /// The model these inputs are trained with.
+    type Model: Model;
+    /// The model with weights `w` and bias `b` on these inputs and the
+    /// targets `y`, with the speed-ups of `tuning`.
+    fn model(
+        &'a self,
+        y: ArrayView1<'a, f64>,
+        parameters: (&ArrayRef1<f64>, f64),
         tuning: Tuning,
-    ) -> Result<Self, TrainError> {
-        check_problem((x.nrows(), x.ncols()), y, w, b, settings)?;
-        let model = Dense::new(x, y.view(), (w, b), tuning.prefetch);
-        Ok(Self::start(model, settings, tuning))
+    ) -> Self::Model;
+}
+
+impl<'a, X: Inputs + 'a> Trainable<'a> for X {
+    type Model = Dense<'a, &'a X>;
+
+    fn model(
+        &'a self,
+        y: ArrayView1<'a, f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        tuning: Tuning,
+    ) -> Self::Model {
+        Dense::new(self, y, (w, b), tuning.prefetch)
+    }
+}
+
+impl<'a> Trainable<'a> for Pixels {
+    type Model = Folded<'a>;
+
+    fn model(
+        &'a self,
+        y: ArrayView1<'a, f64>,
+        (w, b): (&ArrayRef1<f64>, f64),
+        tuning: Tuning,
+    ) -> Self::Model {
+        let speed_ups = (tuning.prefetch, tuning.wide, tuning.threads);
+        Folded::new(self, y, (w.view(), b), speed_ups)
     }
 }
 
@@ -431,21 +457,23 @@ impl<'a> Trainer<Folded<'a>> {
         (w, b): (&ArrayRef1<f64>, f64),
         settings: &Settings,
     ) -> Result<Self, TrainError> {
-        Self::for_pixels_tuned(pixels, y, (w, b), settings, Tuning::ALL)
+        Self::tuned(pixels, y, (w, b), settings, Tuning::ALL)
     }
+}
 
-    /// [`Trainer::for_pixels`] with the speed-ups of `tuning` only.
-    pub fn for_pixels_tuned(
-        pixels: &'a Pixels,
+impl<M: Model> Trainer<M> {
+    /// A run on `inputs` of any kind, such as [`rows::TabledBytes`] or
+    /// [`Pixels`], whose values are known to be finite, with the speed-ups
+    /// of `tuning` only.
+    pub fn tuned<'a, D: Trainable<'a, Model = M> + ?Sized>(
+        inputs: &'a D,
         y: &'a ArrayRef1<f64>,
         (w, b): (&ArrayRef1<f64>, f64),
         settings: &Settings,
         tuning: Tuning,
     ) -> Result<Self, TrainError> {
-        let shape = (pixels.nrows(), pixels.ncols());
-        check_problem(shape, y, w, b, settings)?;
-        let speed_ups = (tuning.prefetch, tuning.wide, tuning.threads);
-        let model = Folded::new(pixels, y.view(), (w.view(), b), speed_ups);
+        check_problem(inputs.dim(), y, w, b, settings)?;
+        let model = inputs.model(y.view(), (w, b), tuning);
         Ok(Self::start(model, settings, tuning))
     }
 }
@@ -670,10 +698,7 @@ mod tests {
             // The folded model picks its kernels when it is made.
             let folded = |tuning| {
                 let params: (&ArrayRef1<f64>, f64) = (&w, 0.1);
-                Trainer::for_pixels_tuned(
-                    &pixels, &y, params, &settings, tuning,
-                )
-                .unwrap()
+                Trainer::tuned(&pixels, &y, params, &settings, tuning).unwrap()
             };
             let portable = Tuning {
                 wide: false,
@@ -705,14 +730,8 @@ mod tests {
                 ..Tuning::ALL
             };
             let tuned = |tuning| {
-                Trainer::for_pixels_tuned(
-                    &pixels,
-                    &y,
-                    (&w, 0.1),
-                    &settings,
-                    tuning,
-                )
-                .unwrap()
+                Trainer::tuned(&pixels, &y, (&w, 0.1), &settings, tuning)
+                    .unwrap()
             };
             assert_same_runs(tuned(one), tuned(Tuning::ALL), |t| {
                 t.steps_and_loss()

@@ -147,18 +147,13 @@ pub fn time_rung(
         (Some(tuning), Form::Bytes) => {
             let rows = &workload.tabled;
             let trainer =
-                Trainer::for_rows(rows, y, (&w, 0.0), &settings, tuning)?;
+                Trainer::tuned(rows, y, (&w, 0.0), &settings, tuning)?;
             time_after_warm_up(trainer)
         }
         (Some(tuning), Form::Ink) => {
             let pixels = &workload.pixels;
-            let trainer = Trainer::for_pixels_tuned(
-                pixels,
-                y,
-                (&w, 0.0),
-                &settings,
-                tuning,
-            )?;
+            let trainer =
+                Trainer::tuned(pixels, y, (&w, 0.0), &settings, tuning)?;
             time_after_warm_up(trainer)
         }
         (Some(tuning), _) => {
