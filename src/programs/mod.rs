@@ -16,6 +16,8 @@
 pub mod charts;
 
 #[cfg(feature = "programs")]
+pub mod blas;
+#[cfg(feature = "programs")]
 pub mod budget;
 #[cfg(feature = "programs")]
 pub mod bundled;
