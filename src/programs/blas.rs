@@ -89,8 +89,11 @@ impl<T: Copy> Strided<T> {
     /// # Safety
     /// As for [`Strided::new`]; the slice must not outlive the vector.
     unsafe fn as_slice<'a>(&self) -> Option<&'a [T]> {
+        if self.len == 0 {
+            return Some(&[]);
+        }
         // SAFETY: `len` elements one apart from `first` (a valid vector).
-        (self.inc == 1 || self.len <= 1).then(|| unsafe {
+        (self.inc == 1 || self.len == 1).then(|| unsafe {
             std::slice::from_raw_parts(self.first, self.len)
         })
     }
@@ -136,6 +139,7 @@ fn dots<T: Real, const N: usize>(rows: [&[T]; N], x: &[T]) -> [T; N] {
     })
 }
 
+// ANCHOR: add_scaled
 /// `sums[i] += columns[0][i]·scales[0]`, then the same for column 1, and so
 /// on: each sum takes its additions in column order, as a dot product along
 /// the row would, with all `N` columns read side by side.
@@ -150,6 +154,7 @@ fn add_scaled<T: Real, const N: usize>(
         *sum = (0..N).fold(*sum, |sum, k| sum + columns[k][i] * scales[k]);
     }
 }
+// ANCHOR_END: add_scaled
 
 /// Runs `work` compiled for AVX-512 or AVX2 where the processor has them:
 /// eight or four `f64` per instruction instead of two. The same additions in
@@ -210,8 +215,12 @@ unsafe fn gemv<T: Real>(
     let zero = T::default();
     // SAFETY (every block below): `op(A)` has `rows × cols` valid elements
     // at `a + i·rs + j·cs`, `x` has `cols` and `y` has `rows`.
+    // (A line of no elements may start past the matrix: hence the wrapping.)
     let line = |start: usize, stride: isize, len: usize| unsafe {
-        std::slice::from_raw_parts(a.offset(start as isize * stride), len)
+        std::slice::from_raw_parts(
+            a.wrapping_offset(start as isize * stride),
+            len,
+        )
     };
     let mut sums = vec![zero; rows];
     if rs == 1 && cs != 1 {

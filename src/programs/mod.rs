@@ -6,8 +6,9 @@
 //! a run may hold (`budget`), the checks of their data sets before training
 //! (`checks`), text they print (`report`), charts they save (`plot`), files
 //! they write (`output`), folders of files they replace as one (`folder`),
-//! the exercises' checks of the reader's code (`your_turn`) and the memory
-//! allocator they run with (`pages`). The
+//! the exercises' checks of the reader's code (`your_turn`), the memory
+//! allocator they run with (`pages`) and the BLAS routines with which
+//! ndarray computes their matrix products (`blas`). The
 //! library's other layers print nothing.
 //!
 //! With the `charts` feature alone (plotters, which builds for WebAssembly)
