@@ -649,6 +649,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn products_with_nothing_in_them_are_empty_or_zero() {
+        let no_rows = Array2::<f64>::zeros((0, 5));
+        assert_eq!(no_rows.dot(&Array1::ones(5)).len(), 0);
+        assert_eq!(no_rows.t().dot(&Array1::ones(0)), Array1::<f64>::zeros(5));
+        let no_columns = Array2::<f64>::zeros((3, 0));
+        assert_eq!(no_columns.dot(&Array1::ones(0)), Array1::<f64>::zeros(3));
+        assert_eq!(no_columns.t().dot(&Array1::ones(3)).len(), 0);
+    }
+
     /// `a · b` by the textbook's triple loop.
     fn textbook(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
         Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
