@@ -460,7 +460,7 @@ def main():
         met = {">=": value >= target, "<=": value <= target, "<": value < target}[sense]
         print(f"- {text}: {value:.2f} — {'met' if met else f'missed (target {sense} {target})'}")
     if torch is None:
-        print("- PyTorch: not measured (torch is not installed)")
+        print("- PyTorch: not measured (left out, or not installed: see the message above)")
 
 
 def relative(a, b):

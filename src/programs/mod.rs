@@ -7,8 +7,9 @@
 //! (`checks`), the SHA-256 sums the data files are verified with
 //! (`checksum`), text they print (`report`), charts they save (`plot`), files
 //! they write (`output`), folders of files they replace as one (`folder`),
-//! the exercises' checks of the reader's code (`your_turn`) and the memory
-//! allocator they run with (`pages`). The
+//! the exercises' checks of the reader's code (`your_turn`), the memory
+//! allocator they run with (`pages`) and the BLAS routines with which
+//! ndarray computes their matrix products (`blas`). The
 //! library's other layers print nothing.
 //!
 //! With the `charts` feature alone (plotters, which builds for WebAssembly)
@@ -33,6 +34,6 @@ macro_rules! programs_modules {
 pub mod console;
 
 programs_modules!(
-    budget, bundled, checks, checksum, cli, folder, mnist, output, pages, plot,
-    report, sweep, your_turn,
+    blas, budget, bundled, checks, checksum, cli, folder, mnist, output, pages,
+    plot, report, sweep, your_turn,
 );

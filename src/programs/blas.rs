@@ -1,0 +1,744 @@
+//! The BLAS routines ndarray calls, written in Rust: how the programs compute
+//! `x_batch.t().dot(&error)` at the speed of memory.
+//!
+//! NumPy hands a product such as `X.T @ error` to a BLAS library (OpenBLAS).
+//! ndarray does the same when it is built with its `blas` feature; without
+//! it, ndarray computes a matrix times a vector as one dot product per row of
+//! the matrix. For the gradient's `x_batch.t().dot(&error)` those rows are
+//! the columns of the row-major batch, so each of the 784 dot products walks
+//! down a column, one number from every row of pixels: the batch is read 784
+//! times over, in steps of 6 KB, and at large batches that is most of an
+//! epoch.
+//!
+//! The programs turn ndarray's `blas` feature on and link these routines in
+//! place of a library. [`cblas_dgemv`] reads a matrix in the order it lies in
+//! memory, four rows or four columns side by side, with the widest vector
+//! instructions the processor has; products of two matrices go to
+//! `matrixmultiply`, as they do without the feature. Every sum is taken in the
+//! order ndarray's own code takes it, so each number a program prints is the
+//! same, to the last bit, with or without this module, and the listing the
+//! book teaches does not change. (The playground, built for WebAssembly
+//! without the `programs` feature, runs ndarray's own code.)
+//!
+//! The routines have the C names and arguments of CBLAS because that is how
+//! ndarray finds them: `cblas-sys` declares them, and a BLAS library, or this
+//! module, defines them. They follow the CBLAS reference for every layout,
+//! transposition and stride.
+
+use std::ops::{Add, Mul};
+use std::os::raw::c_int;
+
+use cblas_sys::{
+    CBLAS_LAYOUT, CBLAS_TRANSPOSE, CblasColMajor, CblasConjTrans, CblasNoTrans,
+    CblasRowMajor, CblasTrans, c_double_complex, c_float_complex,
+};
+use matrixmultiply::CGemmOption;
+
+/// The arithmetic the dot products need: `f32` and `f64`.
+trait Real:
+    Copy + Default + PartialEq + Add<Output = Self> + Mul<Output = Self>
+{
+}
+impl Real for f32 {}
+impl Real for f64 {}
+
+/// Where element `(i, j)` of `op(A)` lies, as (row stride, column stride):
+/// a stored matrix read row-major or column-major with leading dimension
+/// `ld`, transposed or not.
+fn strides(
+    layout: CBLAS_LAYOUT,
+    trans: CBLAS_TRANSPOSE,
+    ld: c_int,
+) -> (isize, isize) {
+    let ld = ld as isize;
+    let stored = match layout {
+        CblasRowMajor => (ld, 1),
+        CblasColMajor => (1, ld),
+    };
+    match trans {
+        CblasNoTrans => stored,
+        CblasTrans | CblasConjTrans => (stored.1, stored.0),
+    }
+}
+
+/// A vector of `len` numbers `inc` apart, as BLAS passes one: for a negative
+/// `inc` the pointer is the lowest address and the vector runs backwards.
+struct Strided<T> {
+    first: *mut T,
+    len: usize,
+    inc: isize,
+}
+
+impl<T: Copy> Strided<T> {
+    /// # Safety
+    /// `base` with `len` and `inc` must describe a valid BLAS vector.
+    unsafe fn new(base: *const T, len: c_int, inc: c_int) -> Self {
+        let (len, inc) = (len.max(0) as usize, inc as isize);
+        let back = if inc < 0 {
+            (len as isize - 1).max(0) * -inc
+        } else {
+            0
+        };
+        // SAFETY: the vector's elements lie between `base` and `base + back`.
+        let first = unsafe { base.offset(back) } as *mut T;
+        Strided { first, len, inc }
+    }
+
+    /// The elements as one slice, if they are next to each other in order.
+    ///
+    /// # Safety
+    /// As for [`Strided::new`]; the slice must not outlive the vector.
+    unsafe fn as_slice<'a>(&self) -> Option<&'a [T]> {
+        if self.len == 0 {
+            return Some(&[]);
+        }
+        // SAFETY: `len` elements one apart from `first` (a valid vector).
+        (self.inc == 1 || self.len == 1).then(|| unsafe {
+            std::slice::from_raw_parts(self.first, self.len)
+        })
+    }
+
+    /// Element `i`.
+    ///
+    /// # Safety
+    /// `i < len`.
+    unsafe fn at(&self, i: usize) -> *mut T {
+        // SAFETY: within the vector for `i < len`.
+        unsafe { self.first.offset(i as isize * self.inc) }
+    }
+}
+
+/// How many rows or columns [`gemv`] reads side by side: four streams of
+/// memory in flight instead of one, which a single core needs to read at the
+/// speed its memory can deliver.
+const SIDE_BY_SIDE: usize = 4;
+
+/// The dot products `rows[r] · x`, each with eight running sums as ndarray
+/// adds up two slices (so that the compiler can keep them in vector
+/// registers), all `N` rows read side by side.
+#[inline(always)]
+fn dots<T: Real, const N: usize>(rows: [&[T]; N], x: &[T]) -> [T; N] {
+    assert!(rows.iter().all(|row| row.len() == x.len()));
+    let mut lanes = [[T::default(); 8]; N];
+    let whole = x.len() / 8 * 8;
+    for start in (0..whole).step_by(8) {
+        let xs = &x[start..start + 8];
+        for (row, lanes) in rows.iter().zip(&mut lanes) {
+            let part = &row[start..start + 8];
+            for lane in 0..8 {
+                lanes[lane] = lanes[lane] + part[lane] * xs[lane];
+            }
+        }
+    }
+    std::array::from_fn(|r| {
+        let (lanes, mut total) = (lanes[r], T::default());
+        for lane in 0..4 {
+            total = total + (lanes[lane] + lanes[lane + 4]);
+        }
+        (whole..x.len()).fold(total, |sum, i| sum + rows[r][i] * x[i])
+    })
+}
+
+// ANCHOR: add_scaled
+/// `sums[i] += columns[0][i]·scales[0]`, then the same for column 1, and so
+/// on: each sum takes its additions in column order, as a dot product along
+/// the row would, with all `N` columns read side by side.
+#[inline(always)]
+fn add_scaled<T: Real, const N: usize>(
+    sums: &mut [T],
+    columns: [&[T]; N],
+    scales: [T; N],
+) {
+    assert!(columns.iter().all(|column| column.len() == sums.len()));
+    for (i, sum) in sums.iter_mut().enumerate() {
+        *sum = (0..N).fold(*sum, |sum, k| sum + columns[k][i] * scales[k]);
+    }
+}
+// ANCHOR_END: add_scaled
+
+/// Runs `work` compiled for AVX-512 or AVX2 where the processor has them:
+/// eight or four `f64` per instruction instead of two. The same additions in
+/// the same order (the compiler never fuses a multiplication with an addition
+/// on its own), so the same bits.
+#[inline(always)]
+fn wide<R>(work: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        #[target_feature(enable = "avx512f")]
+        fn with_avx512<R>(work: impl FnOnce() -> R) -> R {
+            work()
+        }
+        // SAFETY: the processor has just been found to support AVX-512.
+        return unsafe { with_avx512(work) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        fn with_avx2<R>(work: impl FnOnce() -> R) -> R {
+            work()
+        }
+        // SAFETY: the processor has just been found to support AVX2.
+        return unsafe { with_avx2(work) };
+    }
+    work()
+}
+
+/// `Σ x[i]·y[i]`: with eight running sums where both vectors are slices, else
+/// with one, as ndarray does.
+///
+/// # Safety
+/// `x` and `y` must be valid BLAS vectors of `len` elements.
+unsafe fn dot<T: Real>(x: &Strided<T>, y: &Strided<T>) -> T {
+    // SAFETY: both are valid vectors of the same length.
+    unsafe {
+        if let (Some(x), Some(y)) = (x.as_slice(), y.as_slice()) {
+            return wide(|| dots([x], y)[0]);
+        }
+        (0..x.len).fold(T::default(), |sum, i| sum + *x.at(i) * *y.at(i))
+    }
+}
+
+/// `y ← α·op(A)·x + β·y` for an `op(A)` of `rows × cols` at `a` with strides
+/// `(rs, cs)`. Each `y[i]` is ndarray's `row_i · x`, summed in its order.
+///
+/// # Safety
+/// The pointers must describe valid matrices and vectors of these sizes.
+unsafe fn gemv<T: Real>(
+    (rows, cols): (usize, usize),
+    alpha: T,
+    (a, rs, cs): (*const T, isize, isize),
+    x: Strided<T>,
+    beta: T,
+    y: Strided<T>,
+) {
+    const N: usize = SIDE_BY_SIDE;
+    let zero = T::default();
+    // SAFETY (every block below): `op(A)` has `rows × cols` valid elements
+    // at `a + i·rs + j·cs`, `x` has `cols` and `y` has `rows`.
+    // (A line of no elements may start past the matrix: hence the wrapping.)
+    let line = |start: usize, stride: isize, len: usize| unsafe {
+        std::slice::from_raw_parts(
+            a.wrapping_offset(start as isize * stride),
+            len,
+        )
+    };
+    let mut sums = vec![zero; rows];
+    if rs == 1 && cs != 1 {
+        // Column-major: add each column, times its x[j], to the running sums,
+        // so that the matrix is read in the order it lies in memory.
+        let x_at = |j: usize| unsafe { *x.at(j) };
+        let mut j = 0;
+        while j + N <= cols {
+            let columns: [&[T]; N] =
+                std::array::from_fn(|k| line(j + k, cs, rows));
+            let scales = std::array::from_fn(|k| x_at(j + k));
+            wide(|| add_scaled(&mut sums, columns, scales));
+            j += N;
+        }
+        for j in j..cols {
+            wide(|| add_scaled(&mut sums, [line(j, cs, rows)], [x_at(j)]));
+        }
+    } else if let (1, Some(x)) = (cs, unsafe { x.as_slice() }) {
+        // Row-major: each row's dot product with x, N rows at a time.
+        for (group, sums) in sums.chunks_mut(N).enumerate() {
+            let row = |k: usize| line(group * N + k, rs, cols);
+            if let Ok(sums) = <&mut [T; N]>::try_from(&mut *sums) {
+                *sums = wide(|| dots(std::array::from_fn(row), x));
+            } else {
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    *sum = wide(|| dots([row(k)], x)[0]);
+                }
+            }
+        }
+    } else {
+        for (i, sum) in sums.iter_mut().enumerate() {
+            let row = Strided {
+                first: unsafe { a.offset(i as isize * rs) } as *mut T,
+                len: cols,
+                inc: cs,
+            };
+            *sum = unsafe { dot(&row, &x) };
+        }
+    }
+    for (i, sum) in sums.into_iter().enumerate() {
+        unsafe {
+            let y_i = y.at(i);
+            // ndarray's order: β·y is not read when β is zero.
+            *y_i = if beta == zero {
+                sum * alpha
+            } else {
+                *y_i * beta + sum * alpha
+            };
+        }
+    }
+}
+
+/// The sizes of `op(A)` for a stored `m × n` matrix.
+fn op_dims(trans: CBLAS_TRANSPOSE, m: c_int, n: c_int) -> (usize, usize) {
+    let (m, n) = (m.max(0) as usize, n.max(0) as usize);
+    match trans {
+        CblasNoTrans => (m, n),
+        CblasTrans | CblasConjTrans => (n, m),
+    }
+}
+
+macro_rules! dot_and_gemv {
+    ($real:ty, $dot:ident, $gemv:ident) => {
+        /// CBLAS `?dot`: the dot product of two vectors.
+        ///
+        /// # Safety
+        /// As in the CBLAS reference: valid vectors of `n` elements.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $dot(
+            n: c_int,
+            x: *const $real,
+            incx: c_int,
+            y: *const $real,
+            incy: c_int,
+        ) -> $real {
+            // SAFETY: the caller passes valid vectors.
+            unsafe { dot(&Strided::new(x, n, incx), &Strided::new(y, n, incy)) }
+        }
+
+        /// CBLAS `?gemv`: `y ← α·op(A)·x + β·y`.
+        ///
+        /// # Safety
+        /// As in the CBLAS reference: a valid `m × n` matrix and vectors.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments, reason = "the CBLAS signature")]
+        pub unsafe extern "C" fn $gemv(
+            layout: CBLAS_LAYOUT,
+            trans: CBLAS_TRANSPOSE,
+            m: c_int,
+            n: c_int,
+            alpha: $real,
+            a: *const $real,
+            lda: c_int,
+            x: *const $real,
+            incx: c_int,
+            beta: $real,
+            y: *mut $real,
+            incy: c_int,
+        ) {
+            let (rows, cols) = op_dims(trans, m, n);
+            let (rs, cs) = strides(layout, trans, lda);
+            // SAFETY: the caller passes a valid matrix and vectors.
+            unsafe {
+                let (x, y) = (
+                    Strided::new(x, cols as c_int, incx),
+                    Strided::new(y, rows as c_int, incy),
+                );
+                gemv((rows, cols), alpha, (a, rs, cs), x, beta, y);
+            }
+        }
+    };
+}
+
+dot_and_gemv!(f32, cblas_sdot, cblas_sgemv);
+dot_and_gemv!(f64, cblas_ddot, cblas_dgemv);
+
+/// The operands of a matrix product as `matrixmultiply` takes them: the
+/// sizes `(m, k, n)` and each matrix's (row stride, column stride).
+type Operands = ((usize, usize, usize), [(isize, isize); 3]);
+
+/// The sizes and strides of `C ← α·op(A)·op(B) + β·C`, `op(A)` being `m × k`.
+fn gemm_operands(
+    layout: CBLAS_LAYOUT,
+    (transa, transb): (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE),
+    (m, n, k): (c_int, c_int, c_int),
+    (lda, ldb, ldc): (c_int, c_int, c_int),
+) -> Operands {
+    let size = |v: c_int| v.max(0) as usize;
+    let sa = strides(layout, transa, lda);
+    let sb = strides(layout, transb, ldb);
+    let sc = strides(layout, CblasNoTrans, ldc);
+    ((size(m), size(k), size(n)), [sa, sb, sc])
+}
+
+macro_rules! real_gemm {
+    ($real:ty, $gemm:ident, $multiply:path) => {
+        /// CBLAS `?gemm`: `C ← α·op(A)·op(B) + β·C`, by `matrixmultiply` as
+        /// ndarray computes it without a BLAS library.
+        ///
+        /// # Safety
+        /// As in the CBLAS reference: valid matrices of the given sizes.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments, reason = "the CBLAS signature")]
+        pub unsafe extern "C" fn $gemm(
+            layout: CBLAS_LAYOUT,
+            transa: CBLAS_TRANSPOSE,
+            transb: CBLAS_TRANSPOSE,
+            m: c_int,
+            n: c_int,
+            k: c_int,
+            alpha: $real,
+            a: *const $real,
+            lda: c_int,
+            b: *const $real,
+            ldb: c_int,
+            beta: $real,
+            c: *mut $real,
+            ldc: c_int,
+        ) {
+            let ((m, k, n), [sa, sb, sc]) = gemm_operands(
+                layout,
+                (transa, transb),
+                (m, n, k),
+                (lda, ldb, ldc),
+            );
+            // SAFETY: the caller passes valid matrices.
+            unsafe {
+                $multiply(
+                    m, k, n, alpha, a, sa.0, sa.1, b, sb.0, sb.1, beta, c,
+                    sc.0, sc.1,
+                )
+            }
+        }
+    };
+}
+
+real_gemm!(f32, cblas_sgemm, matrixmultiply::sgemm);
+real_gemm!(f64, cblas_dgemm, matrixmultiply::dgemm);
+
+/// `op(M)`'s elements conjugated, copied row-major, where the operation asks
+/// for it (`matrixmultiply` reads its conjugation flags but does not apply
+/// them); otherwise the matrix as it is.
+///
+/// # Safety
+/// `m` must hold a valid `rows × cols` matrix with these strides.
+unsafe fn conjugated<T: Copy + std::ops::Neg<Output = T>>(
+    trans: CBLAS_TRANSPOSE,
+    (rows, cols): (usize, usize),
+    (m, rs, cs): (*const [T; 2], isize, isize),
+    copy: &mut Vec<[T; 2]>,
+) -> (*const [T; 2], isize, isize) {
+    if !matches!(trans, CblasConjTrans) {
+        return (m, rs, cs);
+    }
+    for i in 0..rows {
+        for j in 0..cols {
+            // SAFETY: `(i, j)` lies within the matrix.
+            let [re, im] =
+                unsafe { *m.offset(i as isize * rs + j as isize * cs) };
+            copy.push([re, -im]);
+        }
+    }
+    (copy.as_ptr(), cols as isize, 1)
+}
+
+macro_rules! complex_gemm {
+    ($complex:ty, $gemm:ident, $multiply:path) => {
+        /// CBLAS `?gemm` for complex numbers, by `matrixmultiply` as ndarray
+        /// computes it without a BLAS library.
+        ///
+        /// # Safety
+        /// As in the CBLAS reference: valid scalars and matrices.
+        #[unsafe(no_mangle)]
+        #[allow(clippy::too_many_arguments, reason = "the CBLAS signature")]
+        pub unsafe extern "C" fn $gemm(
+            layout: CBLAS_LAYOUT,
+            transa: CBLAS_TRANSPOSE,
+            transb: CBLAS_TRANSPOSE,
+            m: c_int,
+            n: c_int,
+            k: c_int,
+            alpha: *const $complex,
+            a: *const $complex,
+            lda: c_int,
+            b: *const $complex,
+            ldb: c_int,
+            beta: *const $complex,
+            c: *mut $complex,
+            ldc: c_int,
+        ) {
+            let ((m, k, n), [sa, sb, sc]) = gemm_operands(
+                layout,
+                (transa, transb),
+                (m, n, k),
+                (lda, ldb, ldc),
+            );
+            let (mut copy_a, mut copy_b) = (Vec::new(), Vec::new());
+            // SAFETY: the caller passes valid scalars and matrices.
+            unsafe {
+                let a =
+                    conjugated(transa, (m, k), (a, sa.0, sa.1), &mut copy_a);
+                let b =
+                    conjugated(transb, (k, n), (b, sb.0, sb.1), &mut copy_b);
+                let standard = CGemmOption::Standard;
+                $multiply(
+                    standard, standard, m, k, n, *alpha, a.0, a.1, a.2, b.0,
+                    b.1, b.2, *beta, c, sc.0, sc.1,
+                )
+            }
+        }
+    };
+}
+
+complex_gemm!(c_float_complex, cblas_cgemm, matrixmultiply::cgemm);
+complex_gemm!(c_double_complex, cblas_zgemm, matrixmultiply::zgemm);
+
+#[cfg(test)]
+mod tests {
+    use ndarray::linalg::general_mat_vec_mul;
+    use ndarray::{Array1, Array2, ArrayView1, ShapeBuilder, s};
+
+    use super::*;
+
+    /// Numbers of both signs and many magnitudes, the same on every run.
+    fn numbers(len: usize, seed: usize) -> Vec<f64> {
+        (0..len)
+            .map(|i| {
+                ((i * 7 + seed * 13) as f64 * 0.754_877_666).sin()
+                    * 10f64.powi((i % 5) as i32 - 2)
+            })
+            .collect()
+    }
+
+    fn matrix(rows: usize, cols: usize, seed: usize) -> Array2<f64> {
+        Array2::from_shape_vec((rows, cols), numbers(rows * cols, seed))
+            .unwrap()
+    }
+
+    /// A dot product summed in one running sum, first element first.
+    fn one_sum(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        x.iter().zip(y).fold(0.0, |sum, (a, b)| sum + a * b)
+    }
+
+    /// A dot product summed as ndarray sums two slices: element `i` into lane
+    /// `i % 8`, the lanes paired (0 with 4, 1 with 5, …), then the rest.
+    fn eight_lanes(x: &[f64], y: &[f64]) -> f64 {
+        let whole = x.len() / 8 * 8;
+        let mut lanes = [0.0; 8];
+        for i in 0..whole {
+            lanes[i % 8] += x[i] * y[i];
+        }
+        let mut sum = 0.0;
+        for lane in 0..4 {
+            sum += lanes[lane] + lanes[lane + 4];
+        }
+        (whole..x.len()).fold(sum, |sum, i| sum + x[i] * y[i])
+    }
+
+    #[test]
+    fn the_transposed_product_sums_each_column_from_the_first_row_down() {
+        // 37 rows: nine groups of four side by side and one left over.
+        let (x, error) = (matrix(37, 21, 1), Array1::from(numbers(37, 2)));
+        let gradient = x.t().dot(&error);
+        for (j, &g) in gradient.iter().enumerate() {
+            assert_eq!(g, one_sum(x.column(j), error.view()), "column {j}");
+        }
+    }
+
+    #[test]
+    fn the_forward_product_sums_each_row_as_ndarray_sums_two_slices() {
+        // 45 columns: five groups of eight and five left over; 13 rows.
+        let (x, w) = (matrix(13, 45, 3), Array1::from(numbers(45, 4)));
+        let z = x.dot(&w);
+        for (i, &z_i) in z.iter().enumerate() {
+            assert_eq!(
+                z_i,
+                eight_lanes(
+                    x.row(i).as_slice().unwrap(),
+                    w.as_slice().unwrap()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn vectors_read_backwards_or_with_gaps_are_summed_in_their_own_order() {
+        let x = matrix(6, 40, 5);
+        let long = Array1::from(numbers(80, 6));
+        for w in [long.slice(s![..40;-1]), long.slice(s![..;2])] {
+            let z = x.dot(&w);
+            for i in 0..6 {
+                assert_eq!(z[i], one_sum(x.row(i), w));
+            }
+            // Long enough (40) for ndarray to call `cblas_ddot`.
+            assert_eq!(x.row(0).dot(&w), one_sum(x.row(0), w));
+        }
+        let (a, b) = (long.slice(s![..40]), long.slice(s![40..]));
+        assert_eq!(
+            a.dot(&b),
+            eight_lanes(a.as_slice().unwrap(), b.as_slice().unwrap())
+        );
+    }
+
+    #[test]
+    fn alpha_and_beta_scale_the_product_and_the_old_values() {
+        let (a, x) = (matrix(5, 9, 7), Array1::from(numbers(9, 8)));
+        let mut y = Array1::from(numbers(10, 9));
+        let before = y.clone();
+        general_mat_vec_mul(
+            0.5,
+            &a.t().t(),
+            &x,
+            2.0,
+            &mut y.slice_mut(s![..;2]),
+        );
+        for i in 0..5 {
+            let product = eight_lanes(
+                a.row(i).as_slice().unwrap(),
+                x.as_slice().unwrap(),
+            );
+            assert_eq!(y[2 * i], before[2 * i] * 2.0 + product * 0.5);
+            assert_eq!(
+                y[2 * i + 1],
+                before[2 * i + 1],
+                "untouched between the strides"
+            );
+        }
+    }
+
+    #[test]
+    fn a_transposed_row_major_matrix_is_the_same_matrix_stored_by_columns() {
+        let (a, x) = (matrix(4, 6, 10), numbers(4, 11));
+        let mut by_rows = [0.0; 6];
+        let mut by_columns = [0.0; 6];
+        // SAFETY: a is a 4 × 6 row-major matrix (read as 6 × 4 by columns),
+        // x has 4 elements and the results 6.
+        unsafe {
+            let a = a.as_ptr();
+            cblas_dgemv(
+                CblasRowMajor,
+                CblasTrans,
+                4,
+                6,
+                1.0,
+                a,
+                6,
+                x.as_ptr(),
+                1,
+                0.0,
+                by_rows.as_mut_ptr(),
+                1,
+            );
+            cblas_dgemv(
+                CblasColMajor,
+                CblasNoTrans,
+                6,
+                4,
+                1.0,
+                a,
+                6,
+                x.as_ptr(),
+                1,
+                0.0,
+                by_columns.as_mut_ptr(),
+                1,
+            );
+        }
+        assert_eq!(by_rows, by_columns);
+        for (j, &value) in by_rows.iter().enumerate() {
+            assert_eq!(value, one_sum(a.column(j), ArrayView1::from(&x)));
+        }
+    }
+
+    #[test]
+    fn single_precision_is_summed_the_same_way() {
+        let x = matrix(9, 10, 12).mapv(|v| v as f32);
+        let e = Array1::from(numbers(9, 13)).mapv(|v| v as f32);
+        let gradient = x.t().dot(&e);
+        for j in 0..10 {
+            let expected = x
+                .column(j)
+                .iter()
+                .zip(&e)
+                .fold(0.0f32, |sum, (a, b)| sum + a * b);
+            assert_eq!(gradient[j], expected);
+        }
+    }
+
+    #[test]
+    fn products_with_nothing_in_them_are_empty_or_zero() {
+        let no_rows = Array2::<f64>::zeros((0, 5));
+        assert_eq!(no_rows.dot(&Array1::ones(5)).len(), 0);
+        assert_eq!(no_rows.t().dot(&Array1::ones(0)), Array1::<f64>::zeros(5));
+        let no_columns = Array2::<f64>::zeros((3, 0));
+        assert_eq!(no_columns.dot(&Array1::ones(0)), Array1::<f64>::zeros(3));
+        assert_eq!(no_columns.t().dot(&Array1::ones(3)).len(), 0);
+    }
+
+    /// `a · b` by the textbook's triple loop.
+    fn textbook(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
+        Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+            one_sum(a.row(i), b.column(j))
+        })
+    }
+
+    #[test]
+    fn matrix_products_in_every_layout_equal_the_textbook_product() {
+        let (a, b) = (matrix(9, 11, 14), matrix(11, 10, 15));
+        let expected = textbook(&a, &b);
+        let by_columns = |m: &Array2<f64>| {
+            let mut f = Array2::zeros(m.raw_dim().f());
+            f.assign(m);
+            f
+        };
+        let (a_f, b_f) = (by_columns(&a), by_columns(&b));
+        let (a_t, b_t) = (a.t().to_owned(), b.t().to_owned());
+        let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for left in [a.view(), a_f.view(), a_t.t()] {
+            for right in [b.view(), b_f.view(), b_t.t()] {
+                for mut c in
+                    [Array2::zeros((9, 10)), Array2::zeros((9, 10).f())]
+                {
+                    ndarray::linalg::general_mat_mul(
+                        1.0, &left, &right, 0.0, &mut c,
+                    );
+                    let most = (&c - &expected)
+                        .iter()
+                        .fold(0.0f64, |m, d| m.max(d.abs()));
+                    assert!(
+                        most <= 1e-14 * scale,
+                        "differs by {most} of {scale}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn complex_products_conjugate_where_asked() {
+        // a is 2 × 3; conj(a)ᵀ · b for b 2 × 2, all row-major.
+        let a: Vec<[f64; 2]> =
+            (0..6).map(|i| [i as f64, 1.0 - i as f64]).collect();
+        let b: Vec<[f64; 2]> =
+            (0..4).map(|i| [1.0 + i as f64, i as f64 * 0.5]).collect();
+        let mut c = vec![[0.0; 2]; 6];
+        let (one, zero) = ([1.0, 0.0], [0.0, 0.0]);
+        // SAFETY: the sizes match the vectors.
+        unsafe {
+            cblas_zgemm(
+                CblasRowMajor,
+                CblasConjTrans,
+                CblasNoTrans,
+                3,
+                2,
+                2,
+                &one,
+                a.as_ptr(),
+                3,
+                b.as_ptr(),
+                2,
+                &zero,
+                c.as_mut_ptr(),
+                2,
+            );
+        }
+        let times =
+            |[p, q]: [f64; 2], [r, s]: [f64; 2]| [p * r - q * s, p * s + q * r];
+        for i in 0..3 {
+            for j in 0..2 {
+                let mut expected = [0.0, 0.0];
+                for k in 0..2 {
+                    let [re, im] = a[k * 3 + i];
+                    let term = times([re, -im], b[k * 2 + j]);
+                    expected = [expected[0] + term[0], expected[1] + term[1]];
+                }
+                assert!((c[i * 2 + j][0] - expected[0]).abs() < 1e-12);
+                assert!((c[i * 2 + j][1] - expected[1]).abs() < 1e-12);
+            }
+        }
+    }
+}
