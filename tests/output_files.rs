@@ -39,15 +39,7 @@ fn assert_refused_with(
     let mut all = QUICK.to_vec();
     all.extend(args);
     let run = measure(TRAIN, &all);
-    assert_eq!(run.code, Some(code), "{args:?}: {run:?}");
-    assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
-    for needle in expected {
-        assert!(
-            run.stderr.contains(needle),
-            "{args:?}: {needle:?} not in {}",
-            run.stderr
-        );
-    }
+    run.assert_error(code, expected);
     assert!(
         !run.stdout.contains("Epoch"),
         "{args:?}: refused only after training:\n{}",

@@ -492,14 +492,22 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_folder_is_replaced_with_its_other_files_kept() {
+    /// A scratch folder holding a folder `data` of `files`, each `(name,
+    /// text)`, and that folder's path.
+    fn old_folder(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
         let scratch = tempfile::tempdir().unwrap();
         let out = scratch.path().join("data");
         fs::create_dir(&out).unwrap();
-        fs::write(out.join("a"), "old a").unwrap();
-        fs::write(out.join("b"), "old b").unwrap();
-        fs::write(out.join("README.md"), "kept").unwrap();
+        for (name, text) in files {
+            fs::write(out.join(name), text).unwrap();
+        }
+        (scratch, out)
+    }
+
+    #[test]
+    fn a_folder_is_replaced_with_its_other_files_kept() {
+        let (scratch, out) =
+            old_folder(&[("a", "old a"), ("b", "old b"), ("README.md", "kept")]);
         let folder =
             Folder::plan("--out", &out, &["a", "b"], &[], false).unwrap();
         folder.write("a", b"new a").unwrap();
@@ -516,10 +524,7 @@ mod tests {
 
     #[test]
     fn a_folder_given_up_before_the_swap_is_left_as_it_was() {
-        let scratch = tempfile::tempdir().unwrap();
-        let out = scratch.path().join("data");
-        fs::create_dir(&out).unwrap();
-        fs::write(out.join("a"), "old a").unwrap();
+        let (scratch, out) = old_folder(&[("a", "old a")]);
         let folder =
             Folder::plan("--out", &out, &["a", "b"], &[], false).unwrap();
         folder.write("a", b"new a").unwrap();

@@ -191,7 +191,13 @@ impl Measured {
     /// Checks that the run failed with exit code 1 and one line of error
     /// that contains each of `expected`.
     pub fn assert_refused(&self, expected: &[&str]) {
-        assert_eq!(self.code, Some(1), "{self:?}");
+        self.assert_error(1, expected);
+    }
+
+    /// Checks that the run failed with exit code `code` and one line of
+    /// error that contains each of `expected`.
+    pub fn assert_error(&self, code: i32, expected: &[&str]) {
+        assert_eq!(self.code, Some(code), "{self:?}");
         assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
         for needle in expected {
             assert!(
