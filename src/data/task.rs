@@ -2,8 +2,13 @@
 //! images kept as the trainer wants them: normalized `f64` for
 //! `gradient_descent`, or the engine's own kind.
 
+#[cfg(feature = "files")]
+use std::path::Path;
+
 use ndarray::Array2;
 
+#[cfg(feature = "files")]
+use super::IdxDataSet;
 use super::images::{normalized, pixel_statistics};
 use super::{DataError, Dataset, LabelledImages, Part};
 use crate::normalize::Normalization;
@@ -35,16 +40,16 @@ pub struct BinaryTask<X = Array2<f64>> {
     pub normalization: Normalization,
 }
 
-// ANCHOR: binary_task
 #[cfg(feature = "files")]
+// ANCHOR: binary_task
 impl<X: Kept> BinaryTask<X> {
     /// Loads `dir` and makes the binary task of [`BinaryTask::new`].
     pub fn load(
-        dir: &std::path::Path,
+        dir: &Path,
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
-        Self::new(&super::IdxDataSet::load(dir)?, classes, limit)
+        Self::new(&IdxDataSet::load(dir)?, classes, limit)
     }
 
     /// Keeps `classes` of `data` (the first `limit` images of each set, if
@@ -52,7 +57,7 @@ impl<X: Kept> BinaryTask<X> {
     /// only: the test set stands for data the model has never seen, so
     /// nothing may be learned from it, not even its mean.
     pub fn new(
-        data: &super::IdxDataSet,
+        data: &IdxDataSet,
         classes: (u8, u8),
         limit: Option<usize>,
     ) -> Result<Self, DataError> {
