@@ -355,51 +355,6 @@ fn gemm_operands(
     ((size(m), size(k), size(n)), [sa, sb, sc])
 }
 
-macro_rules! real_gemm {
-    ($real:ty, $gemm:ident, $multiply:path) => {
-        /// CBLAS `?gemm`: `C ← α·op(A)·op(B) + β·C`, by `matrixmultiply` as
-        /// ndarray computes it without a BLAS library.
-        ///
-        /// # Safety
-        /// As in the CBLAS reference: valid matrices of the given sizes.
-        #[unsafe(no_mangle)]
-        #[allow(clippy::too_many_arguments, reason = "the CBLAS signature")]
-        pub unsafe extern "C" fn $gemm(
-            layout: CBLAS_LAYOUT,
-            transa: CBLAS_TRANSPOSE,
-            transb: CBLAS_TRANSPOSE,
-            m: c_int,
-            n: c_int,
-            k: c_int,
-            alpha: $real,
-            a: *const $real,
-            lda: c_int,
-            b: *const $real,
-            ldb: c_int,
-            beta: $real,
-            c: *mut $real,
-            ldc: c_int,
-        ) {
-            let ((m, k, n), [sa, sb, sc]) = gemm_operands(
-                layout,
-                (transa, transb),
-                (m, n, k),
-                (lda, ldb, ldc),
-            );
-            // SAFETY: the caller passes valid matrices.
-            unsafe {
-                $multiply(
-                    m, k, n, alpha, a, sa.0, sa.1, b, sb.0, sb.1, beta, c,
-                    sc.0, sc.1,
-                )
-            }
-        }
-    };
-}
-
-real_gemm!(f32, cblas_sgemm, matrixmultiply::sgemm);
-real_gemm!(f64, cblas_dgemm, matrixmultiply::dgemm);
-
 /// `op(M)`'s elements conjugated, copied row-major, where the operation asks
 /// for it (`matrixmultiply` reads its conjugation flags but does not apply
 /// them); otherwise the matrix as it is.
@@ -426,10 +381,66 @@ unsafe fn conjugated<T: Copy + std::ops::Neg<Output = T>>(
     (copy.as_ptr(), cols as isize, 1)
 }
 
-macro_rules! complex_gemm {
-    ($complex:ty, $gemm:ident, $multiply:path) => {
-        /// CBLAS `?gemm` for complex numbers, by `matrixmultiply` as ndarray
-        /// computes it without a BLAS library.
+/// `matrixmultiply`'s product of real matrices: `sgemm` or `dgemm`.
+type RealProduct<T> = unsafe fn(
+    usize, usize, usize,
+    T, *const T, isize, isize, *const T, isize, isize,
+    T, *mut T, isize, isize,
+);
+
+/// `matrixmultiply`'s product of complex matrices: `cgemm` or `zgemm`.
+type ComplexProduct<T> = unsafe fn(
+    CGemmOption, CGemmOption, usize, usize, usize,
+    [T; 2], *const [T; 2], isize, isize, *const [T; 2], isize, isize,
+    [T; 2], *mut [T; 2], isize, isize,
+);
+
+/// The scalars and matrices of `C ← α·op(A)·op(B) + β·C`: (α, A, B, β, C).
+type Terms<S, T> = (S, *const T, *const T, S, *mut T);
+
+/// A real product by `multiply`, as ndarray computes it without a BLAS library.
+///
+/// # Safety
+/// The terms must be valid matrices of the operands' sizes and strides.
+unsafe fn real<T>(
+    multiply: RealProduct<T>,
+    ((m, k, n), [sa, sb, sc]): Operands,
+    _: (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE),
+    (alpha, a, b, beta, c): Terms<T, T>,
+) {
+    // SAFETY: as the caller promises.
+    unsafe { multiply(m, k, n, alpha, a, sa.0, sa.1, b, sb.0, sb.1, beta, c, sc.0, sc.1) }
+}
+
+/// A complex product by `multiply`, with `A` or `B` conjugated first where
+/// the operation asks for it.
+///
+/// # Safety
+/// The terms must be valid scalars and matrices of the operands' sizes and
+/// strides.
+unsafe fn complex<T: Copy + std::ops::Neg<Output = T>>(
+    multiply: ComplexProduct<T>,
+    ((m, k, n), [sa, sb, sc]): Operands,
+    (transa, transb): (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE),
+    (alpha, a, b, beta, c): Terms<*const [T; 2], [T; 2]>,
+) {
+    let (mut copy_a, mut copy_b) = (Vec::new(), Vec::new());
+    // SAFETY: as the caller promises.
+    unsafe {
+        let a = conjugated(transa, (m, k), (a, sa.0, sa.1), &mut copy_a);
+        let b = conjugated(transb, (k, n), (b, sb.0, sb.1), &mut copy_b);
+        let standard = CGemmOption::Standard;
+        multiply(
+            standard, standard, m, k, n, *alpha, a.0, a.1, a.2, b.0, b.1, b.2, *beta, c, sc.0,
+            sc.1,
+        )
+    }
+}
+
+macro_rules! gemm {
+    ($gemm:ident, $element:ty, $scalar:ty, $product:expr) => {
+        /// CBLAS `?gemm`: `C ← α·op(A)·op(B) + β·C`, by `matrixmultiply` as
+        /// ndarray computes it without a BLAS library.
         ///
         /// # Safety
         /// As in the CBLAS reference: valid scalars and matrices.
@@ -442,40 +453,31 @@ macro_rules! complex_gemm {
             m: c_int,
             n: c_int,
             k: c_int,
-            alpha: *const $complex,
-            a: *const $complex,
+            alpha: $scalar,
+            a: *const $element,
             lda: c_int,
-            b: *const $complex,
+            b: *const $element,
             ldb: c_int,
-            beta: *const $complex,
-            c: *mut $complex,
+            beta: $scalar,
+            c: *mut $element,
             ldc: c_int,
         ) {
-            let ((m, k, n), [sa, sb, sc]) = gemm_operands(
-                layout,
-                (transa, transb),
-                (m, n, k),
-                (lda, ldb, ldc),
-            );
-            let (mut copy_a, mut copy_b) = (Vec::new(), Vec::new());
+            let trans = (transa, transb);
+            let operands = gemm_operands(layout, trans, (m, n, k), (lda, ldb, ldc));
             // SAFETY: the caller passes valid scalars and matrices.
-            unsafe {
-                let a =
-                    conjugated(transa, (m, k), (a, sa.0, sa.1), &mut copy_a);
-                let b =
-                    conjugated(transb, (k, n), (b, sb.0, sb.1), &mut copy_b);
-                let standard = CGemmOption::Standard;
-                $multiply(
-                    standard, standard, m, k, n, *alpha, a.0, a.1, a.2, b.0,
-                    b.1, b.2, *beta, c, sc.0, sc.1,
-                )
-            }
+            unsafe { $product(operands, trans, (alpha, a, b, beta, c)) }
         }
     };
 }
 
-complex_gemm!(c_float_complex, cblas_cgemm, matrixmultiply::cgemm);
-complex_gemm!(c_double_complex, cblas_zgemm, matrixmultiply::zgemm);
+gemm!(cblas_sgemm, f32, f32, |o, t, terms| real(matrixmultiply::sgemm, o, t, terms));
+gemm!(cblas_dgemm, f64, f64, |o, t, terms| real(matrixmultiply::dgemm, o, t, terms));
+gemm!(cblas_cgemm, c_float_complex, *const c_float_complex, |o, t, terms| {
+    complex(matrixmultiply::cgemm, o, t, terms)
+});
+gemm!(cblas_zgemm, c_double_complex, *const c_double_complex, |o, t, terms| {
+    complex(matrixmultiply::zgemm, o, t, terms)
+});
 
 #[cfg(test)]
 mod tests {
