@@ -163,22 +163,26 @@ fn add_scaled<T: Real, const N: usize>(
 #[inline(always)]
 fn wide<R>(work: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
+    {
+        use std::arch::is_x86_feature_detected as has;
         #[target_feature(enable = "avx512f")]
-        fn with_avx512<R>(work: impl FnOnce() -> R) -> R {
+        fn avx512<R>(work: impl FnOnce() -> R) -> R {
             work()
         }
-        // SAFETY: the processor has just been found to support AVX-512.
-        return unsafe { with_avx512(work) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
         #[target_feature(enable = "avx2")]
-        fn with_avx2<R>(work: impl FnOnce() -> R) -> R {
+        fn avx2<R>(work: impl FnOnce() -> R) -> R {
             work()
         }
-        // SAFETY: the processor has just been found to support AVX2.
-        return unsafe { with_avx2(work) };
+        // SAFETY: each runs only where the processor has just been found to
+        // support its instructions.
+        unsafe {
+            if has!("avx512f") {
+                return avx512(work);
+            }
+            if has!("avx2") {
+                return avx2(work);
+            }
+        }
     }
     work()
 }
@@ -198,77 +202,118 @@ unsafe fn dot<T: Real>(x: &Strided<T>, y: &Strided<T>) -> T {
     }
 }
 
-/// `y ← α·op(A)·x + β·y` for an `op(A)` of `rows × cols` at `a` with strides
-/// `(rs, cs)`. Each `y[i]` is ndarray's `row_i · x`, summed in its order.
+/// From this many elements on, a matrix-vector product is shared between two
+/// threads, as OpenBLAS shares one between the cores: at batch sizes of a few
+/// hundred and more, where an epoch is mostly such products.
+const SHARED: usize = 1 << 18;
+
+/// `op(A)` as BLAS passes it: `rows × cols` elements at `a + i·rs + j·cs`.
+#[derive(Clone, Copy)]
+struct Matrix<T> {
+    a: *const T,
+    rs: isize,
+    cs: isize,
+    rows: usize,
+    cols: usize,
+}
+
+// SAFETY: a matrix and the vector `x` are only read, by the threads of the
+// one BLAS call that was given them, and the call waits for its threads.
+unsafe impl<T: Sync> Send for Matrix<T> {}
+unsafe impl<T: Sync> Sync for Matrix<T> {}
+unsafe impl<T: Sync> Sync for Strided<T> {}
+
+impl<T: Real> Matrix<T> {
+    /// `len` elements next to each other from element `(i, j)`: part of a
+    /// row where `cs` is 1, of a column where `rs` is 1.
+    ///
+    /// # Safety
+    /// They must lie within the matrix, or `len` be 0.
+    unsafe fn line(&self, (i, j): (usize, usize), len: usize) -> &[T] {
+        // (A line of no elements may start past the matrix: hence the wrapping.)
+        let start = self.a.wrapping_offset(i as isize * self.rs + j as isize * self.cs);
+        // SAFETY: as the caller promises.
+        unsafe { std::slice::from_raw_parts(start, len) }
+    }
+
+    /// `sums[k] = row (first + k) of op(A) · x`, each summed in ndarray's order.
+    ///
+    /// # Safety
+    /// `x` must hold `cols` elements, and `first + sums.len() <= rows`.
+    unsafe fn products(&self, x: &Strided<T>, first: usize, sums: &mut [T]) {
+        const N: usize = SIDE_BY_SIDE;
+        let count = sums.len();
+        // SAFETY (every block): within the matrix and `x`, as promised.
+        if self.rs == 1 && self.cs != 1 {
+            // Column-major: add each column, times its x[j], to the running
+            // sums, so that the matrix is read in the order it lies in memory.
+            sums.fill(T::default());
+            let column = |j: usize| unsafe { self.line((first, j), count) };
+            let x_at = |j: usize| unsafe { *x.at(j) };
+            let whole = self.cols / N * N;
+            for j in (0..whole).step_by(N) {
+                let columns: [&[T]; N] = std::array::from_fn(|k| column(j + k));
+                wide(|| add_scaled(sums, columns, std::array::from_fn(|k| x_at(j + k))));
+            }
+            for j in whole..self.cols {
+                wide(|| add_scaled(sums, [column(j)], [x_at(j)]));
+            }
+        } else if let (1, Some(x)) = (self.cs, unsafe { x.as_slice() }) {
+            // Row-major: each row's dot product with x, N rows at a time.
+            let row = |i: usize| unsafe { self.line((first + i, 0), self.cols) };
+            for (group, sums) in sums.chunks_mut(N).enumerate() {
+                if let Ok(sums) = <&mut [T; N]>::try_from(&mut *sums) {
+                    *sums = wide(|| dots(std::array::from_fn(|k| row(group * N + k)), x));
+                } else {
+                    for (k, sum) in sums.iter_mut().enumerate() {
+                        *sum = wide(|| dots([row(group * N + k)], x)[0]);
+                    }
+                }
+            }
+        } else {
+            for (k, sum) in sums.iter_mut().enumerate() {
+                let row = Strided {
+                    first: self.a.wrapping_offset((first + k) as isize * self.rs) as *mut T,
+                    len: self.cols,
+                    inc: self.cs,
+                };
+                *sum = unsafe { dot(&row, x) };
+            }
+        }
+    }
+}
+
+/// `y ← α·op(A)·x + β·y`. Each `y[i]` is ndarray's `row_i · x`, summed in
+/// its order, by one thread: the same bits however the work is shared.
 ///
 /// # Safety
-/// The pointers must describe valid matrices and vectors of these sizes.
-unsafe fn gemv<T: Real>(
-    (rows, cols): (usize, usize),
+/// The matrix and vectors must be valid, `x` of `cols` and `y` of `rows`.
+unsafe fn gemv<T: Real + Send + Sync>(
+    matrix: Matrix<T>,
     alpha: T,
-    (a, rs, cs): (*const T, isize, isize),
     x: Strided<T>,
     beta: T,
     y: Strided<T>,
 ) {
-    const N: usize = SIDE_BY_SIDE;
     let zero = T::default();
-    // SAFETY (every block below): `op(A)` has `rows × cols` valid elements
-    // at `a + i·rs + j·cs`, `x` has `cols` and `y` has `rows`.
-    // (A line of no elements may start past the matrix: hence the wrapping.)
-    let line = |start: usize, stride: isize, len: usize| unsafe {
-        std::slice::from_raw_parts(
-            a.wrapping_offset(start as isize * stride),
-            len,
-        )
-    };
-    let mut sums = vec![zero; rows];
-    if rs == 1 && cs != 1 {
-        // Column-major: add each column, times its x[j], to the running sums,
-        // so that the matrix is read in the order it lies in memory.
-        let x_at = |j: usize| unsafe { *x.at(j) };
-        let mut j = 0;
-        while j + N <= cols {
-            let columns: [&[T]; N] =
-                std::array::from_fn(|k| line(j + k, cs, rows));
-            let scales = std::array::from_fn(|k| x_at(j + k));
-            wide(|| add_scaled(&mut sums, columns, scales));
-            j += N;
-        }
-        for j in j..cols {
-            wide(|| add_scaled(&mut sums, [line(j, cs, rows)], [x_at(j)]));
-        }
-    } else if let (1, Some(x)) = (cs, unsafe { x.as_slice() }) {
-        // Row-major: each row's dot product with x, N rows at a time.
-        for (group, sums) in sums.chunks_mut(N).enumerate() {
-            let row = |k: usize| line(group * N + k, rs, cols);
-            if let Ok(sums) = <&mut [T; N]>::try_from(&mut *sums) {
-                *sums = wide(|| dots(std::array::from_fn(row), x));
-            } else {
-                for (k, sum) in sums.iter_mut().enumerate() {
-                    *sum = wide(|| dots([row(k)], x)[0]);
-                }
-            }
-        }
+    let mut sums = vec![zero; matrix.rows];
+    // SAFETY: the halves are rows of the matrix, as the caller promises.
+    if matrix.rows >= 2 && matrix.rows * matrix.cols >= SHARED {
+        let half = matrix.rows / 2;
+        let (top, bottom) = sums.split_at_mut(half);
+        rayon::join(
+            || unsafe { matrix.products(&x, 0, top) },
+            || unsafe { matrix.products(&x, half, bottom) },
+        );
     } else {
-        for (i, sum) in sums.iter_mut().enumerate() {
-            let row = Strided {
-                first: unsafe { a.offset(i as isize * rs) } as *mut T,
-                len: cols,
-                inc: cs,
-            };
-            *sum = unsafe { dot(&row, &x) };
-        }
+        unsafe { matrix.products(&x, 0, &mut sums) };
     }
     for (i, sum) in sums.into_iter().enumerate() {
+        // SAFETY: `y` has `rows` elements.
         unsafe {
             let y_i = y.at(i);
             // ndarray's order: β·y is not read when β is zero.
-            *y_i = if beta == zero {
-                sum * alpha
-            } else {
-                *y_i * beta + sum * alpha
-            };
+            *y_i = if beta == zero { sum * alpha } else { *y_i * beta + sum * alpha };
         }
     }
 }
@@ -328,7 +373,8 @@ macro_rules! dot_and_gemv {
                     Strided::new(x, cols as c_int, incx),
                     Strided::new(y, rows as c_int, incy),
                 );
-                gemv((rows, cols), alpha, (a, rs, cs), x, beta, y);
+                let matrix = Matrix { a, rs, cs, rows, cols };
+                gemv(matrix, alpha, x, beta, y);
             }
         }
     };
@@ -648,6 +694,22 @@ mod tests {
                 .zip(&e)
                 .fold(0.0f32, |sum, (a, b)| sum + a * b);
             assert_eq!(gradient[j], expected);
+        }
+    }
+
+    #[test]
+    fn products_shared_between_threads_are_summed_as_by_one() {
+        // 601 × 451 elements: more than SHARED, so two threads share each product.
+        let x = matrix(601, 451, 16);
+        assert!(x.len() >= SHARED);
+        let (w, error) = (Array1::from(numbers(451, 17)), Array1::from(numbers(601, 18)));
+        let z = x.dot(&w);
+        for (i, &z_i) in z.iter().enumerate() {
+            assert_eq!(z_i, eight_lanes(x.row(i).as_slice().unwrap(), w.as_slice().unwrap()));
+        }
+        let gradient = x.t().dot(&error);
+        for (j, &g) in gradient.iter().enumerate() {
+            assert_eq!(g, one_sum(x.column(j), error.view()), "column {j}");
         }
     }
 
