@@ -39,7 +39,10 @@ blog's code do: scikit-learn does less work per epoch.
 
 Threads: the engine shares its passes over the whole data set (the loss at the end of
 every epoch, and with a full batch the gradient) between two threads where the machine has
-two cores; its steps run on one, and so does `gradient_descent`. NumPy is measured twice,
+two cores; its steps run on one. `gradient_descent` runs on one thread, but the BLAS
+routines behind its products (src/programs/blas.rs) share a product of 2^18 numbers or
+more between two threads, as OpenBLAS does with two: the loss at the end of every epoch,
+and the steps of batches of about 330 and more. NumPy is measured twice,
 with its BLAS (OpenBLAS) limited to one thread and with BLAS's own choice, one thread per
 core, which is what a NumPy user gets; --blas-threads changes the list. PyTorch is measured
 with 1 and 2 threads (`torch.set_num_threads`). scikit-learn's SGD runs on one thread.

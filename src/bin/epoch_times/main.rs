@@ -8,7 +8,8 @@
 //! The floor line, `{"what": "floor", ...}`, times two plain reads of the data set (see
 //! `timing::read_twice`) and gives the normalization used.
 //! The engine shares its passes over the whole data set between two threads where there
-//! are two cores; everything else runs on one.
+//! are two cores, and the BLAS routines behind `gradient_descent`'s products share the
+//! large ones (`src/programs/blas.rs`); everything else runs on one.
 //!
 //! `--plain` adds `{"what": "plain", ...}` lines: the same for the book's `gradient_descent`.
 //!
