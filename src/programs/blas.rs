@@ -163,28 +163,46 @@ fn add_scaled<T: Real, const N: usize>(
 #[inline(always)]
 fn wide<R>(work: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        #[target_feature(enable = "avx512f")]
-        fn avx512<R>(work: impl FnOnce() -> R) -> R {
-            work()
-        }
+    let work = match with_avx512(work) {
+        Ok(done) => return done,
+        Err(work) => work,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
         #[target_feature(enable = "avx2")]
         fn avx2<R>(work: impl FnOnce() -> R) -> R {
             work()
         }
-        // SAFETY: each runs only where the processor has just been found to
-        // support its instructions.
-        unsafe {
-            if has!("avx512f") {
-                return avx512(work);
-            }
-            if has!("avx2") {
-                return avx2(work);
-            }
-        }
+        // SAFETY: the processor has just been found to support AVX2.
+        return unsafe { avx2(work) };
     }
     work()
+}
+
+/// `work` compiled for AVX-512, run where the processor has it; else `work`
+/// back, not run. (Rust compiles for AVX-512 from version 1.89 on.)
+#[cfg(target_arch = "x86_64")]
+#[rustversion::since(1.89)]
+#[inline(always)]
+fn with_avx512<R, W: FnOnce() -> R>(work: W) -> Result<R, W> {
+    #[target_feature(enable = "avx512f")]
+    fn avx512<R>(work: impl FnOnce() -> R) -> R {
+        work()
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has just been found to support AVX-512.
+        Ok(unsafe { avx512(work) })
+    } else {
+        Err(work)
+    }
+}
+
+/// Before Rust 1.89, no AVX-512: `work` back, not run.
+#[cfg(target_arch = "x86_64")]
+#[rustversion::before(1.89)]
+#[inline(always)]
+fn with_avx512<R, W: FnOnce() -> R>(work: W) -> Result<R, W> {
+    Err(work)
 }
 
 /// `Σ x[i]·y[i]`: with eight running sums where both vectors are slices, else
