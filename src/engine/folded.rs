@@ -506,6 +506,10 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
+            #[allow(
+                unused_unsafe,
+                reason = "before Rust 1.89 these are the portable kernels"
+            )]
             Self::Avx512 => unsafe { dot_avx512(ink, v) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { dot_avx2(ink, v) },
@@ -519,6 +523,10 @@ impl Kernels {
             // SAFETY: `Kernels::new` picks these only where the processor
             // has the instructions.
             #[cfg(target_arch = "x86_64")]
+            #[allow(
+                unused_unsafe,
+                reason = "before Rust 1.89 these are the portable kernels"
+            )]
             Self::Avx512 => unsafe { add_scaled_avx512(acc, a, ink) },
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => unsafe { add_scaled_avx2(acc, a, ink) },
