@@ -652,7 +652,9 @@ mod tests {
         }
     }
 
-    fn problem() -> (Array2<f64>, Array2<u8>, Array1<f64>, Array1<f64>) {
+    /// A small problem as `f64` rows and as images (bytes with a
+    /// normalization), with targets and starting weights.
+    fn problem() -> (Array2<f64>, Pixels, Array1<f64>, Array1<f64>) {
         let x = Array2::from_shape_fn((67, 29), |(i, j)| {
             ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
         });
@@ -665,7 +667,11 @@ mod tests {
         });
         let y = Array1::from_shape_fn(67, |i| f64::from(i % 3 == 0));
         let w = Array1::from_shape_fn(29, |j| (j as f64 - 14.0) / 100.0);
-        (x, bytes, y, w)
+        let normalization = Normalization {
+            mean: 40.0,
+            std: 60.0,
+        };
+        (x, Pixels::new(&bytes, &normalization), y, w)
     }
 
     /// The AVX2 copy of the arithmetic must give the baseline's results bit
@@ -680,12 +686,7 @@ mod tests {
             );
             return;
         }
-        let (x, bytes, y, w) = problem();
-        let normalization = Normalization {
-            mean: 40.0,
-            std: 60.0,
-        };
-        let pixels = Pixels::new(&bytes, &normalization);
+        let (x, pixels, y, w) = problem();
         for batch_size in [1, 4, 67] {
             let settings =
                 Settings::new(0.05, 3, batch_size, Loss::BinaryCrossEntropy)
@@ -717,12 +718,7 @@ mod tests {
     /// results are the same bit for bit.
     #[test]
     fn threads_change_no_result() {
-        let (_, bytes, y, w) = problem();
-        let normalization = Normalization {
-            mean: 40.0,
-            std: 60.0,
-        };
-        let pixels = Pixels::new(&bytes, &normalization);
+        let (_, pixels, y, w) = problem();
         for batch_size in [1, 4, 67] {
             let settings = Settings::new(0.05, 3, batch_size, Loss::Mse);
             let one = Tuning {
