@@ -656,30 +656,35 @@ mod tests {
         (whole..x.len()).fold(sum, |sum, i| sum + x[i] * y[i])
     }
 
+    /// `x·w` equals, to the bit, each row's dot product summed in ndarray's
+    /// eight lanes.
+    fn assert_forward_as_ndarray(x: &Array2<f64>, w: &Array1<f64>) {
+        let (z, w) = (x.dot(w), w.as_slice().unwrap());
+        for (i, &z_i) in z.iter().enumerate() {
+            assert_eq!(z_i, eight_lanes(x.row(i).as_slice().unwrap(), w));
+        }
+    }
+
+    /// `xᵀ·e` equals, to the bit, each column's sum from the first row down.
+    fn assert_transposed_as_ndarray(x: &Array2<f64>, e: &Array1<f64>) {
+        let gradient = x.t().dot(e);
+        for (j, &g) in gradient.iter().enumerate() {
+            assert_eq!(g, one_sum(x.column(j), e.view()), "column {j}");
+        }
+    }
+
     #[test]
     fn the_transposed_product_sums_each_column_from_the_first_row_down() {
         // 37 rows: nine groups of four side by side and one left over.
         let (x, error) = (matrix(37, 21, 1), Array1::from(numbers(37, 2)));
-        let gradient = x.t().dot(&error);
-        for (j, &g) in gradient.iter().enumerate() {
-            assert_eq!(g, one_sum(x.column(j), error.view()), "column {j}");
-        }
+        assert_transposed_as_ndarray(&x, &error);
     }
 
     #[test]
     fn the_forward_product_sums_each_row_as_ndarray_sums_two_slices() {
         // 45 columns: five groups of eight and five left over; 13 rows.
         let (x, w) = (matrix(13, 45, 3), Array1::from(numbers(45, 4)));
-        let z = x.dot(&w);
-        for (i, &z_i) in z.iter().enumerate() {
-            assert_eq!(
-                z_i,
-                eight_lanes(
-                    x.row(i).as_slice().unwrap(),
-                    w.as_slice().unwrap()
-                )
-            );
-        }
+        assert_forward_as_ndarray(&x, &w);
     }
 
     #[test]
@@ -795,20 +800,8 @@ mod tests {
             Array1::from(numbers(451, 17)),
             Array1::from(numbers(601, 18)),
         );
-        let z = x.dot(&w);
-        for (i, &z_i) in z.iter().enumerate() {
-            assert_eq!(
-                z_i,
-                eight_lanes(
-                    x.row(i).as_slice().unwrap(),
-                    w.as_slice().unwrap()
-                )
-            );
-        }
-        let gradient = x.t().dot(&error);
-        for (j, &g) in gradient.iter().enumerate() {
-            assert_eq!(g, one_sum(x.column(j), error.view()), "column {j}");
-        }
+        assert_forward_as_ndarray(&x, &w);
+        assert_transposed_as_ndarray(&x, &error);
     }
 
     #[test]
