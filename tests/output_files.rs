@@ -206,7 +206,13 @@ fn two_outputs_may_not_share_a_file() {
     assert_refused_in(
         scratch.path(),
         &["--save-weights", path(&chart), "--loss-chart", path(&same)],
-        &["--save-weights and --loss-chart both name the file"],
+        &[
+            &format!(
+                "--loss-chart {}: is also named by --save-weights",
+                path(&same)
+            ),
+            "give each its own file",
+        ],
     );
     fs::write(&chart, "old").unwrap();
     let link = scratch.path().join("link.svg");
@@ -214,7 +220,7 @@ fn two_outputs_may_not_share_a_file() {
     assert_refused_in(
         scratch.path(),
         &["--save-weights", path(&chart), "--loss-chart", path(&link)],
-        &["both name the file"],
+        &["is also named by --save-weights"],
     );
 }
 

@@ -31,7 +31,8 @@ use tempfile::{Builder, TempDir};
 
 use super::console::Hold;
 use super::output::{
-    FileId, NewFolders, OutputError, folder_of, read_only, still_running,
+    FileId, NewFolders, OutputError, Problem, folder_of, read_only,
+    still_running,
 };
 use crate::data::read::file_kind;
 
@@ -95,12 +96,14 @@ impl Folder {
         };
         remove_leftovers(&target);
         let (staging, _lock) = staging_beside(&target).map_err(|source| {
-            OutputError::FolderNotWritable {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: folder_of(&target).to_path_buf(),
-                source,
-            }
+            OutputError::new(
+                what,
+                path,
+                Problem::FolderNotWritable {
+                    folder: folder_of(&target).to_path_buf(),
+                    source,
+                },
+            )
         })?;
         Ok(Self {
             what: what.to_string(),
@@ -120,10 +123,8 @@ impl Folder {
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.given.join(name);
         still_running(&self.what, &path)?;
-        let failed = |source| OutputError::Write {
-            what: self.what.clone(),
-            path: path.clone(),
-            source,
+        let failed = |source| {
+            OutputError::new(&self.what, &path, Problem::Write(source))
         };
         let permissions = self.names.get(name).ok_or_else(|| {
             failed(io::Error::other("not one of the planned files"))
@@ -142,10 +143,8 @@ impl Folder {
     /// folder is then deleted.
     pub fn commit(self) -> Result<(), OutputError> {
         still_running(&self.what, &self.given)?;
-        let failed = |source| OutputError::Write {
-            what: self.what.clone(),
-            path: self.given.clone(),
-            source,
+        let failed = |source| {
+            OutputError::new(&self.what, &self.given, Problem::Write(source))
         };
         let staging = self.staging.path();
         if let Some(permissions) = &self.old {
@@ -200,10 +199,11 @@ impl Checks<'_> {
         folder: &fs::Metadata,
     ) -> Result<(), OutputError> {
         if !self.force && read_only(target, folder) {
-            return Err(OutputError::ReadOnlyFolder {
-                what: self.what.to_string(),
-                path: self.path.to_path_buf(),
-            });
+            return Err(OutputError::new(
+                self.what,
+                self.path,
+                Problem::ReadOnlyFolder,
+            ));
         }
         #[cfg(unix)]
         {
@@ -211,10 +211,11 @@ impl Checks<'_> {
             let parent =
                 fs::metadata(folder_of(target)).map_err(|e| self.inspect(e))?;
             if folder.dev() != parent.dev() {
-                return Err(OutputError::MountPoint {
-                    what: self.what.to_string(),
-                    path: self.path.to_path_buf(),
-                });
+                return Err(OutputError::new(
+                    self.what,
+                    self.path,
+                    Problem::MountPoint,
+                ));
             }
         }
         Ok(())
@@ -242,17 +243,16 @@ impl Checks<'_> {
                         entry.metadata().map_err(|e| self.inspect(e))?;
                     let kind = file_kind(&metadata);
                     return Err(match replaced {
-                        Some(_) => OutputError::NotRegular {
-                            what: self.what.to_string(),
-                            path: self.path.join(&name),
-                            kind,
-                        },
-                        None => OutputError::NotCarried {
-                            what: self.what.to_string(),
-                            path: self.path.to_path_buf(),
-                            entry: name,
-                            kind,
-                        },
+                        Some(_) => OutputError::new(
+                            self.what,
+                            &self.path.join(&name),
+                            Problem::NotRegular(kind),
+                        ),
+                        None => OutputError::new(
+                            self.what,
+                            self.path,
+                            Problem::NotCarried { entry: name, kind },
+                        ),
                     });
                 }
             }
@@ -273,28 +273,21 @@ impl Checks<'_> {
             if let Some((input, _)) =
                 self.inputs.iter().find(|(_, i)| id.same(i))
             {
-                return Err(OutputError::IsInput {
-                    what: self.what.to_string(),
-                    path: shown,
-                    input: input.clone(),
-                });
+                return Err(OutputError::new(
+                    self.what,
+                    &shown,
+                    Problem::IsInput(input.clone()),
+                ));
             }
         }
         if !self.force && read_only(found, &metadata) {
-            return Err(OutputError::ReadOnly {
-                what: self.what.to_string(),
-                path: shown,
-            });
+            return Err(OutputError::new(self.what, &shown, Problem::ReadOnly));
         }
         Ok(metadata.permissions())
     }
 
     fn inspect(&self, source: io::Error) -> OutputError {
-        OutputError::Inspect {
-            what: self.what.to_string(),
-            path: self.path.to_path_buf(),
-            source,
-        }
+        OutputError::new(self.what, self.path, Problem::Inspect(source))
     }
 }
 
@@ -304,39 +297,29 @@ fn locate(
     what: &str,
     path: &Path,
 ) -> Result<(PathBuf, NewFolders), OutputError> {
-    let inspect = |source| OutputError::Inspect {
-        what: what.to_string(),
-        path: path.to_path_buf(),
-        source,
-    };
+    let inspect =
+        |source| OutputError::new(what, path, Problem::Inspect(source));
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             let target = fs::canonicalize(path).map_err(&inspect)?;
             if target.parent().is_none() {
-                return Err(OutputError::MountPoint {
-                    what: what.to_string(),
-                    path: path.to_path_buf(),
-                });
+                return Err(OutputError::new(what, path, Problem::MountPoint));
             }
             let created = NewFolders::create(what, folder_of(&target))?;
             return Ok((target, created));
         }
         Ok(_) => {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: path.to_path_buf(),
-            });
+            return Err(OutputError::new(
+                what,
+                path,
+                Problem::NotAFolder(path.to_path_buf()),
+            ));
         }
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
             return Err(inspect(e));
         }
         Err(e) if fs::symlink_metadata(path).is_ok() => {
-            return Err(OutputError::BrokenLink {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source: e,
-            });
+            return Err(OutputError::new(what, path, Problem::BrokenLink(e)));
         }
         Err(_) => {}
     }
@@ -344,10 +327,7 @@ fn locate(
     let absolute = std::path::absolute(path).map_err(&inspect)?;
     let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name())
     else {
-        return Err(OutputError::NoFileName {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-        });
+        return Err(OutputError::new(what, path, Problem::NoFileName));
     };
     let created = NewFolders::create(what, parent)?;
     let parent = fs::canonicalize(parent).map_err(&inspect)?;

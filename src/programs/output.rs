@@ -30,148 +30,109 @@ use super::console::{self, Hold, StreamFailed};
 use crate::data::read::file_kind;
 use thiserror::Error;
 
-/// Why an output path cannot be written. `what` names the flag (or the file's
-/// role) so that the message says which argument to change.
+/// Why an output path cannot be written: `what` names the flag (or the
+/// file's role) so that the message says which argument to change, `path`
+/// is the path as given, and `problem` what is wrong with it.
 #[derive(Debug, Error)]
-pub enum OutputError {
+#[error("{what} {}: {problem}", path.display())]
+pub struct OutputError {
+    pub what: String,
+    pub path: PathBuf,
+    #[source]
+    pub problem: Problem,
+}
+
+impl OutputError {
+    pub fn new(what: &str, path: &Path, problem: Problem) -> OutputError {
+        let (what, path) = (what.to_string(), path.to_path_buf());
+        OutputError {
+            what,
+            path,
+            problem,
+        }
+    }
+}
+
+/// What is wrong with an output path, said after the flag and the path.
+#[derive(Debug, Error)]
+pub enum Problem {
     /// The path ends in `/`, or is `.` or `..`.
-    #[error(
-        "{what} {}: names a directory, not a file: give a file name inside it",
-        path.display()
-    )]
-    NoFileName { what: String, path: PathBuf },
+    #[error("names a directory, not a file: give a file name inside it")]
+    NoFileName,
     /// The folder the file would go in does not exist.
     #[error(
-        "{what} {}: the folder {} does not exist: create it or give another path",
-        path.display(), folder.display()
+        "the folder {} does not exist: create it or give another path",
+        .0.display()
     )]
-    NoFolder {
-        what: String,
-        path: PathBuf,
-        folder: PathBuf,
-    },
+    NoFolder(PathBuf),
     /// Part of the path that must be a folder is something else.
     #[error(
-        "{what} {}: {} is not a folder: give a folder, or a path inside one",
-        path.display(), folder.display()
+        "{} is not a folder: give a folder, or a path inside one",
+        .0.display()
     )]
-    NotAFolder {
-        what: String,
-        path: PathBuf,
-        folder: PathBuf,
-    },
+    NotAFolder(PathBuf),
     /// A folder for the outputs cannot be created.
-    #[error("{what} {}: cannot create the folder: {source}", path.display())]
-    CreateFolder {
-        what: String,
-        path: PathBuf,
-        source: io::Error,
-    },
+    #[error("cannot create the folder: {0}")]
+    CreateFolder(#[source] io::Error),
     /// No file can be created in the folder.
     #[error(
-        "{what} {}: cannot create a file in {} ({source}): give a path in a folder you can write to",
-        path.display(), folder.display()
+        "cannot create a file in {} ({source}): give a path in a folder you can write to",
+        folder.display()
     )]
-    FolderNotWritable {
-        what: String,
-        path: PathBuf,
-        folder: PathBuf,
-        source: io::Error,
-    },
+    FolderNotWritable { folder: PathBuf, source: io::Error },
     /// Something other than a regular file is there.
     #[error(
-        "{what} {}: is a {kind}, not a regular file, and is never replaced: give the path of a regular file or of a new one",
-        path.display()
+        "is a {0}, not a regular file, and is never replaced: give the path of a regular file or of a new one"
     )]
-    NotRegular {
-        what: String,
-        path: PathBuf,
-        kind: &'static str,
-    },
+    NotRegular(&'static str),
     /// A symbolic link that leads nowhere (to nothing, or in a loop).
     #[error(
-        "{what} {}: is a symbolic link that leads to no file ({source}): give the path of a regular file or of a new one",
-        path.display()
+        "is a symbolic link that leads to no file ({0}): give the path of a regular file or of a new one"
     )]
-    BrokenLink {
-        what: String,
-        path: PathBuf,
-        source: io::Error,
-    },
+    BrokenLink(#[source] io::Error),
     /// An existing folder without write permission, to be replaced as a
     /// whole.
     #[error(
-        "{what} {}: the folder is read-only: pass --force to replace its files, or give another folder",
-        path.display()
+        "the folder is read-only: pass --force to replace its files, or give another folder"
     )]
-    ReadOnlyFolder { what: String, path: PathBuf },
+    ReadOnlyFolder,
     /// A folder to be replaced as a whole holds something that cannot be
     /// carried over into the new one.
     #[error(
-        "{what} {}: holds {entry}, a {kind}: the folder is replaced as a whole, which carries \
-         over only files and symbolic links: move {entry} elsewhere, or give another folder",
-        path.display()
+        "holds {entry}, a {kind}: the folder is replaced as a whole, which carries over only \
+         files and symbolic links: move {entry} elsewhere, or give another folder"
     )]
-    NotCarried {
-        what: String,
-        path: PathBuf,
-        entry: String,
-        kind: &'static str,
-    },
+    NotCarried { entry: String, kind: &'static str },
     /// A folder to be replaced as a whole is a mount point.
     #[error(
-        "{what} {}: is a mount point, which cannot be replaced as a whole: give a folder inside it",
-        path.display()
+        "is a mount point, which cannot be replaced as a whole: give a folder inside it"
     )]
-    MountPoint { what: String, path: PathBuf },
+    MountPoint,
     /// An existing file without write permission.
     #[error(
-        "{what} {}: the file is read-only: pass --force to replace it, or give another path",
-        path.display()
+        "the file is read-only: pass --force to replace it, or give another path"
     )]
-    ReadOnly { what: String, path: PathBuf },
+    ReadOnly,
     /// The output is one of the files the program reads.
     #[error(
-        "{what} {}: is the input file {}, which writing would destroy: give another path",
-        path.display(), input.display()
+        "is the input file {}, which writing would destroy: give another path",
+        .0.display()
     )]
-    IsInput {
-        what: String,
-        path: PathBuf,
-        input: PathBuf,
-    },
-    /// Two outputs would go to the same file.
-    #[error(
-        "{what} and {other} both name the file {}: give each its own file",
-        path.display()
-    )]
-    Shared {
-        what: String,
-        other: String,
-        path: PathBuf,
-    },
+    IsInput(PathBuf),
+    /// Two outputs would go to the same file: this one and the one named by
+    /// the flag (or role) it holds.
+    #[error("is also named by {0}: give each its own file")]
+    Shared(String),
     /// The path cannot be looked at (permission denied on a folder, say).
-    #[error("{what} {}: cannot inspect the path: {source}", path.display())]
-    Inspect {
-        what: String,
-        path: PathBuf,
-        source: io::Error,
-    },
+    #[error("cannot inspect the path: {0}")]
+    Inspect(#[source] io::Error),
     /// Writing failed after the checks (the disk filled up, say).
-    #[error("{what} {}: cannot write: {source}", path.display())]
-    Write {
-        what: String,
-        path: PathBuf,
-        source: io::Error,
-    },
+    #[error("cannot write: {0}")]
+    Write(#[source] io::Error),
     /// Standard output or error failed earlier, so the run has failed and
     /// writes no file.
-    #[error("{what} {}: not written: {source}", path.display())]
-    RunFailed {
-        what: String,
-        path: PathBuf,
-        source: StreamFailed,
-    },
+    #[error("not written: {0}")]
+    RunFailed(#[source] StreamFailed),
 }
 
 /// An output path that passed the checks.
@@ -212,7 +173,7 @@ impl Outputs {
             .collect();
         let mut planned: Vec<Planned> = Vec::new();
         for &(what, path) in outputs {
-            let (named, given) = (what.to_string(), path.to_path_buf());
+            let refused = |problem| Err(OutputError::new(what, path, problem));
             let (resolved, metadata) = inspect(what, path)?;
             probe_folder(what, path, &resolved)?;
             let existing = FileId::of(&resolved);
@@ -220,30 +181,19 @@ impl Outputs {
                 existing.as_ref().is_some_and(|e| e.same(other))
             };
             if let Some((input, _)) = inputs.iter().find(|(_, i)| same(i)) {
-                return Err(OutputError::IsInput {
-                    what: named,
-                    path: given,
-                    input: input.to_path_buf(),
-                });
+                return refused(Problem::IsInput(input.to_path_buf()));
             }
             if let Some(first) = planned.iter().find(|p| {
                 p.resolved == resolved || p.existing.as_ref().is_some_and(same)
             }) {
-                return Err(OutputError::Shared {
-                    what: first.what.clone(),
-                    other: named,
-                    path: given,
-                });
+                return refused(Problem::Shared(first.what.clone()));
             }
             if !force && metadata.is_some_and(|m| read_only(&resolved, &m)) {
-                return Err(OutputError::ReadOnly {
-                    what: named,
-                    path: given,
-                });
+                return refused(Problem::ReadOnly);
             }
             planned.push(Planned {
-                what: named,
-                given,
+                what: what.to_string(),
+                given: path.to_path_buf(),
                 resolved,
                 existing,
             });
@@ -264,10 +214,8 @@ impl Outputs {
         let what = self.what(path);
         still_running(what, path)?;
         let (resolved, _) = inspect(what, path)?;
-        fs::rename(from, &resolved).map_err(|source| OutputError::Write {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-            source,
+        fs::rename(from, &resolved).map_err(|source| {
+            OutputError::new(what, path, Problem::Write(source))
         })
     }
 
@@ -297,11 +245,11 @@ impl NewFolders {
     /// above it. Something other than a folder at `path` is refused.
     pub fn create(what: &str, path: &Path) -> Result<Self, OutputError> {
         if fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
-            return Err(OutputError::NotAFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                folder: path.to_path_buf(),
-            });
+            return Err(OutputError::new(
+                what,
+                path,
+                Problem::NotAFolder(path.to_path_buf()),
+            ));
         }
         let mut created: Vec<PathBuf> = path
             .ancestors()
@@ -315,11 +263,7 @@ impl NewFolders {
             _hold: Hold::new(),
         };
         fs::create_dir_all(path).map_err(|source| {
-            OutputError::CreateFolder {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            }
+            OutputError::new(what, path, Problem::CreateFolder(source))
         })?;
         Ok(folders)
     }
@@ -359,11 +303,7 @@ fn write_as(
 ) -> Result<(), OutputError> {
     still_running(what, path)?;
     let (resolved, existing) = inspect(what, path)?;
-    let failed = |source| OutputError::Write {
-        what: what.to_string(),
-        path: path.to_path_buf(),
-        source,
-    };
+    let failed = |source| OutputError::new(what, path, Problem::Write(source));
     let mut temporary = temporary_in(&resolved).map_err(failed)?;
     fill(temporary.as_file_mut()).map_err(failed)?;
     let file = temporary.as_file();
@@ -386,10 +326,8 @@ pub(super) fn still_running(
     what: &str,
     path: &Path,
 ) -> Result<(), OutputError> {
-    console::check().map_err(|source| OutputError::RunFailed {
-        what: what.to_string(),
-        path: path.to_path_buf(),
-        source,
+    console::check().map_err(|source| {
+        OutputError::new(what, path, Problem::RunFailed(source))
     })
 }
 
@@ -436,11 +374,8 @@ fn inspect(
     what: &str,
     path: &Path,
 ) -> Result<(PathBuf, Option<Metadata>), OutputError> {
-    let inspect_error = |source| OutputError::Inspect {
-        what: what.to_string(),
-        path: path.to_path_buf(),
-        source,
-    };
+    let inspect_error =
+        |source| OutputError::new(what, path, Problem::Inspect(source));
     let mut resolved = real_folder(what, path)?.join(file_name(what, path)?);
     let leaf = match fs::symlink_metadata(&resolved) {
         Ok(leaf) => leaf,
@@ -451,20 +386,16 @@ fn inspect(
     };
     if leaf.file_type().is_symlink() {
         resolved = fs::canonicalize(&resolved).map_err(|source| {
-            OutputError::BrokenLink {
-                what: what.to_string(),
-                path: path.to_path_buf(),
-                source,
-            }
+            OutputError::new(what, path, Problem::BrokenLink(source))
         })?;
     }
     let metadata = fs::metadata(&resolved).map_err(inspect_error)?;
     if !metadata.is_file() {
-        return Err(OutputError::NotRegular {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-            kind: file_kind(&metadata),
-        });
+        return Err(OutputError::new(
+            what,
+            path,
+            Problem::NotRegular(file_kind(&metadata)),
+        ));
     }
     Ok((resolved, Some(metadata)))
 }
@@ -476,10 +407,7 @@ fn file_name(what: &str, path: &Path) -> Result<OsString, OutputError> {
         Some(name) if !path.as_os_str().to_string_lossy().ends_with('/') => {
             Ok(name.to_owned())
         }
-        _ => Err(OutputError::NoFileName {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-        }),
+        _ => Err(OutputError::new(what, path, Problem::NoFileName)),
     }
 }
 
@@ -489,26 +417,20 @@ fn real_folder(what: &str, path: &Path) -> Result<PathBuf, OutputError> {
     let (what, path_buf) = (what.to_string(), path.to_path_buf());
     match fs::canonicalize(folder) {
         Ok(real) if real.is_dir() => Ok(real),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(OutputError::NoFolder {
-                what,
-                path: path_buf,
-                folder: folder.to_path_buf(),
-            })
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(OutputError::new(
+            &what,
+            &path_buf,
+            Problem::NoFolder(folder.to_path_buf()),
+        )),
         Err(source) if source.kind() != io::ErrorKind::NotADirectory => {
-            Err(OutputError::Inspect {
-                what,
-                path: path_buf,
-                source,
-            })
+            Err(OutputError::new(&what, &path_buf, Problem::Inspect(source)))
         }
         // Something that is not a folder, or a path through a file.
-        _ => Err(OutputError::NotAFolder {
-            what,
-            path: path_buf,
-            folder: folder.to_path_buf(),
-        }),
+        _ => Err(OutputError::new(
+            &what,
+            &path_buf,
+            Problem::NotAFolder(folder.to_path_buf()),
+        )),
     }
 }
 
@@ -521,12 +443,14 @@ fn probe_folder(
     resolved: &Path,
 ) -> Result<(), OutputError> {
     temporary_in(resolved).map(drop).map_err(|source| {
-        OutputError::FolderNotWritable {
-            what: what.to_string(),
-            path: path.to_path_buf(),
-            folder: folder_of(resolved).to_path_buf(),
-            source,
-        }
+        OutputError::new(
+            what,
+            path,
+            Problem::FolderNotWritable {
+                folder: folder_of(resolved).to_path_buf(),
+                source,
+            },
+        )
     })
 }
 
@@ -593,11 +517,25 @@ impl FileId {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_failed_write_leaves_the_old_file_and_no_temporary_one() {
+    /// A scratch folder and the path `out.json` in it, holding "old" when
+    /// `old` says so.
+    fn scratch_file(old: bool) -> (tempfile::TempDir, PathBuf) {
         let scratch = tempfile::tempdir().unwrap();
         let path = scratch.path().join("out.json");
-        fs::write(&path, "old").unwrap();
+        if old {
+            fs::write(&path, "old").unwrap();
+        }
+        (scratch, path)
+    }
+
+    /// The plan of one output, `path`, for `--save-weights`.
+    fn planned(path: &Path) -> Outputs {
+        Outputs::plan(&[("--save-weights", path)], &[], false).unwrap()
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temporary_one() {
+        let (scratch, path) = scratch_file(true);
         let error = write_as("--save-weights", &path, |file| {
             file.write_all(b"half")?;
             Err(io::Error::other("the disk is full"))
@@ -614,11 +552,8 @@ mod tests {
 
     #[test]
     fn a_complete_write_replaces_the_file_and_leaves_nothing_else() {
-        let scratch = tempfile::tempdir().unwrap();
-        let path = scratch.path().join("out.json");
-        fs::write(&path, "old").unwrap();
-        let outputs =
-            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        let (scratch, path) = scratch_file(true);
+        let outputs = planned(&path);
         outputs.write(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
@@ -626,13 +561,11 @@ mod tests {
 
     #[test]
     fn a_file_swapped_for_a_directory_after_planning_is_still_refused() {
-        let scratch = tempfile::tempdir().unwrap();
-        let path = scratch.path().join("out.json");
-        let outputs =
-            Outputs::plan(&[("--save-weights", &path)], &[], false).unwrap();
+        let (_scratch, path) = scratch_file(false);
+        let outputs = planned(&path);
         fs::create_dir(&path).unwrap();
         let error = outputs.write(&path, b"new").unwrap_err();
-        assert!(matches!(error, OutputError::NotRegular { .. }), "{error}");
+        assert!(matches!(error.problem, Problem::NotRegular(_)), "{error}");
         assert!(path.is_dir());
     }
 
