@@ -43,6 +43,15 @@ fn train(
     gradient_descent(x, y, w, b, &settings, |_| {}).expect("valid training run")
 }
 
+/// Checks that two settings train `x` and `y` from `w` and `b` to the same
+/// result, to the bit.
+fn assert_same_training(
+    (x, y, w, b): (&Array2<f64>, &Array1<f64>, &Array1<f64>, f64),
+    [first, second]: [Settings; 2],
+) {
+    assert_eq!(train(x, y, w, b, first), train(x, y, w, b, second));
+}
+
 fn assert_close(a: &Trained, b: &Trained, tolerance: f64) {
     for (p, q) in a.w.iter().zip(&b.w) {
         assert!((p - q).abs() <= tolerance, "weights differ: {p} vs {q}");
@@ -169,10 +178,7 @@ fn a_decaying_schedule_shrinks_every_step_as_worked_by_hand() {
     // A decay of 0 is the constant rate, to the bit.
     let constant = settings.schedule(Schedule::Constant);
     let zero = settings.schedule(Schedule::InverseTime { decay: 0.0 });
-    assert_eq!(
-        train(&x, &y, &w0, b0, constant),
-        train(&x, &y, &w0, b0, zero)
-    );
+    assert_same_training((&x, &y, &w0, b0), [constant, zero]);
 }
 
 #[test]
@@ -240,10 +246,7 @@ fn the_same_seed_gives_identical_results() {
     let settings = Settings::new(0.1, 5, 8, Loss::BinaryCrossEntropy)
         .activation(Activation::Sigmoid)
         .shuffle(Shuffle::Seeded(9));
-    assert_eq!(
-        train(&x, &y, &w, b, settings),
-        train(&x, &y, &w, b, settings)
-    );
+    assert_same_training((&x, &y, &w, b), [settings; 2]);
 }
 
 #[test]
