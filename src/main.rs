@@ -128,9 +128,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     check_memory(&files, &args)?;
     let settings = settings(&args);
     let run = if args.engine {
-        with_engine(&files, &shown, &settings, &args)?
+        with_engine(read_task(&files, &shown, &args)?, &settings, &args)?
     } else {
-        with_gradient_descent(&files, &shown, &settings, &args)?
+        let task = read_task(&files, &shown, &args)?;
+        with_gradient_descent(task, &settings, &args)?
     };
     let confusion = evaluate(&run.trained, &run.test, held_out(&args))?;
     say!(
@@ -186,35 +187,36 @@ struct Finished {
     normalization: Normalization,
 }
 
-/// Reads the data as `gradient_descent` trains on it, says what it is, and
-/// trains.
+impl Finished {
+    /// The end of a run that trained `trained` on `task`'s training set.
+    fn of<X>(trained: Trained, task: BinaryTask<X>) -> Finished {
+        Finished {
+            trained,
+            train_len: task.train.len(),
+            test: task.test,
+            normalization: task.normalization,
+        }
+    }
+}
+
+/// Trains on `task` with `gradient_descent`, the images in `f64`.
 fn with_gradient_descent(
-    files: &IdxFiles,
-    shown: &str,
+    task: BinaryTask,
     settings: &Settings,
     args: &Args,
 ) -> anyhow::Result<Finished> {
-    let task: BinaryTask = read_task(files, shown, args)?;
     announce(settings, task.train.len());
     let trained = train_with_progress(&task.train, settings)?;
     noise_report(args, &task.train.x, &task.train.y, &trained)?;
-    let (test, normalization) = (task.test, task.normalization);
-    Ok(Finished {
-        trained,
-        train_len: task.train.len(),
-        test,
-        normalization,
-    })
+    Ok(Finished::of(trained, task))
 }
 
 /// [`with_gradient_descent`] with the engine, on images kept as bytes.
 fn with_engine(
-    files: &IdxFiles,
-    shown: &str,
+    task: PixelTask,
     settings: &Settings,
     args: &Args,
 ) -> anyhow::Result<Finished> {
-    let task: PixelTask = read_task(files, shown, args)?;
     say!("Trainer: the engine (src/engine/), images kept as bytes");
     announce(settings, task.train.len());
     let trained = train_with_engine(&task.train, settings)?;
@@ -223,12 +225,7 @@ fn with_engine(
         let x = task.train.x.to_f64();
         noise_report(args, &x, &task.train.y, &trained)?;
     }
-    Ok(Finished {
-        trained,
-        train_len: task.train.len(),
-        normalization: task.normalization,
-        test: task.test,
-    })
+    Ok(Finished::of(trained, task))
 }
 
 /// Writes the files the flags ask for: the weights, the loss chart.

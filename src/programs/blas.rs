@@ -25,6 +25,8 @@
 //! module, defines them. They follow the CBLAS reference for every layout,
 //! transposition and stride.
 
+#![cfg(feature = "programs")]
+
 use std::ops::{Add, Mul};
 use std::os::raw::c_int;
 
@@ -249,7 +251,9 @@ impl<T: Real> Matrix<T> {
     /// They must lie within the matrix, or `len` be 0.
     unsafe fn line(&self, (i, j): (usize, usize), len: usize) -> &[T] {
         // (A line of no elements may start past the matrix: hence the wrapping.)
-        let start = self.a.wrapping_offset(i as isize * self.rs + j as isize * self.cs);
+        let start = self
+            .a
+            .wrapping_offset(i as isize * self.rs + j as isize * self.cs);
         // SAFETY: as the caller promises.
         unsafe { std::slice::from_raw_parts(start, len) }
     }
@@ -271,17 +275,26 @@ impl<T: Real> Matrix<T> {
             let whole = self.cols / N * N;
             for j in (0..whole).step_by(N) {
                 let columns: [&[T]; N] = std::array::from_fn(|k| column(j + k));
-                wide(|| add_scaled(sums, columns, std::array::from_fn(|k| x_at(j + k))));
+                wide(|| {
+                    add_scaled(
+                        sums,
+                        columns,
+                        std::array::from_fn(|k| x_at(j + k)),
+                    )
+                });
             }
             for j in whole..self.cols {
                 wide(|| add_scaled(sums, [column(j)], [x_at(j)]));
             }
         } else if let (1, Some(x)) = (self.cs, unsafe { x.as_slice() }) {
             // Row-major: each row's dot product with x, N rows at a time.
-            let row = |i: usize| unsafe { self.line((first + i, 0), self.cols) };
+            let row =
+                |i: usize| unsafe { self.line((first + i, 0), self.cols) };
             for (group, sums) in sums.chunks_mut(N).enumerate() {
                 if let Ok(sums) = <&mut [T; N]>::try_from(&mut *sums) {
-                    *sums = wide(|| dots(std::array::from_fn(|k| row(group * N + k)), x));
+                    *sums = wide(|| {
+                        dots(std::array::from_fn(|k| row(group * N + k)), x)
+                    });
                 } else {
                     for (k, sum) in sums.iter_mut().enumerate() {
                         *sum = wide(|| dots([row(group * N + k)], x)[0]);
@@ -291,7 +304,10 @@ impl<T: Real> Matrix<T> {
         } else {
             for (k, sum) in sums.iter_mut().enumerate() {
                 let row = Strided {
-                    first: self.a.wrapping_offset((first + k) as isize * self.rs) as *mut T,
+                    first: self
+                        .a
+                        .wrapping_offset((first + k) as isize * self.rs)
+                        as *mut T,
                     len: self.cols,
                     inc: self.cs,
                 };
@@ -331,7 +347,11 @@ unsafe fn gemv<T: Real + Send + Sync>(
         unsafe {
             let y_i = y.at(i);
             // ndarray's order: β·y is not read when β is zero.
-            *y_i = if beta == zero { sum * alpha } else { *y_i * beta + sum * alpha };
+            *y_i = if beta == zero {
+                sum * alpha
+            } else {
+                *y_i * beta + sum * alpha
+            };
         }
     }
 }
@@ -391,7 +411,13 @@ macro_rules! dot_and_gemv {
                     Strided::new(x, cols as c_int, incx),
                     Strided::new(y, rows as c_int, incy),
                 );
-                let matrix = Matrix { a, rs, cs, rows, cols };
+                let matrix = Matrix {
+                    a,
+                    rs,
+                    cs,
+                    rows,
+                    cols,
+                };
                 gemv(matrix, alpha, x, beta, y);
             }
         }
@@ -447,16 +473,40 @@ unsafe fn conjugated<T: Copy + std::ops::Neg<Output = T>>(
 
 /// `matrixmultiply`'s product of real matrices: `sgemm` or `dgemm`.
 type RealProduct<T> = unsafe fn(
-    usize, usize, usize,
-    T, *const T, isize, isize, *const T, isize, isize,
-    T, *mut T, isize, isize,
+    usize,
+    usize,
+    usize,
+    T,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    *mut T,
+    isize,
+    isize,
 );
 
 /// `matrixmultiply`'s product of complex matrices: `cgemm` or `zgemm`.
 type ComplexProduct<T> = unsafe fn(
-    CGemmOption, CGemmOption, usize, usize, usize,
-    [T; 2], *const [T; 2], isize, isize, *const [T; 2], isize, isize,
-    [T; 2], *mut [T; 2], isize, isize,
+    CGemmOption,
+    CGemmOption,
+    usize,
+    usize,
+    usize,
+    [T; 2],
+    *const [T; 2],
+    isize,
+    isize,
+    *const [T; 2],
+    isize,
+    isize,
+    [T; 2],
+    *mut [T; 2],
+    isize,
+    isize,
 );
 
 /// The scalars and matrices of `C ← α·op(A)·op(B) + β·C`: (α, A, B, β, C).
@@ -473,7 +523,11 @@ unsafe fn real<T>(
     (alpha, a, b, beta, c): Terms<T, T>,
 ) {
     // SAFETY: as the caller promises.
-    unsafe { multiply(m, k, n, alpha, a, sa.0, sa.1, b, sb.0, sb.1, beta, c, sc.0, sc.1) }
+    unsafe {
+        multiply(
+            m, k, n, alpha, a, sa.0, sa.1, b, sb.0, sb.1, beta, c, sc.0, sc.1,
+        )
+    }
 }
 
 /// A complex product by `multiply`, with `A` or `B` conjugated first where
@@ -495,8 +549,8 @@ unsafe fn complex<T: Copy + std::ops::Neg<Output = T>>(
         let b = conjugated(transb, (k, n), (b, sb.0, sb.1), &mut copy_b);
         let standard = CGemmOption::Standard;
         multiply(
-            standard, standard, m, k, n, *alpha, a.0, a.1, a.2, b.0, b.1, b.2, *beta, c, sc.0,
-            sc.1,
+            standard, standard, m, k, n, *alpha, a.0, a.1, a.2, b.0, b.1, b.2,
+            *beta, c, sc.0, sc.1,
         )
     }
 }
@@ -527,21 +581,38 @@ macro_rules! gemm {
             ldc: c_int,
         ) {
             let trans = (transa, transb);
-            let operands = gemm_operands(layout, trans, (m, n, k), (lda, ldb, ldc));
+            let operands =
+                gemm_operands(layout, trans, (m, n, k), (lda, ldb, ldc));
             // SAFETY: the caller passes valid scalars and matrices.
             unsafe { $product(operands, trans, (alpha, a, b, beta, c)) }
         }
     };
 }
 
-gemm!(cblas_sgemm, f32, f32, |o, t, terms| real(matrixmultiply::sgemm, o, t, terms));
-gemm!(cblas_dgemm, f64, f64, |o, t, terms| real(matrixmultiply::dgemm, o, t, terms));
-gemm!(cblas_cgemm, c_float_complex, *const c_float_complex, |o, t, terms| {
-    complex(matrixmultiply::cgemm, o, t, terms)
-});
-gemm!(cblas_zgemm, c_double_complex, *const c_double_complex, |o, t, terms| {
-    complex(matrixmultiply::zgemm, o, t, terms)
-});
+gemm!(cblas_sgemm, f32, f32, |o, t, terms| real(
+    matrixmultiply::sgemm,
+    o,
+    t,
+    terms
+));
+gemm!(cblas_dgemm, f64, f64, |o, t, terms| real(
+    matrixmultiply::dgemm,
+    o,
+    t,
+    terms
+));
+gemm!(
+    cblas_cgemm,
+    c_float_complex,
+    *const c_float_complex,
+    |o, t, terms| { complex(matrixmultiply::cgemm, o, t, terms) }
+);
+gemm!(
+    cblas_zgemm,
+    c_double_complex,
+    *const c_double_complex,
+    |o, t, terms| { complex(matrixmultiply::zgemm, o, t, terms) }
+);
 
 #[cfg(test)]
 mod tests {
@@ -720,10 +791,19 @@ mod tests {
         // 601 × 451 elements: more than SHARED, so two threads share each product.
         let x = matrix(601, 451, 16);
         assert!(x.len() >= SHARED);
-        let (w, error) = (Array1::from(numbers(451, 17)), Array1::from(numbers(601, 18)));
+        let (w, error) = (
+            Array1::from(numbers(451, 17)),
+            Array1::from(numbers(601, 18)),
+        );
         let z = x.dot(&w);
         for (i, &z_i) in z.iter().enumerate() {
-            assert_eq!(z_i, eight_lanes(x.row(i).as_slice().unwrap(), w.as_slice().unwrap()));
+            assert_eq!(
+                z_i,
+                eight_lanes(
+                    x.row(i).as_slice().unwrap(),
+                    w.as_slice().unwrap()
+                )
+            );
         }
         let gradient = x.t().dot(&error);
         for (j, &g) in gradient.iter().enumerate() {

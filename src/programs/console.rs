@@ -49,6 +49,8 @@
 //! [`NewFolders`]: super::output::NewFolders
 //! [`Folder`]: super::folder::Folder
 
+#![cfg(feature = "programs")]
+
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -20,6 +20,8 @@
 //! folder is not read-only (unless `--force`) nor a mount point; a
 //! temporary folder can be made beside it.
 
+#![cfg(feature = "programs")]
+
 use std::collections::HashMap;
 use std::fs::{self, Permissions};
 use std::io::{self, Write};
@@ -506,8 +508,11 @@ mod tests {
 
     #[test]
     fn a_folder_is_replaced_with_its_other_files_kept() {
-        let (scratch, out) =
-            old_folder(&[("a", "old a"), ("b", "old b"), ("README.md", "kept")]);
+        let (scratch, out) = old_folder(&[
+            ("a", "old a"),
+            ("b", "old b"),
+            ("README.md", "kept"),
+        ]);
         let folder =
             Folder::plan("--out", &out, &["a", "b"], &[], false).unwrap();
         folder.write("a", b"new a").unwrap();

@@ -17,23 +17,20 @@
 
 pub mod charts;
 
-/// Declares each of `modules` for the `programs` feature only: one `cfg`
-/// for the whole list. (`console`, whose `say!` the crate names by its
-/// path, stands outside: a macro exported from a macro's expansion cannot
-/// be.)
-macro_rules! programs_modules {
-    ($($module:ident),* $(,)?) => {
-        $(
-            #[cfg(feature = "programs")]
-            pub mod $module;
-        )*
-    };
-}
-
-#[cfg(feature = "programs")]
+// Each of these modules is for the `programs` feature only: the top of its
+// file says so (`#![cfg(feature = "programs")]`).
+pub mod blas;
+pub mod budget;
+pub mod bundled;
+pub mod checks;
+pub mod checksum;
+pub mod cli;
 pub mod console;
-
-programs_modules!(
-    blas, budget, bundled, checks, checksum, cli, folder, mnist, output, pages,
-    plot, report, sweep, your_turn,
-);
+pub mod folder;
+pub mod mnist;
+pub mod output;
+pub mod pages;
+pub mod plot;
+pub mod report;
+pub mod sweep;
+pub mod your_turn;

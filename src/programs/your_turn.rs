@@ -3,6 +3,8 @@
 //! "Yes", that says what is still missing. The texts end without a newline,
 //! ready for `say!`.
 
+#![cfg(feature = "programs")]
+
 use crate::Trained;
 use crate::programs::report;
 

@@ -34,8 +34,12 @@ impl SweepData {
         seed: u64,
     ) -> Result<Self, DataError> {
         let data = IdxDataSet::load(dir)?;
-        let task: BinaryTask =
-            BinaryTask::validation(&data.train, classes, None, (fraction, seed))?;
+        let task: BinaryTask = BinaryTask::validation(
+            &data.train,
+            classes,
+            None,
+            (fraction, seed),
+        )?;
         let (fit, validation) = (task.train, task.test);
         let normalization = task.normalization;
         let test = data.test.binary(classes, None, Part::Test)?;
