@@ -151,6 +151,18 @@ fn load_error(dir: &Path) -> (DataError, String) {
     (e, message)
 }
 
+/// The [`load_error`] of a small set (gzipped or raw) in a fresh folder after
+/// `damage` has broken it (it is given the folder).
+fn damaged_set_error(
+    gzip: bool,
+    damage: impl FnOnce(&Path),
+) -> (DataError, String) {
+    let dir = temp_dir();
+    small_set(dir.path(), gzip);
+    damage(dir.path());
+    load_error(dir.path())
+}
+
 #[test]
 fn missing_directory_and_missing_file() {
     let scratch = temp_dir();
@@ -160,10 +172,9 @@ fn missing_directory_and_missing_file() {
             && message.contains("no-such-directory"),
         "{message}"
     );
-    let dir = temp_dir();
-    small_set(dir.path(), true);
-    fs::remove_file(dir.path().join(format!("{TEST_LABELS}.gz"))).unwrap();
-    let (e, message) = load_error(dir.path());
+    let (e, message) = damaged_set_error(true, |dir| {
+        fs::remove_file(dir.join(format!("{TEST_LABELS}.gz"))).unwrap()
+    });
     assert!(
         matches!(e, DataError::MissingFile { .. })
             && message.contains(TEST_LABELS),
@@ -173,12 +184,10 @@ fn missing_directory_and_missing_file() {
 
 #[test]
 fn wrong_magic_number_names_the_file() {
-    let dir = temp_dir();
-    small_set(dir.path(), false);
     // A label file where an image file should be.
-    fs::copy(dir.path().join(TRAIN_LABELS), dir.path().join(TRAIN_IMAGES))
-        .unwrap();
-    let (e, message) = load_error(dir.path());
+    let (e, message) = damaged_set_error(false, |dir| {
+        fs::copy(dir.join(TRAIN_LABELS), dir.join(TRAIN_IMAGES)).unwrap();
+    });
     assert!(
         matches!(
             e,
@@ -198,21 +207,17 @@ fn wrong_magic_number_names_the_file() {
 
 #[test]
 fn truncated_files_raw_and_gzipped() {
-    let dir = temp_dir();
-    small_set(dir.path(), false);
-    set_length(&dir.path().join(TEST_IMAGES), |length| length - 3);
-    let (_, message) = load_error(dir.path());
+    let (_, message) = damaged_set_error(false, |dir| {
+        set_length(&dir.join(TEST_IMAGES), |length| length - 3)
+    });
     assert!(
         message.contains(TEST_IMAGES) && message.contains("truncated"),
         "{message}"
     );
 
-    let gz = temp_dir();
-    small_set(gz.path(), true);
-    set_length(&gz.path().join(format!("{TRAIN_LABELS}.gz")), |length| {
-        length / 2
+    let (e, message) = damaged_set_error(true, |dir| {
+        set_length(&dir.join(format!("{TRAIN_LABELS}.gz")), |length| length / 2)
     });
-    let (e, message) = load_error(gz.path());
     assert!(
         matches!(e, DataError::Gzip { .. })
             && message.contains(TRAIN_LABELS)
@@ -223,14 +228,10 @@ fn truncated_files_raw_and_gzipped() {
 
 #[test]
 fn image_and_label_counts_that_disagree() {
-    let dir = temp_dir();
-    small_set(dir.path(), false);
-    fs::write(
-        dir.path().join(TRAIN_LABELS),
-        encode_idx(LABELS_MAGIC, &[4], &[3, 5, 3, 7]),
-    )
-    .unwrap();
-    let (e, message) = load_error(dir.path());
+    let (e, message) = damaged_set_error(false, |dir| {
+        let labels = encode_idx(LABELS_MAGIC, &[4], &[3, 5, 3, 7]);
+        fs::write(dir.join(TRAIN_LABELS), labels).unwrap();
+    });
     assert!(
         matches!(
             e,

@@ -39,11 +39,38 @@ fn refused(dir: &Path, expected: &[&str]) -> Measured {
     run
 }
 
-/// Replaces the bundled training images in `dir` with a raw file of `bytes`, followed by
-/// zeros up to `length` bytes (a sparse file: no disk space is used).
-fn sparse_images(dir: &Path, bytes: &[u8], length: u64) {
-    fs::remove_file(dir.join(format!("{TRAIN_IMAGES}.gz"))).unwrap();
-    let mut file = File::create(dir.join(TRAIN_IMAGES)).unwrap();
+/// Checks [`refused`] on a copy of the bundled data in which `damage` has changed the
+/// entry `file` (it is given the entry's path), with an error that names the file and
+/// says `message`.
+fn refused_when_damaged(file: &str, damage: impl FnOnce(&Path), message: &str) {
+    let dir = bundled_copy();
+    damage(&dir.path().join(file));
+    refused(dir.path(), &[file, message]);
+}
+
+/// Runs the main program on `dir` for one epoch and checks that it succeeds and prints
+/// `expected`.
+fn accepted(dir: &Path, expected: &str) {
+    let run = measure(
+        TRAIN,
+        &["--data-dir", dir.to_str().unwrap(), "--epochs", "1"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains(expected), "{}", run.stdout);
+}
+
+/// The name of the compressed file of the data file `name`, as the bundled data holds
+/// it.
+fn gz(name: &str) -> String {
+    format!("{name}.gz")
+}
+
+/// Replaces the bundled compressed file beside `path` (`path` with `.gz`) with a raw file
+/// at `path` of `bytes`, followed by zeros up to `length` bytes (a sparse file: no disk
+/// space is used).
+fn sparse_file(path: &Path, bytes: &[u8], length: u64) {
+    fs::remove_file(path.with_extension("gz")).unwrap();
+    let mut file = File::create(path).unwrap();
     file.write_all(bytes).unwrap();
     file.set_len(length).unwrap();
 }
@@ -68,34 +95,39 @@ fn mnist_images_header() -> Vec<u8> {
 
 #[test]
 fn a_sparse_file_of_two_gigabytes_is_refused_at_its_header() {
-    let dir = bundled_copy();
-    sparse_images(dir.path(), &[], 2 << 30);
-    refused(dir.path(), &[TRAIN_IMAGES, "wrong magic number 0x00000000"]);
+    refused_when_damaged(
+        TRAIN_IMAGES,
+        |path| sparse_file(path, &[], 2 << 30),
+        "wrong magic number 0x00000000",
+    );
 }
 
 #[test]
 fn a_raw_file_longer_than_its_header_says_is_refused_unread() {
-    let dir = bundled_copy();
-    sparse_images(dir.path(), &mnist_images_header(), 2 << 30);
-    refused(dir.path(), &[TRAIN_IMAGES, "longer than its header says"]);
+    refused_when_damaged(
+        TRAIN_IMAGES,
+        |path| sparse_file(path, &mnist_images_header(), 2 << 30),
+        "longer than its header says",
+    );
 }
 
 #[test]
 fn a_gzip_bomb_of_zeros_is_refused_at_its_header() {
-    let dir = bundled_copy();
-    gzip_bomb(&dir.path().join(format!("{TRAIN_IMAGES}.gz")), &[]);
-    refused(dir.path(), &[TRAIN_IMAGES, "wrong magic number 0x00000000"]);
+    refused_when_damaged(
+        &gz(TRAIN_IMAGES),
+        |path| gzip_bomb(path, &[]),
+        "wrong magic number 0x00000000",
+    );
 }
 
 #[test]
 fn a_gzip_bomb_behind_a_valid_header_is_refused_after_the_declared_size() {
-    let dir = bundled_copy();
-    gzip_bomb(
-        &dir.path().join(format!("{TRAIN_IMAGES}.gz")),
-        &mnist_images_header(),
-    );
     // It reads the 47 MB the header declares, and one byte more.
-    refused(dir.path(), &[TRAIN_IMAGES, "longer than its header says"]);
+    refused_when_damaged(
+        &gz(TRAIN_IMAGES),
+        |path| gzip_bomb(path, &mnist_images_header()),
+        "longer than its header says",
+    );
 }
 
 #[test]
@@ -107,7 +139,7 @@ fn the_memory_limit_of_these_tests_is_real() {
     // refused before it reads: tests/every_program.rs.)
     let dir = bundled_copy();
     let ceiling = encode_idx(IMAGES_MAGIC, &[16_384, 256, 256], &[]);
-    gzip_bomb(&dir.path().join(format!("{TRAIN_IMAGES}.gz")), &ceiling);
+    gzip_bomb(&dir.path().join(gz(TRAIN_IMAGES)), &ceiling);
     let run = measure(
         TRAIN,
         &[
@@ -124,39 +156,25 @@ fn the_memory_limit_of_these_tests_is_real() {
 
 #[test]
 fn a_header_declaring_more_than_the_ceiling_is_refused_before_allocating() {
-    let dir = bundled_copy();
     let huge = encode_idx(IMAGES_MAGIC, &[100_000, 1000, 1000], &[]);
-    fs::write(dir.path().join(format!("{TRAIN_IMAGES}.gz")), gzip(&huge))
-        .unwrap();
-    refused(
-        dir.path(),
-        &[
-            TRAIN_IMAGES,
-            "declare 100000000000 bytes of data, more than the 1073741824",
-        ],
+    refused_when_damaged(
+        &gz(TRAIN_IMAGES),
+        |path| fs::write(path, gzip(&huge)).unwrap(),
+        "declare 100000000000 bytes of data, more than the 1073741824",
     );
 }
 
 #[test]
 fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
     let dir = bundled_copy();
-    let path = dir.path().join(format!("{TEST_LABELS}.gz"));
+    let path = dir.path().join(gz(TEST_LABELS));
     append(&path, &[0; 4096]);
     if Command::new("gzip").arg("--version").output().is_ok() {
         // gzip itself: "decompression OK, trailing zero bytes ignored".
         let gzip = Command::new("gzip").arg("-t").arg(&path).output().unwrap();
         assert!(gzip.status.success(), "{gzip:?}");
     }
-    let run = measure(
-        TRAIN,
-        &["--data-dir", dir.path().to_str().unwrap(), "--epochs", "1"],
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("Test set: 2115 images"),
-        "{}",
-        run.stdout
-    );
+    accepted(dir.path(), "Test set: 2115 images");
 }
 
 /// A gzip file followed by a quarter of a gigabyte of zeros (sparse: no disk
@@ -164,37 +182,26 @@ fn zero_bytes_after_the_gzip_data_are_accepted_as_gzip_accepts_them() {
 /// any length of them costs the same few milliseconds.
 #[test]
 fn a_long_run_of_zeros_after_the_gzip_data_is_refused_quickly() {
-    let dir = bundled_copy();
-    let path = dir.path().join(format!("{TRAIN_IMAGES}.gz"));
-    set_length(&path, |length| length + (256 << 20));
-    refused(
-        dir.path(),
-        &[
-            TRAIN_IMAGES,
-            "more than 1048576 zero bytes, too many to be padding",
-        ],
+    refused_when_damaged(
+        &gz(TRAIN_IMAGES),
+        |path| set_length(path, |length| length + (256 << 20)),
+        "more than 1048576 zero bytes, too many to be padding",
     );
 }
 
 #[test]
 fn other_bytes_after_the_gzip_data_are_refused_as_such() {
-    let dir = bundled_copy();
-    let path = dir.path().join(format!("{TEST_LABELS}.gz"));
-    append(&path, b"appended");
-    refused(
-        dir.path(),
-        &[
-            TEST_LABELS,
-            "damaged gzip data (after the end of the compressed data come bytes that are \
-             neither gzip data nor zero padding)",
-        ],
+    refused_when_damaged(
+        &gz(TEST_LABELS),
+        |path| append(path, b"appended"),
+        "damaged gzip data (after the end of the compressed data come bytes that are \
+         neither gzip data nor zero padding)",
     );
 }
 
 #[test]
 fn entries_named_like_data_files_that_are_not_files_are_named_as_what_they_are()
 {
-    let name = format!("{TRAIN_LABELS}.gz");
     /// What the entry is, how to make it, what the error says.
     type Case = (&'static str, fn(&Path), &'static str);
     let cases: [Case; 4] = [
@@ -224,12 +231,12 @@ fn entries_named_like_data_files_that_are_not_files_are_named_as_what_they_are()
         ),
     ];
     for (what, make, expected) in cases {
-        let dir = bundled_copy();
-        let path = dir.path().join(&name);
-        fs::remove_file(&path).unwrap();
-        make(&path);
         eprintln!("{what}");
-        refused(dir.path(), &[&name, expected]);
+        let replace = |path: &Path| {
+            fs::remove_file(path).unwrap();
+            make(path);
+        };
+        refused_when_damaged(&gz(TRAIN_LABELS), replace, expected);
     }
 }
 
@@ -259,21 +266,14 @@ fn images_of_no_pixels_are_refused_naming_the_file() {
 #[test]
 fn which_of_two_files_of_one_name_is_read_is_said() {
     let dir = bundled_copy();
-    let gz = dir.path().join(format!("{TEST_LABELS}.gz"));
     let raw = dir.path().join(TEST_LABELS);
     fs::write(&raw, b"not read").unwrap();
-    let run = measure(
-        TRAIN,
-        &["--data-dir", dir.path().to_str().unwrap(), "--epochs", "1"],
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        run.stdout.contains(&format!(
+    accepted(
+        dir.path(),
+        &format!(
             "Note: {} is not read: the .gz file of the same name beside it is",
             raw.display()
-        )),
-        "{}",
-        run.stdout
+        ),
     );
-    assert!(gz.exists());
+    assert!(dir.path().join(gz(TEST_LABELS)).exists());
 }

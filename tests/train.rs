@@ -43,6 +43,28 @@ fn train(
     gradient_descent(x, y, w, b, &settings, |_| {}).expect("valid training run")
 }
 
+/// Checks that two settings train `x` and `y` from `w` and `b` to the same
+/// result, to the bit.
+fn assert_same_training(
+    (x, y, w, b): (&Array2<f64>, &Array1<f64>, &Array1<f64>, f64),
+    [first, second]: [Settings; 2],
+) {
+    assert_eq!(train(x, y, w, b, first), train(x, y, w, b, second));
+}
+
+/// Trains by hand for `epochs` epochs from `w` and `b`: `epoch` makes the
+/// updates of one epoch (numbered from 0) to the weights and bias it is given
+/// and returns the loss after them.
+fn train_by_hand(
+    (w, b): (&Array1<f64>, f64),
+    epochs: usize,
+    mut epoch: impl FnMut(usize, &mut Array1<f64>, &mut f64) -> f64,
+) -> Trained {
+    let (mut w, mut b) = (w.clone(), b);
+    let loss_history = (0..epochs).map(|e| epoch(e, &mut w, &mut b)).collect();
+    Trained { w, b, loss_history }
+}
+
 fn assert_close(a: &Trained, b: &Trained, tolerance: f64) {
     for (p, q) in a.w.iter().zip(&b.w) {
         assert!((p - q).abs() <= tolerance, "weights differ: {p} vs {q}");
@@ -106,25 +128,14 @@ fn mse_update_is_the_gradient_of_half_the_mse() {
 fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
     let (x, y, w0, b0) = problem(3, 30, 4, true);
     let lr = 0.3;
-    let (mut w, mut b) = (w0.clone(), b0);
-    let mut history = Vec::new();
-    for _ in 0..6 {
+    let by_hand = train_by_hand((&w0, b0), 6, |_, w, b| {
         let (grad_w, grad_b) =
-            gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
-        w = &w - &(lr * &grad_w);
-        b -= lr * grad_b;
-        let loss = binary_cross_entropy(
-            &predict(&x, &w, b, Activation::Sigmoid).unwrap(),
-            &y,
-        )
-        .unwrap();
-        history.push(loss);
-    }
-    let by_hand = Trained {
-        w,
-        b,
-        loss_history: history,
-    };
+            gradient(&x, &y, w, *b, Activation::Sigmoid).unwrap();
+        *w -= &(lr * &grad_w);
+        *b -= lr * grad_b;
+        let p = predict(&x, w, *b, Activation::Sigmoid).unwrap();
+        binary_cross_entropy(&p, &y).unwrap()
+    });
     for batch_size in [30, 31, 1000] {
         let settings =
             Settings::new(lr, 6, batch_size, Loss::BinaryCrossEntropy)
@@ -139,28 +150,21 @@ fn a_decaying_schedule_shrinks_every_step_as_worked_by_hand() {
     // with decay 0.6 step t has rate lr / (1 + 0.6 · t/3).
     let (x, y, w0, b0) = problem(4, 30, 3, true);
     let (lr, decay) = (0.5, 0.6);
-    let (mut w, mut b) = (w0.clone(), b0);
-    let mut history = Vec::new();
-    for epoch in 0..4 {
+    let by_hand = train_by_hand((&w0, b0), 4, |epoch, w, b| {
         for batch in 0..3 {
             let rows = batch * 10..(batch + 1) * 10;
             let xb = x.slice(ndarray::s![rows.clone(), ..]).to_owned();
             let yb = y.slice(ndarray::s![rows]).to_owned();
             let (grad_w, grad_b) =
-                gradient(&xb, &yb, &w, b, Activation::Sigmoid).unwrap();
+                gradient(&xb, &yb, w, *b, Activation::Sigmoid).unwrap();
             let step = (epoch * 3 + batch) as f64;
             let rate = lr / (1.0 + decay * step / 3.0);
-            w = &w - &(rate * &grad_w);
-            b -= rate * grad_b;
+            *w -= &(rate * &grad_w);
+            *b -= rate * grad_b;
         }
-        let p = predict(&x, &w, b, Activation::Sigmoid).unwrap();
-        history.push(binary_cross_entropy(&p, &y).unwrap());
-    }
-    let by_hand = Trained {
-        w,
-        b,
-        loss_history: history,
-    };
+        let p = predict(&x, w, *b, Activation::Sigmoid).unwrap();
+        binary_cross_entropy(&p, &y).unwrap()
+    });
     let settings = Settings::new(lr, 4, 10, Loss::BinaryCrossEntropy)
         .activation(Activation::Sigmoid)
         .shuffle(Shuffle::Off)
@@ -169,10 +173,7 @@ fn a_decaying_schedule_shrinks_every_step_as_worked_by_hand() {
     // A decay of 0 is the constant rate, to the bit.
     let constant = settings.schedule(Schedule::Constant);
     let zero = settings.schedule(Schedule::InverseTime { decay: 0.0 });
-    assert_eq!(
-        train(&x, &y, &w0, b0, constant),
-        train(&x, &y, &w0, b0, zero)
-    );
+    assert_same_training((&x, &y, &w0, b0), [constant, zero]);
 }
 
 #[test]
@@ -188,21 +189,14 @@ fn a_negative_decay_is_refused_before_training() {
 fn batch_size_one_in_order_is_a_plain_per_sample_loop() {
     let (x, y, w0, b0) = problem(4, 25, 3, false);
     let lr = 0.01;
-    let (mut w, mut b) = (w0.clone(), b0);
-    let mut history = Vec::new();
-    for _ in 0..4 {
+    let by_hand = train_by_hand((&w0, b0), 4, |_, w, b| {
         for (row, &target) in x.rows().into_iter().zip(&y) {
-            let error = row.dot(&w) + b - target;
-            w = &w - &(lr * error * &row);
-            b -= lr * error;
+            let error = row.dot(&*w) + *b - target;
+            *w -= &(lr * error * &row);
+            *b -= lr * error;
         }
-        history.push(mse_loss(&(x.dot(&w) + b), &y).unwrap());
-    }
-    let by_hand = Trained {
-        w,
-        b,
-        loss_history: history,
-    };
+        mse_loss(&(x.dot(&*w) + *b), &y).unwrap()
+    });
     let settings = Settings::new(lr, 4, 1, Loss::Mse).shuffle(Shuffle::Off);
     assert_close(&train(&x, &y, &w0, b0, settings), &by_hand, 1e-12);
 }
@@ -240,10 +234,7 @@ fn the_same_seed_gives_identical_results() {
     let settings = Settings::new(0.1, 5, 8, Loss::BinaryCrossEntropy)
         .activation(Activation::Sigmoid)
         .shuffle(Shuffle::Seeded(9));
-    assert_eq!(
-        train(&x, &y, &w, b, settings),
-        train(&x, &y, &w, b, settings)
-    );
+    assert_same_training((&x, &y, &w, b), [settings; 2]);
 }
 
 #[test]
