@@ -528,6 +528,12 @@ mod tests {
         (scratch, path)
     }
 
+    /// `path` holds `contents` and is the only file in `folder`.
+    fn assert_alone(folder: &Path, path: &Path, contents: &str) {
+        assert_eq!(fs::read_to_string(path).unwrap(), contents);
+        assert_eq!(fs::read_dir(folder).unwrap().count(), 1);
+    }
+
     /// The plan of one output, `path`, for `--save-weights`.
     fn planned(path: &Path) -> Outputs {
         Outputs::plan(&[("--save-weights", path)], &[], false).unwrap()
@@ -546,8 +552,7 @@ mod tests {
                 && error.to_string().contains("the disk is full"),
             "{error}"
         );
-        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+        assert_alone(scratch.path(), &path, "old");
     }
 
     #[test]
@@ -555,8 +560,7 @@ mod tests {
         let (scratch, path) = scratch_file(true);
         let outputs = planned(&path);
         outputs.write(&path, b"new").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(fs::read_dir(scratch.path()).unwrap().count(), 1);
+        assert_alone(scratch.path(), &path, "new");
     }
 
     #[test]
