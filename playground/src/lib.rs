@@ -430,11 +430,11 @@ impl LossChart {
             scale: Scale::Log,
         };
         let (title, curves) = (&self.title, &self.curves);
-        Ok(charts::lines_with(
+        Ok(charts::plot(
             title,
             x,
             y,
-            curves,
+            &charts::Series::lines(curves),
             Legend::Below,
             width,
         )?)

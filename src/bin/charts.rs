@@ -484,11 +484,11 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
     // Five noisy curves fill every corner: the legend goes below them.
     plot::save(
         file,
-        charts::lines_with(
+        charts::plot(
             "MNIST 0 vs 1: loss per example used",
             log_axis("examples used (log scale)"),
             TRAINING_LOSS,
-            &curves,
+            &charts::Series::lines(&curves),
             plot::Legend::Below,
             plot::SIZE.0,
         ),

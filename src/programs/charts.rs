@@ -130,6 +130,19 @@ pub struct Series {
     pub ranges: Vec<(f64, f64)>,
 }
 
+impl Series {
+    /// Each of `curves` drawn as a line, in the palette's colours in order.
+    pub fn lines(curves: &[Line]) -> Vec<Series> {
+        let line = |(colour, line): (usize, &Line)| Series {
+            line: line.clone(),
+            mark: Mark::Line,
+            colour,
+            ranges: Vec::new(),
+        };
+        curves.iter().enumerate().map(line).collect()
+    }
+}
+
 /// How an axis maps values to positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
@@ -313,7 +326,7 @@ pub fn lines(
     y: Axis<'_>,
     curves: &[Line],
 ) -> Result<String, ChartError> {
-    lines_with(title, x, y, curves, Legend::Inside, SIZE.0)
+    plot(title, x, y, &Series::lines(curves), Legend::Inside, SIZE.0)
 }
 
 /// The height of one row of a legend drawn [`Legend::Below`] the plot, at
@@ -324,38 +337,12 @@ const MIN_WIDTH: u32 = 320;
 /// Room for one x tick label, in pixels at [`SIZE`].
 const X_LABEL_ROOM: u32 = 64;
 
-/// [`lines`] `width` pixels wide (at least 320) and [`SIZE`]'s height, with the legend
-/// where `legend` says. A narrow chart, drawn for a phone, keeps the text at its size and
-/// labels fewer ticks; a legend below the plot adds a row of [`LEGEND_ROW`] pixels for
-/// every two curves (every curve on a chart narrower than 560 pixels).
-///
-/// # Errors
-///
-/// As [`lines`].
-pub fn lines_with(
-    title: &str,
-    x: Axis<'_>,
-    y: Axis<'_>,
-    curves: &[Line],
-    legend: Legend,
-    width: u32,
-) -> Result<String, ChartError> {
-    let series: Vec<Series> = curves
-        .iter()
-        .enumerate()
-        .map(|(colour, line)| Series {
-            line: line.clone(),
-            mark: Mark::Line,
-            colour,
-            ranges: Vec::new(),
-        })
-        .collect();
-    plot_with(title, (x, y), &series, legend, width)
-}
-
 /// Draws labelled series of points, each as a line, as dots or as both,
-/// with the ranges of y they carry, and a legend where `legend` says, as an
-/// SVG of [`SIZE`]'s width.
+/// with the ranges of y they carry, `width` pixels wide (at least 320) and
+/// [`SIZE`]'s height, with the legend where `legend` says. A narrow chart,
+/// drawn for a phone, keeps the text at its size and labels fewer ticks; a
+/// legend below the plot adds a row of [`LEGEND_ROW`] pixels for every two
+/// series (every series on a chart narrower than 560 pixels).
 ///
 /// # Errors
 ///
@@ -364,17 +351,6 @@ pub fn plot(
     title: &str,
     x: Axis<'_>,
     y: Axis<'_>,
-    series: &[Series],
-    legend: Legend,
-) -> Result<String, ChartError> {
-    plot_with(title, (x, y), series, legend, SIZE.0)
-}
-
-/// [`plot`] `width` pixels wide with the legend where `legend` says, as
-/// [`lines_with`] describes.
-fn plot_with(
-    title: &str,
-    (x, y): (Axis<'_>, Axis<'_>),
     series: &[Series],
     legend: Legend,
     width: u32,

@@ -229,6 +229,7 @@ pub fn tradeoff(
         },
         &drawn,
         Legend::Inside,
+        plot::SIZE.0,
     );
     plot::save(path, svg)?;
     Ok(format!(
@@ -323,14 +324,14 @@ pub fn floor(
         label: "training loss (log scale)",
         scale: Scale::Log,
     };
-    let svg = charts::lines_with(
+    let svg = charts::plot(
         &format!(
             "Batch size {}: training loss per epoch",
             batch(b, sweep.grid.rows)
         ),
         x,
         y,
-        &lines,
+        &Series::lines(&lines),
         Legend::Below,
         plot::SIZE.0,
     );
@@ -393,6 +394,7 @@ pub fn test_error(
         },
         &series,
         Legend::Inside,
+        plot::SIZE.0,
     );
     plot::save(path, svg)?;
     Ok(text)
@@ -426,6 +428,7 @@ pub fn time(times: &EpochTimes, path: &Path) -> anyhow::Result<()> {
             line("engine", 1, |t| t.2),
         ],
         Legend::Below,
+        plot::SIZE.0,
     );
     plot::save(path, svg)?;
     Ok(())
