@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use libfuzzer_sys::fuzz_target;
 use neural_network::data::read::is_gzip;
 use neural_network::data::{
-    Gunzip, IMAGES_MAGIC, Idx, LABELS_MAGIC, LabelledImages, Part, ReadError, encode_idx,
-    parse_idx, read_idx,
+    Gunzip, IMAGES_MAGIC, Idx, LABELS_MAGIC, LabelledImages, Part, ReadError,
+    encode_idx, parse_idx, read_idx,
 };
 
 fuzz_target!(|input: &[u8]| {
@@ -22,7 +22,8 @@ fuzz_target!(|input: &[u8]| {
         return;
     };
     let (first, second) = rest.split_at((cut as usize).min(rest.len()));
-    if let (Some(images), Some(labels)) = (read(first, IMAGES_MAGIC), read(second, LABELS_MAGIC))
+    if let (Some(images), Some(labels)) =
+        (read(first, IMAGES_MAGIC), read(second, LABELS_MAGIC))
     {
         if let Ok(set) = LabelledImages::pair(
             PathBuf::from("images"),
@@ -51,7 +52,11 @@ fn read(bytes: &[u8], magic: u32) -> Option<Idx> {
     };
     if let Ok(idx) = &streamed {
         let content = encode_idx(magic, &idx.dims, &idx.data);
-        assert_eq!(parse_idx(&content, magic).as_ref(), Ok(idx), "read, encode, parse");
+        assert_eq!(
+            parse_idx(&content, magic).as_ref(),
+            Ok(idx),
+            "read, encode, parse"
+        );
         if !gzip {
             assert_eq!(content, bytes, "a raw file is its content");
         }
@@ -60,7 +65,9 @@ fn read(bytes: &[u8], magic: u32) -> Option<Idx> {
         match (&streamed, parse_idx(bytes, magic)) {
             (Ok(a), Ok(b)) => assert_eq!(a, &b),
             (Err(ReadError::Format(a)), Err(b)) => assert_eq!(a, &b),
-            (a, b) => panic!("the streaming reader gave {a:?}, the parser {b:?}"),
+            (a, b) => {
+                panic!("the streaming reader gave {a:?}, the parser {b:?}")
+            }
         }
     }
     streamed.ok()
