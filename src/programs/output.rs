@@ -43,6 +43,7 @@ pub struct OutputError {
 }
 
 impl OutputError {
+    /// The error `problem` of the path `path` that `what` named.
     pub fn new(what: &str, path: &Path, problem: Problem) -> OutputError {
         let (what, path) = (what.to_string(), path.to_path_buf());
         OutputError {
