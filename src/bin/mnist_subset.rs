@@ -11,7 +11,7 @@
 //! gzip-compressed IDX files, with a `SHA256SUMS` of their decompressed content.
 //!
 //! The files replace those in the `--out` folder together
-//! ([`Folder`](neural_network::programs::folder::Folder)): a run that fails or is
+//! ([`Folder`]): a run that fails or is
 //! stopped leaves the folder as it was, never new files beside old ones.
 
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 //! | module | what it holds | needs |
 //! | --- | --- | --- |
 //! | [`idx`] | the IDX format, read from any stream and written to bytes | |
-//! | [`line`] | the eight points of `y = 2x` that the first exercises train on | |
+//! | [`line`](mod@line) | the eight points of `y = 2x` that the first exercises train on | |
 //! | [`images`] | labelled images, two classes of them as a [`Dataset`] | |
 //! | [`task`] | two classes as a binary task, normalized, ready to train on | |
 //! | [`mnist`] | the blog's MNIST example's data: its demo split | |

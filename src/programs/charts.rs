@@ -22,7 +22,7 @@ use thiserror::Error;
 
 /// The size of every line chart, in pixels: as wide as a book page. A phone
 /// 400 pixels wide shows it about 360 pixels wide, at 0.56 times this size,
-/// so its text is drawn large enough to stay readable there (see [`FONT`]).
+/// so its text is drawn large enough to stay readable there (see `FONT`).
 pub const SIZE: (u32, u32) = (640, 440);
 
 /// The font sizes of a line chart, in pixels at [`SIZE`]: title, axis names,
@@ -341,7 +341,7 @@ const X_LABEL_ROOM: u32 = 64;
 /// with the ranges of y they carry, `width` pixels wide (at least 320) and
 /// [`SIZE`]'s height, with the legend where `legend` says. A narrow chart,
 /// drawn for a phone, keeps the text at its size and labels fewer ticks; a
-/// legend below the plot adds a row of [`LEGEND_ROW`] pixels for every two
+/// legend below the plot adds a row of `LEGEND_ROW` pixels for every two
 /// series (every series on a chart narrower than 560 pixels).
 ///
 /// # Errors

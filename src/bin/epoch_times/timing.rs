@@ -5,11 +5,11 @@
 //! The workload is the blog's MNIST example at full size: logistic regression
 //! (sigmoid, binary cross-entropy, learning rate 0.1, weights and bias starting
 //! at 0) on the 12,665 training images of digits 0 and 1 bundled in `data/`,
-//! normalized as the blog does. One epoch is one item of a [`Trainer`]:
+//! normalized as the blog does. One epoch is one item of a `Trainer`:
 //! shuffle, one step per mini-batch, then the loss on the whole data set, as
 //! the blog's `gradient_descent` does.
 //!
-//! Loading reads files ([`mnist_0_vs_1`]); the rest is arithmetic and a clock.
+//! Loading reads files (`mnist_0_vs_1`); the rest is arithmetic and a clock.
 
 use std::path::Path;
 use std::time::Instant;
