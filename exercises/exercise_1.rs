@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use ndarray::{Array1, Array2, array};
 use neural_network::data::line;
-use neural_network::programs::{cli, report, your_turn};
+use neural_network::programs::your_turn::{self, Trainer};
+use neural_network::programs::{cli, report};
 use neural_network::{
     Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss, say,
 };
@@ -16,10 +17,9 @@ use neural_network::{
 fn main() -> ExitCode {
     cli::exercise(
         "Exercise 1: y = 2x by linear regression, batch size 2, lr 0.01, 5 epochs",
-        |seed| {
-            solution(seed)?;
-            check_your_turn(your_gradient_descent)
-        },
+        (1, "one step per batch"),
+        solution,
+        |_| your_turn_comparison(your_gradient_descent),
     )
 }
 
@@ -63,19 +63,8 @@ fn your_gradient_descent(
 }
 // ANCHOR_END: your_turn
 
-/// A trainer of `y = 2x` from zero weights, such as [`your_gradient_descent`].
-type Trainer =
-    fn(&Array2<f64>, &Array1<f64>, &Settings) -> anyhow::Result<Trained>;
-
-/// Runs `yours` and `gradient_descent` on Exercise 1's task without
-/// shuffling and prints them side by side, with the verdict.
-fn check_your_turn(yours: Trainer) -> anyhow::Result<()> {
-    say!("{}", your_turn::heading(1, "one step per batch"));
-    say!("{}", your_turn_comparison(yours)?);
-    Ok(())
-}
-
-/// The comparison that [`check_your_turn`] prints.
+/// Runs `yours` (such as [`your_gradient_descent`]) and `gradient_descent`
+/// on Exercise 1's task without shuffling, side by side, with the verdict.
 fn your_turn_comparison(yours: Trainer) -> anyhow::Result<String> {
     let (x, y) = line::points();
     let settings = Settings::new(0.01, 5, 2, Loss::Mse).shuffle(Shuffle::Off);

@@ -16,12 +16,9 @@ use neural_network::{Loss, Settings, Shuffle, gradient_descent, say};
 fn main() -> ExitCode {
     cli::exercise(
         "Exercise 2: y = 2x with batch sizes 2 and 4, lr 0.01, 5 epochs",
-        |seed| {
-            solution(seed)?;
-            say!("{}", your_turn::heading(2, "the same number of steps"));
-            say!("{}", your_turn_comparison(your_settings, seed)?);
-            Ok(())
-        },
+        (2, "the same number of steps"),
+        solution,
+        |seed| your_turn_comparison(your_settings, seed),
     )
 }
 

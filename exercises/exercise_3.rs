@@ -16,12 +16,9 @@ use neural_network::{
 fn main() -> ExitCode {
     cli::exercise(
         "Exercise 3: logistic regression on six points, batch size 2, lr 0.01, 10 epochs",
-        |seed| {
-            solution(seed)?;
-            say!("{}", your_turn::heading(3, "classify all six points"));
-            say!("{}", your_turn_check(your_settings(), seed)?);
-            Ok(())
-        },
+        (3, "classify all six points"),
+        solution,
+        |seed| your_turn_check(your_settings(), seed),
     )
 }
 

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 
 use ndarray::{Array1, Array2, Axis, array, s};
 use neural_network::data::line;
-use neural_network::programs::{cli, report, your_turn};
+use neural_network::programs::your_turn::{self, Trainer};
+use neural_network::programs::{cli, report};
 use neural_network::{
     Loss, Settings, Shuffle, Trained, gradient_descent, mse_loss, say,
 };
@@ -22,10 +23,9 @@ use neural_network::{
 fn main() -> ExitCode {
     cli::exercise(
         "Exercise 4: y = 2x shuffled and not shuffled, batch size 2, lr 0.01, 5 epochs",
-        |seed| {
-            solution(seed)?;
-            check_your_turn(gradient_descent_no_shuffle, seed)
-        },
+        (4, "take the shuffle out"),
+        solution,
+        |seed| your_turn_comparison(gradient_descent_no_shuffle, seed),
     )
 }
 
@@ -95,20 +95,9 @@ fn gradient_descent_no_shuffle(
 }
 // ANCHOR_END: your_turn
 
-/// A trainer of `y = 2x` from zero weights, such as
-/// [`gradient_descent_no_shuffle`].
-type Trainer =
-    fn(&Array2<f64>, &Array1<f64>, &Settings) -> anyhow::Result<Trained>;
-
-/// Runs `yours` with the shuffling seed `seed` beside `gradient_descent` with
-/// `Shuffle::Off`, and prints them side by side, with the verdict.
-fn check_your_turn(yours: Trainer, seed: u64) -> anyhow::Result<()> {
-    say!("{}", your_turn::heading(4, "take the shuffle out"));
-    say!("{}", your_turn_comparison(yours, seed)?);
-    Ok(())
-}
-
-/// The comparison that [`check_your_turn`] prints.
+/// Runs `yours` (such as [`gradient_descent_no_shuffle`]) with the
+/// shuffling seed `seed` beside `gradient_descent` with `Shuffle::Off`, side
+/// by side, with the verdict.
 fn your_turn_comparison(yours: Trainer, seed: u64) -> anyhow::Result<String> {
     let (x, y) = line::points();
     let settings = Settings::new(0.01, 5, 2, Loss::Mse);

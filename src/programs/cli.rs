@@ -303,13 +303,22 @@ pub fn start_exercise(about: &'static str) -> u64 {
 }
 
 /// Runs an exercise program: [`start_exercise`] with `about`, then
-/// `solution` with the seed, its error reported as [`run_main`] does.
+/// `solution` with the seed, then "Your turn": the heading of the
+/// exercise's `(number, task)` and what `your_turn` says of the reader's
+/// code with the seed. An error is reported as [`run_main`] does.
 pub fn exercise(
     about: &'static str,
+    (number, task): (u8, &str),
     solution: impl FnOnce(u64) -> anyhow::Result<()>,
+    your_turn: impl FnOnce(u64) -> anyhow::Result<String>,
 ) -> ExitCode {
     let seed = start_exercise(about);
-    run_main(|| solution(seed))
+    run_main(|| {
+        solution(seed)?;
+        say!("{}", super::your_turn::heading(number, task));
+        say!("{}", your_turn(seed)?);
+        Ok(())
+    })
 }
 
 /// A [`DataError`] with the program's flag for the [`Setting`] it is about

@@ -5,8 +5,15 @@
 
 #![cfg(feature = "programs")]
 
-use crate::Trained;
+use ndarray::{Array1, Array2};
+
 use crate::programs::report;
+use crate::{Settings, Trained};
+
+/// A trainer the reader writes in Exercises 1 and 4: from zero weights, on
+/// the data `(x, y)` with `settings`.
+pub type Trainer =
+    fn(&Array2<f64>, &Array1<f64>, &Settings) -> anyhow::Result<Trained>;
 
 /// How close two runs' numbers must be to count as the same computation: a
 /// few roundings apart, as two correct programs summing in other orders are.
