@@ -25,8 +25,6 @@
 //! module, defines them. They follow the CBLAS reference for every layout,
 //! transposition and stride.
 
-#![cfg(feature = "programs")]
-
 use std::ops::{Add, Mul};
 use std::os::raw::c_int;
 

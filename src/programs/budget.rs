@@ -21,8 +21,6 @@
 //! message that names the need, its parts and the ways out. The budget is
 //! [`DEFAULT_BUDGET`], 2 GiB, unless `--max-memory` raises it.
 
-#![cfg(feature = "programs")]
-
 use std::fmt;
 use std::path::Path;
 

@@ -5,8 +5,6 @@
 //! (11 MB), for any other pair of digits. A program asks for two classes and
 //! reads the smaller folder that holds both.
 
-#![cfg(feature = "programs")]
-
 use std::path::{Path, PathBuf};
 
 use crate::data::read::read_idx_file;

@@ -3,8 +3,6 @@
 //! validation split), so that a mistake in the data is found in
 //! milliseconds, not after the last epoch.
 
-#![cfg(feature = "programs")]
-
 use thiserror::Error;
 
 use crate::data::{Dataset, Part, TEST_IMAGES, TRAIN_IMAGES};

@@ -7,8 +7,6 @@
 //! start with `#` are comments. The data sets' sums are of the *decompressed* IDX files,
 //! since two gzip compressors give different bytes for the same content.
 
-#![cfg(feature = "programs")]
-
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;

@@ -1,8 +1,6 @@
 //! Pieces shared by the command-line programs: argument parsers and error reporting
 //! (with [`console`] for what they print). The numeric core does not use this module.
 
-#![cfg(feature = "programs")]
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -49,8 +49,6 @@
 //! [`NewFolders`]: super::output::NewFolders
 //! [`Folder`]: super::folder::Folder
 
-#![cfg(feature = "programs")]
-
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -20,8 +20,6 @@
 //! folder is not read-only (unless `--force`) nor a mount point; a
 //! temporary folder can be made beside it.
 
-#![cfg(feature = "programs")]
-
 use std::collections::HashMap;
 use std::fs::{self, Permissions};
 use std::io::{self, Write};

@@ -3,8 +3,6 @@
 //! learning rate, batch size and number of epochs. Its data, the demo split,
 //! is the data layer's (`data::mnist`).
 
-#![cfg(feature = "programs")]
-
 use crate::{Activation, Loss, Settings};
 
 /// The blog's learning rate for MNIST.

@@ -17,20 +17,34 @@
 
 pub mod charts;
 
-// Each of these modules is for the `programs` feature only: the top of its
-// file says so (`#![cfg(feature = "programs")]`).
+// The rest is for the `programs` feature only.
+#[cfg(feature = "programs")]
 pub mod blas;
+#[cfg(feature = "programs")]
 pub mod budget;
+#[cfg(feature = "programs")]
 pub mod bundled;
+#[cfg(feature = "programs")]
 pub mod checks;
+#[cfg(feature = "programs")]
 pub mod checksum;
+#[cfg(feature = "programs")]
 pub mod cli;
+#[cfg(feature = "programs")]
 pub mod console;
+#[cfg(feature = "programs")]
 pub mod folder;
+#[cfg(feature = "programs")]
 pub mod mnist;
+#[cfg(feature = "programs")]
 pub mod output;
+#[cfg(feature = "programs")]
 pub mod pages;
+#[cfg(feature = "programs")]
 pub mod plot;
+#[cfg(feature = "programs")]
 pub mod report;
+#[cfg(feature = "programs")]
 pub mod sweep;
+#[cfg(feature = "programs")]
 pub mod your_turn;

@@ -17,8 +17,6 @@
 //! (see [`console`]): the run has failed, and its files must not look like
 //! the result of a run that succeeded.
 
-#![cfg(feature = "programs")]
-
 use std::ffi::OsString;
 use std::fs::{self, Metadata, Permissions};
 use std::io::{self, Write};

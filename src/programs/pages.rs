@@ -16,8 +16,6 @@
 //! the program already needed at its peak. Allocations below 4 MB, and all of
 //! them elsewhere than on Linux, go to the system allocator unchanged.
 
-#![cfg(feature = "programs")]
-
 use std::alloc::{GlobalAlloc, Layout, System};
 
 /// The allocator every program of the crate runs with.

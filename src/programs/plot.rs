@@ -1,8 +1,6 @@
 //! The book's charts saved as SVG files: the drawings of [`super::charts`],
 //! written atomically, so that a failure leaves no half-written chart behind.
 
-#![cfg(feature = "programs")]
-
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;

@@ -4,8 +4,6 @@
 //! Numbers are written with Rust's `{:?}`, the shortest text that reads back as
 //! the same `f64`, so two runs can be compared digit for digit.
 
-#![cfg(feature = "programs")]
-
 use std::fmt::Write;
 
 use ndarray::ArrayRef1;

@@ -3,8 +3,6 @@
 //! "Yes", that says what is still missing. The texts end without a newline,
 //! ready for `say!`.
 
-#![cfg(feature = "programs")]
-
 use ndarray::{Array1, Array2};
 
 use crate::programs::report;

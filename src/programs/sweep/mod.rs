@@ -22,8 +22,6 @@
 //! | [`figures`] | the page's charts, drawn from the tables |
 //! | [`flags`] | the program's flags |
 
-#![cfg(feature = "programs")]
-
 pub mod analysis;
 pub mod checkpoints;
 pub mod data;
