@@ -413,23 +413,17 @@ fn file_name(what: &str, path: &Path) -> Result<OsString, OutputError> {
 /// The folder `path` is in, canonical: it must exist and be a folder.
 fn real_folder(what: &str, path: &Path) -> Result<PathBuf, OutputError> {
     let folder = folder_of(path);
-    let (what, path_buf) = (what.to_string(), path.to_path_buf());
+    let refused = |problem| Err(OutputError::new(what, path, problem));
     match fs::canonicalize(folder) {
         Ok(real) if real.is_dir() => Ok(real),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(OutputError::new(
-            &what,
-            &path_buf,
-            Problem::NoFolder(folder.to_path_buf()),
-        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            refused(Problem::NoFolder(folder.to_path_buf()))
+        }
         Err(source) if source.kind() != io::ErrorKind::NotADirectory => {
-            Err(OutputError::new(&what, &path_buf, Problem::Inspect(source)))
+            refused(Problem::Inspect(source))
         }
         // Something that is not a folder, or a path through a file.
-        _ => Err(OutputError::new(
-            &what,
-            &path_buf,
-            Problem::NotAFolder(folder.to_path_buf()),
-        )),
+        _ => refused(Problem::NotAFolder(folder.to_path_buf())),
     }
 }
 
