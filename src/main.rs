@@ -128,7 +128,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     check_memory(&files, &args)?;
     let settings = settings(&args);
     let run = if args.engine {
-        with_engine(read_task(&files, &shown, &args)?, &settings, &args)?
+        let task = read_task(&files, &shown, &args)?;
+        with_engine(task, &settings, &args)?
     } else {
         let task = read_task(&files, &shown, &args)?;
         with_gradient_descent(task, &settings, &args)?
