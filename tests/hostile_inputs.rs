@@ -29,6 +29,7 @@ const TIME_CEILING: Duration = Duration::from_secs(3);
 
 /// Runs the main program on `dir` and checks a quick, small, one-line refusal that
 /// contains each of `expected`, with nothing in `dir` changed.
+#[track_caller]
 fn refused(dir: &Path, expected: &[&str]) -> Measured {
     let before = snapshot(dir);
     let run = measure(TRAIN, &["--data-dir", dir.to_str().unwrap()]);
@@ -42,6 +43,7 @@ fn refused(dir: &Path, expected: &[&str]) -> Measured {
 /// Checks [`refused`] on a copy of the bundled data in which `damage` has changed the
 /// entry `file` (it is given the entry's path), with an error that names the file and
 /// says `message`.
+#[track_caller]
 fn refused_when_damaged(file: &str, damage: impl FnOnce(&Path), message: &str) {
     let dir = bundled_copy();
     damage(&dir.path().join(file));
@@ -50,6 +52,7 @@ fn refused_when_damaged(file: &str, damage: impl FnOnce(&Path), message: &str) {
 
 /// Runs the main program on `dir` for one epoch and checks that it succeeds and prints
 /// `expected`.
+#[track_caller]
 fn accepted(dir: &Path, expected: &str) {
     let run = measure(
         TRAIN,

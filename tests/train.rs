@@ -45,6 +45,7 @@ fn train(
 
 /// Checks that two settings train `x` and `y` from `w` and `b` to the same
 /// result, to the bit.
+#[track_caller]
 fn assert_same_training(
     (x, y, w, b): (&Array2<f64>, &Array1<f64>, &Array1<f64>, f64),
     [first, second]: [Settings; 2],

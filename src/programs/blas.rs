@@ -656,6 +656,7 @@ mod tests {
 
     /// `x·w` equals, to the bit, each row's dot product summed in ndarray's
     /// eight lanes.
+    #[track_caller]
     fn assert_forward_as_ndarray(x: &Array2<f64>, w: &Array1<f64>) {
         let (z, w) = (x.dot(w), w.as_slice().unwrap());
         for (i, &z_i) in z.iter().enumerate() {
@@ -664,6 +665,7 @@ mod tests {
     }
 
     /// `xᵀ·e` equals, to the bit, each column's sum from the first row down.
+    #[track_caller]
     fn assert_transposed_as_ndarray(x: &Array2<f64>, e: &Array1<f64>) {
         let gradient = x.t().dot(e);
         for (j, &g) in gradient.iter().enumerate() {

@@ -522,6 +522,7 @@ mod tests {
     }
 
     /// `path` holds `contents` and is the only file in `folder`.
+    #[track_caller]
     fn assert_alone(folder: &Path, path: &Path, contents: &str) {
         assert_eq!(fs::read_to_string(path).unwrap(), contents);
         assert_eq!(fs::read_dir(folder).unwrap().count(), 1);
