@@ -72,7 +72,9 @@ fn gz(name: &str) -> String {
 /// at `path` of `bytes`, followed by zeros up to `length` bytes (a sparse file: no disk
 /// space is used).
 fn sparse_file(path: &Path, bytes: &[u8], length: u64) {
-    fs::remove_file(path.with_extension("gz")).unwrap();
+    let mut compressed = path.as_os_str().to_owned();
+    compressed.push(".gz");
+    fs::remove_file(compressed).unwrap();
     let mut file = File::create(path).unwrap();
     file.write_all(bytes).unwrap();
     file.set_len(length).unwrap();
