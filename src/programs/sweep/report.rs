@@ -364,7 +364,6 @@ fn write_targets(
     findings: &Findings,
     chosen: &Runs<ChosenMeasurement>,
 ) {
-    let rows = sweep.grid.rows;
     let first_seed = sweep.grid.seeds.first().copied().unwrap_or(0);
     let along: Vec<(usize, Vec<NoisePoint>)> = findings
         .chosen(Compared::Epochs, 0.0)
@@ -399,80 +398,97 @@ fn write_targets(
             "\nTarget {target:.4} ({:.0} % above the lowest):",
             margin * 100.0
         );
+        write_reached(out, reached, sweep);
+        write_tradeoff(out, fit.as_ref());
+        write_noise_at(out, &along, *target, sweep);
+    }
+}
+
+/// The table of the batch sizes that reach a target: each one's learning
+/// rate, mean steps and examples, and steps per seed; then those that do
+/// not reach it.
+fn write_reached(out: &mut String, reached: &[Reached], sweep: &Sweep) {
+    let rows = sweep.grid.rows;
+    let _ = writeln!(
+        out,
+        "{:>5} {:>6} {:>9} {:>11}  {:<28}",
+        "batch", "lr", "steps", "examples", "steps of each seed"
+    );
+    for r in reached {
+        let seeds: Vec<String> = r
+            .per_seed
+            .iter()
+            .map(|s| s.map_or("-".to_string(), |s| format!("{s:.0}")))
+            .collect();
         let _ = writeln!(
             out,
-            "{:>5} {:>6} {:>9} {:>11}  {:<28}",
-            "batch", "lr", "steps", "examples", "steps of each seed"
+            "{:>5} {:>6} {:>9.0} {:>11.0}  {}",
+            batch(r.batch_size, rows),
+            rate(r.lr),
+            r.steps,
+            r.examples,
+            seeds.join(", ")
         );
-        for r in reached {
-            let seeds: Vec<String> = r
-                .per_seed
-                .iter()
-                .map(|s| s.map_or("-".to_string(), |s| format!("{s:.0}")))
-                .collect();
-            let _ = writeln!(
-                out,
-                "{:>5} {:>6} {:>9.0} {:>11.0}  {}",
-                batch(r.batch_size, rows),
-                rate(r.lr),
-                r.steps,
-                r.examples,
-                seeds.join(", ")
-            );
-        }
-        let missing: Vec<String> = sweep
-            .grid
-            .batch_sizes
-            .iter()
-            .filter(|b| !reached.iter().any(|r| r.batch_size == **b))
-            .map(|&b| batch(b, rows))
-            .collect();
-        if !missing.is_empty() {
-            let _ = writeln!(
-                out,
-                "Not reached by batch sizes {}.",
-                missing.join(", ")
-            );
-        }
-        match fit {
-            Some(f) => {
-                let _ = writeln!(
-                    out,
-                    "Fit of (S/S_min − 1)(E/E_min − 1) = 1: S_min = {:.1} steps, E_min = {:.0} \
-                     examples, B_crit = E_min/S_min = {:.1}",
-                    f.s_min,
-                    f.e_min,
-                    f.critical_batch_size()
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "No fit: too few batch sizes reach the target."
-                );
-            }
-        }
-        let noise: Vec<(usize, f64)> = along
-            .iter()
-            .filter_map(|(b, a)| Some((*b, noise_at(a, *target)?)))
-            .collect();
-        if !noise.is_empty() {
-            let mut values: Vec<f64> = noise.iter().map(|n| n.1).collect();
-            values.sort_by(f64::total_cmp);
-            let median = values[values.len() / 2];
-            let each: Vec<String> = noise
-                .iter()
-                .map(|(b, n)| format!("{} {n:.0}", batch(*b, rows)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "B_simple = tr(Σ)/|G|² where the runs chosen after {} epochs reach it: \
-                 median {median:.1}; by batch size: {}",
-                sweep.budget.epochs,
-                each.join(", ")
-            );
-        }
     }
+    let missing: Vec<String> = sweep
+        .grid
+        .batch_sizes
+        .iter()
+        .filter(|b| !reached.iter().any(|r| r.batch_size == **b))
+        .map(|&b| batch(b, rows))
+        .collect();
+    if !missing.is_empty() {
+        let _ =
+            writeln!(out, "Not reached by batch sizes {}.", missing.join(", "));
+    }
+}
+
+/// The fitted trade-off between steps and examples to a target, with the
+/// critical batch size it gives, or why there is none.
+fn write_tradeoff(out: &mut String, fit: Option<&Tradeoff>) {
+    let _ = match fit {
+        Some(f) => writeln!(
+            out,
+            "Fit of (S/S_min − 1)(E/E_min − 1) = 1: S_min = {:.1} steps, E_min = {:.0} \
+             examples, B_crit = E_min/S_min = {:.1}",
+            f.s_min,
+            f.e_min,
+            f.critical_batch_size()
+        ),
+        None => writeln!(out, "No fit: too few batch sizes reach the target."),
+    };
+}
+
+/// The noise scale `B_simple` where the runs chosen after the budget's
+/// epochs, measured `along` their training, reach the loss `target`: the
+/// median and each batch size's (nothing where none reaches it).
+fn write_noise_at(
+    out: &mut String,
+    along: &[(usize, Vec<NoisePoint>)],
+    target: f64,
+    sweep: &Sweep,
+) {
+    let noise: Vec<(usize, f64)> = along
+        .iter()
+        .filter_map(|(b, a)| Some((*b, noise_at(a, target)?)))
+        .collect();
+    if noise.is_empty() {
+        return;
+    }
+    let mut values: Vec<f64> = noise.iter().map(|n| n.1).collect();
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    let each: Vec<String> = noise
+        .iter()
+        .map(|(b, n)| format!("{} {n:.0}", batch(*b, sweep.grid.rows)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "B_simple = tr(Σ)/|G|² where the runs chosen after {} epochs reach it: \
+         median {median:.1}; by batch size: {}",
+        sweep.budget.epochs,
+        each.join(", ")
+    );
 }
 
 #[cfg(test)]
