@@ -802,10 +802,14 @@ pub fn heatmap(map: &Heatmap<'_>) -> Result<String, ChartError> {
         let root = root
             .titled(map.title, ("sans-serif", 21))
             .map_err(draw_error)?;
-        let cells = Cells::of(&root, map);
-        draw_cells(&root, &cells, map)?;
-        draw_heatmap_labels(&root, &cells, map)?;
-        draw_colour_bar(&root, &cells, map)
+        let drawing = HeatmapDrawing {
+            root: &root,
+            map,
+            cells: Cells::of(&root, map),
+        };
+        drawing.cells()?;
+        drawing.labels()?;
+        drawing.colour_bar()
     })
 }
 
@@ -890,144 +894,133 @@ fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(h, v))
 }
 
-/// Each cell in its value's shade (grey for a value that is not finite),
-/// the marked cell of each row ringed, and each row's label on its left.
-fn draw_cells(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    cells: &Cells,
-    map: &Heatmap<'_>,
-) -> Result<(), ChartError> {
-    let Cells {
-        x0,
-        y_end,
-        cell_w,
-        cell_h,
-        ..
-    } = *cells;
-    for (r, row) in map.values.iter().enumerate() {
-        let y = y_end - (r as i32 + 1) * cell_h;
-        for (c, &v) in row.iter().enumerate() {
-            let x = x0 + c as i32 * cell_w;
-            let colour = if v.is_finite() {
-                shade(map.place(v))
-            } else {
-                RGBColor(200, 200, 200)
-            };
-            root.draw(&Rectangle::new(
-                [(x, y), (x + cell_w, y + cell_h)],
-                colour.filled(),
+/// A heatmap being drawn: the area, the map, and where its cells lie.
+struct HeatmapDrawing<'a, 'b, 'm> {
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    map: &'a Heatmap<'m>,
+    cells: Cells,
+}
+
+impl HeatmapDrawing<'_, '_, '_> {
+    /// Each cell in its value's shade (grey for a value that is not finite),
+    /// the marked cell of each row ringed, and each row's label on its left.
+    fn cells(&self) -> Result<(), ChartError> {
+        let (root, map) = (self.root, self.map);
+        let Cells {
+            x0,
+            y_end,
+            cell_w,
+            cell_h,
+            ..
+        } = self.cells;
+        for (r, row) in map.values.iter().enumerate() {
+            let y = y_end - (r as i32 + 1) * cell_h;
+            for (c, &v) in row.iter().enumerate() {
+                let x = x0 + c as i32 * cell_w;
+                let colour = if v.is_finite() {
+                    shade(map.place(v))
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell_w, y + cell_h)],
+                    colour.filled(),
+                ))
+                .map_err(draw_error)?;
+            }
+            if let Some(c) = map.marked[r] {
+                let centre =
+                    (x0 + c as i32 * cell_w + cell_w / 2, y + cell_h / 2);
+                let radius = (cell_w.min(cell_h) / 2 - 3).max(3);
+                root.draw(&Circle::new(centre, radius, BLACK.stroke_width(3)))
+                    .map_err(draw_error)?;
+            }
+            root.draw(&Text::new(
+                map.rows[r].clone(),
+                (x0 - 8, y + cell_h / 2),
+                anchored(22, HPos::Right, VPos::Center),
             ))
             .map_err(draw_error)?;
         }
-        if let Some(c) = map.marked[r] {
-            let centre = (x0 + c as i32 * cell_w + cell_w / 2, y + cell_h / 2);
-            let radius = (cell_w.min(cell_h) / 2 - 3).max(3);
-            root.draw(&Circle::new(centre, radius, BLACK.stroke_width(3)))
-                .map_err(draw_error)?;
+        Ok(())
+    }
+
+    /// The columns' labels below the cells, and the names of both axes.
+    fn labels(&self) -> Result<(), ChartError> {
+        let (root, map) = (self.root, self.map);
+        let at = &self.cells;
+        for (c, label) in map.columns.iter().enumerate() {
+            if label.is_empty() {
+                continue;
+            }
+            let x = at.x0 + c as i32 * at.cell_w + at.cell_w / 2;
+            root.draw(&Text::new(
+                label.clone(),
+                (x, at.y_end + 8),
+                anchored(22, HPos::Center, VPos::Top),
+            ))
+            .map_err(draw_error)?;
+        }
+        let x_mid = at.x0 + at.cell_w * at.cols as i32 / 2;
+        root.draw(&Text::new(
+            map.x_label.to_string(),
+            (x_mid, at.y_end + 50),
+            anchored(23, HPos::Center, VPos::Top),
+        ))
+        .map_err(draw_error)?;
+        let rotated = ("sans-serif", 23)
+            .into_font()
+            .transform(FontTransform::Rotate270);
+        let style =
+            TextStyle::from(rotated).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(
+            map.y_label.to_string(),
+            (4, (at.top + at.y_end) / 2),
+            style,
+        ))
+        .map_err(draw_error)?;
+        Ok(())
+    }
+
+    /// The colour bar right of the cells, bright at the bottom (low values) and
+    /// dark at the top, with round values beside it and the values' name below.
+    fn colour_bar(&self) -> Result<(), ChartError> {
+        let (root, map) = (self.root, self.map);
+        let at = &self.cells;
+        let bar_x = at.x0 + at.cell_w * at.cols as i32 + 24;
+        let span = f64::from(at.y_end - at.top);
+        let steps = 64;
+        for i in 0..steps {
+            let (t0, t1) = (
+                f64::from(i) / f64::from(steps),
+                f64::from(i + 1) / f64::from(steps),
+            );
+            let (ya, yb) =
+                (at.y_end - (t1 * span) as i32, at.y_end - (t0 * span) as i32);
+            root.draw(&Rectangle::new(
+                [(bar_x, ya), (bar_x + 20, yb)],
+                shade((t0 + t1) / 2.0).filled(),
+            ))
+            .map_err(draw_error)?;
+        }
+        let (lo, hi) = map.range;
+        for tick in nice_ticks(lo, hi) {
+            let y = at.y_end - (map.place(tick) * span) as i32;
+            root.draw(&Text::new(
+                short_number(tick),
+                (bar_x + 26, y),
+                anchored(21, HPos::Left, VPos::Center),
+            ))
+            .map_err(draw_error)?;
         }
         root.draw(&Text::new(
-            map.rows[r].clone(),
-            (x0 - 8, y + cell_h / 2),
-            anchored(22, HPos::Right, VPos::Center),
+            map.value_label.to_string(),
+            (bar_x + 10, at.y_end + 8),
+            anchored(21, HPos::Center, VPos::Top),
         ))
         .map_err(draw_error)?;
+        Ok(())
     }
-    Ok(())
-}
-
-/// The columns' labels below the cells, and the names of both axes.
-fn draw_heatmap_labels(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    cells: &Cells,
-    map: &Heatmap<'_>,
-) -> Result<(), ChartError> {
-    let Cells {
-        x0,
-        top,
-        y_end,
-        cell_w,
-        cols,
-        ..
-    } = *cells;
-    for (c, label) in map.columns.iter().enumerate() {
-        if label.is_empty() {
-            continue;
-        }
-        let x = x0 + c as i32 * cell_w + cell_w / 2;
-        root.draw(&Text::new(
-            label.clone(),
-            (x, y_end + 8),
-            anchored(22, HPos::Center, VPos::Top),
-        ))
-        .map_err(draw_error)?;
-    }
-    let x_mid = x0 + cell_w * cols as i32 / 2;
-    root.draw(&Text::new(
-        map.x_label.to_string(),
-        (x_mid, y_end + 50),
-        anchored(23, HPos::Center, VPos::Top),
-    ))
-    .map_err(draw_error)?;
-    let rotated = ("sans-serif", 23)
-        .into_font()
-        .transform(FontTransform::Rotate270);
-    let style = TextStyle::from(rotated).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw(&Text::new(
-        map.y_label.to_string(),
-        (4, (top + y_end) / 2),
-        style,
-    ))
-    .map_err(draw_error)?;
-    Ok(())
-}
-
-/// The colour bar right of the cells, bright at the bottom (low values) and
-/// dark at the top, with round values beside it and the values' name below.
-fn draw_colour_bar(
-    root: &DrawingArea<SVGBackend<'_>, Shift>,
-    cells: &Cells,
-    map: &Heatmap<'_>,
-) -> Result<(), ChartError> {
-    let Cells {
-        x0,
-        top,
-        y_end,
-        cell_w,
-        cols,
-        ..
-    } = *cells;
-    let bar_x = x0 + cell_w * cols as i32 + 24;
-    let span = f64::from(y_end - top);
-    let steps = 64;
-    for i in 0..steps {
-        let (t0, t1) = (
-            f64::from(i) / f64::from(steps),
-            f64::from(i + 1) / f64::from(steps),
-        );
-        let (ya, yb) = (y_end - (t1 * span) as i32, y_end - (t0 * span) as i32);
-        root.draw(&Rectangle::new(
-            [(bar_x, ya), (bar_x + 20, yb)],
-            shade((t0 + t1) / 2.0).filled(),
-        ))
-        .map_err(draw_error)?;
-    }
-    let (lo, hi) = map.range;
-    for tick in nice_ticks(lo, hi) {
-        let y = y_end - (map.place(tick) * span) as i32;
-        root.draw(&Text::new(
-            short_number(tick),
-            (bar_x + 26, y),
-            anchored(21, HPos::Left, VPos::Center),
-        ))
-        .map_err(draw_error)?;
-    }
-    root.draw(&Text::new(
-        map.value_label.to_string(),
-        (bar_x + 10, y_end + 8),
-        anchored(21, HPos::Center, VPos::Top),
-    ))
-    .map_err(draw_error)?;
-    Ok(())
 }
 
 /// Round values (1, 2 and 5 times powers of ten) from `lo` to `hi`, at
