@@ -8,7 +8,9 @@ use std::path::Path;
 use super::Results;
 use super::analysis::{Choice, Curve, Spread};
 use super::grid::Compared;
-use super::report::{batch, noise_along, noise_at, rate, test_results};
+use super::report::{
+    batch, chosen_noise, median_noise, noise_at_target, rate, test_results,
+};
 use super::run::Sweep;
 use super::times::EpochTimes;
 use crate::programs::charts;
@@ -159,23 +161,8 @@ pub fn tradeoff(
         reached.iter().map(|r| (b_of(r), r.steps)).collect();
     let examples: Vec<(f64, f64)> =
         reached.iter().map(|r| (b_of(r), r.examples)).collect();
-    let along = |b: usize| {
-        let choice = results.findings.chosen(Compared::Epochs, 0.0);
-        let c = choice.iter().find(|c| c.setting.batch_size == b)?;
-        let key = (
-            Compared::Epochs,
-            c.setting.with_seed(*sweep.grid.seeds.first()?),
-        );
-        noise_at(&noise_along(results.chosen.get(&key)?), *loss)
-    };
-    let mut noise: Vec<f64> = sweep
-        .grid
-        .batch_sizes
-        .iter()
-        .filter_map(|&b| along(b))
-        .collect();
-    noise.sort_by(f64::total_cmp);
-    let b_simple = noise.get(noise.len() / 2).copied();
+    let along = chosen_noise(sweep, &results.findings, &results.chosen);
+    let b_simple = median_noise(&noise_at_target(&along, *loss));
     let bs = log_points(1.0, rows, 40);
     let curve =
         |f: &dyn Fn(f64) -> f64| bs.iter().map(|&b| (b, f(b))).collect();

@@ -152,7 +152,7 @@ pub struct NoisePoint {
 }
 
 /// The noise scale along a run, at each checkpoint where it was measured.
-pub fn noise_along(rows: &[ChosenMeasurement]) -> Vec<NoisePoint> {
+fn noise_along(rows: &[ChosenMeasurement]) -> Vec<NoisePoint> {
     rows.iter()
         .filter_map(|r| {
             let (trace, gradient) = r.noise?;
@@ -167,7 +167,7 @@ pub fn noise_along(rows: &[ChosenMeasurement]) -> Vec<NoisePoint> {
 
 /// `B_simple` where a run's validation loss first reaches `target`, found as
 /// [`analysis::reach`] finds the step, in the logarithm of `B_simple`.
-pub fn noise_at(along: &[NoisePoint], target: f64) -> Option<f64> {
+fn noise_at(along: &[NoisePoint], target: f64) -> Option<f64> {
     let first = along.iter().position(|p| p.val_loss <= target)?;
     if first == 0 {
         return Some(along[0].b_simple);
@@ -364,15 +364,7 @@ fn write_targets(
     findings: &Findings,
     chosen: &Runs<ChosenMeasurement>,
 ) {
-    let first_seed = sweep.grid.seeds.first().copied().unwrap_or(0);
-    let along: Vec<(usize, Vec<NoisePoint>)> = findings
-        .chosen(Compared::Epochs, 0.0)
-        .iter()
-        .filter_map(|c| {
-            let key = (Compared::Epochs, c.setting.with_seed(first_seed));
-            Some((c.setting.batch_size, noise_along(chosen.get(&key)?)))
-        })
-        .collect();
+    let along = chosen_noise(sweep, findings, chosen);
     let _ = writeln!(
         out,
         "\nSteps and examples to reach a target validation loss, each batch size at its \
@@ -400,7 +392,7 @@ fn write_targets(
         );
         write_reached(out, reached, sweep);
         write_tradeoff(out, fit.as_ref());
-        write_noise_at(out, &along, *target, sweep);
+        write_noise_at(out, &noise_at_target(&along, *target), sweep);
     }
 }
 
@@ -459,25 +451,53 @@ fn write_tradeoff(out: &mut String, fit: Option<&Tradeoff>) {
     };
 }
 
-/// The noise scale `B_simple` where the runs chosen after the budget's
-/// epochs, measured `along` their training, reach the loss `target`: the
-/// median and each batch size's (nothing where none reaches it).
-fn write_noise_at(
-    out: &mut String,
+/// Each batch size's run chosen after the budget's epochs (constant
+/// rates, the first seed), with its noise scale measured along its
+/// training.
+pub fn chosen_noise(
+    sweep: &Sweep,
+    findings: &Findings,
+    chosen: &Runs<ChosenMeasurement>,
+) -> Vec<(usize, Vec<NoisePoint>)> {
+    let first_seed = sweep.grid.seeds.first().copied().unwrap_or(0);
+    findings
+        .chosen(Compared::Epochs, 0.0)
+        .iter()
+        .filter_map(|c| {
+            let key = (Compared::Epochs, c.setting.with_seed(first_seed));
+            Some((c.setting.batch_size, noise_along(chosen.get(&key)?)))
+        })
+        .collect()
+}
+
+/// `B_simple` where each of the runs measured `along` their training
+/// ([`chosen_noise`]) reaches the loss `target`, by batch size; a run that
+/// never reaches it is left out.
+pub fn noise_at_target(
     along: &[(usize, Vec<NoisePoint>)],
     target: f64,
-    sweep: &Sweep,
-) {
-    let noise: Vec<(usize, f64)> = along
+) -> Vec<(usize, f64)> {
+    along
         .iter()
         .filter_map(|(b, a)| Some((*b, noise_at(a, target)?)))
-        .collect();
-    if noise.is_empty() {
-        return;
-    }
+        .collect()
+}
+
+/// The median of the noise scales of `noise` (the upper one of an even
+/// count), or none of none.
+pub fn median_noise(noise: &[(usize, f64)]) -> Option<f64> {
     let mut values: Vec<f64> = noise.iter().map(|n| n.1).collect();
     values.sort_by(f64::total_cmp);
-    let median = values[values.len() / 2];
+    values.get(values.len() / 2).copied()
+}
+
+/// The noise scale `B_simple` where the runs chosen after the budget's
+/// epochs reach a target (`noise`, from [`noise_at_target`]): the median
+/// and each batch size's (nothing where none reaches it).
+fn write_noise_at(out: &mut String, noise: &[(usize, f64)], sweep: &Sweep) {
+    let Some(median) = median_noise(noise) else {
+        return;
+    };
     let each: Vec<String> = noise
         .iter()
         .map(|(b, n)| format!("{} {n:.0}", batch(*b, sweep.grid.rows)))
