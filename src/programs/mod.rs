@@ -17,34 +17,25 @@
 
 pub mod charts;
 
-// The rest is for the `programs` feature only.
-#[cfg(feature = "programs")]
-pub mod blas;
-#[cfg(feature = "programs")]
-pub mod budget;
-#[cfg(feature = "programs")]
-pub mod bundled;
-#[cfg(feature = "programs")]
-pub mod checks;
-#[cfg(feature = "programs")]
-pub mod checksum;
-#[cfg(feature = "programs")]
-pub mod cli;
+// The rest is for the `programs` feature only. (`console` is declared on its
+// own: a module declared inside a macro cannot export `say!`.)
 #[cfg(feature = "programs")]
 pub mod console;
-#[cfg(feature = "programs")]
-pub mod folder;
-#[cfg(feature = "programs")]
-pub mod mnist;
-#[cfg(feature = "programs")]
-pub mod output;
-#[cfg(feature = "programs")]
-pub mod pages;
-#[cfg(feature = "programs")]
-pub mod plot;
-#[cfg(feature = "programs")]
-pub mod report;
-#[cfg(feature = "programs")]
-pub mod sweep;
-#[cfg(feature = "programs")]
-pub mod your_turn;
+cfg_if::cfg_if! {
+    if #[cfg(feature = "programs")] {
+        pub mod blas;
+        pub mod budget;
+        pub mod bundled;
+        pub mod checks;
+        pub mod checksum;
+        pub mod cli;
+        pub mod folder;
+        pub mod mnist;
+        pub mod output;
+        pub mod pages;
+        pub mod plot;
+        pub mod report;
+        pub mod sweep;
+        pub mod your_turn;
+    }
+}
