@@ -571,8 +571,13 @@ fn noise_report(
     if !args.noise_scale {
         return Ok(());
     }
-    let start = noise_scale(x, y, &Array1::zeros(x.ncols()), 0.0, SIGMOID)?;
-    let end = noise_scale(x, y, &trained.w, trained.b, SIGMOID)?;
+    let at = |w: &Array1<f64>, b| -> anyhow::Result<_> {
+        Ok(noise_scale(x, &(predict(x, w, b, SIGMOID)? - y))?)
+    };
+    let (start, end) = (
+        at(&Array1::zeros(x.ncols()), 0.0)?,
+        at(&trained.w, trained.b)?,
+    );
     say!(
         "Gradient noise scale B_simple = tr(Σ)/|G|² on the training set: {:.1} at the start, \
          {:.1} after training",

@@ -16,9 +16,7 @@
 
 use ndarray::{ArrayRef1, ArrayRef2, Zip};
 
-use crate::activation::Activation;
 use crate::error::ShapeError;
-use crate::model::{gradient, predict};
 
 // ANCHOR: noise_scale
 /// The two halves of the simple noise scale, at one point of training.
@@ -39,23 +37,21 @@ impl NoiseScale {
     }
 }
 
-/// Measures the noise scale of the model `activation(X·w + b)` on the data
-/// set `(x, y)`, with the per-example gradients `eᵢ · (xᵢ, 1)`.
+/// Measures the noise scale at one point of training from the data set's
+/// inputs `x` and the model's errors there, `error = prediction − y`: the
+/// per-example gradients are `eᵢ · (xᵢ, 1)` and their mean is `G`.
 pub fn noise_scale(
     x: &ArrayRef2<f64>,
-    y: &ArrayRef1<f64>,
-    w: &ArrayRef1<f64>,
-    b: f64,
-    activation: Activation,
+    error: &ArrayRef1<f64>,
 ) -> Result<NoiseScale, ShapeError> {
-    let (grad_w, grad_b) = gradient(x, y, w, b, activation)?;
-    let error = predict(x, w, b, activation)? - y;
-    let n = y.len() as f64;
+    ShapeError::check_samples(x.nrows(), error.len())?;
+    let n = error.len() as f64;
+    let (grad_w, grad_b) = (x.t().dot(error) / n, error.sum() / n);
     // Σᵢ |eᵢ·xᵢ − G_w|² + (eᵢ − G_b)², summed row by row: taking the
     // difference per example, not `mean|gᵢ|² − |G|²`, keeps the result
     // accurate when the noise is small next to the gradient.
     let mut sum = 0.0;
-    Zip::from(x.rows()).and(&error).for_each(|row, &e| {
+    Zip::from(x.rows()).and(error).for_each(|row, &e| {
         let weights: f64 = Zip::from(row)
             .and(&grad_w)
             .fold(0.0, |acc, &v, &g| acc + (e * v - g) * (e * v - g));
@@ -75,24 +71,25 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::{Activation, predict};
 
     #[test]
     fn a_problem_worked_by_hand() {
-        // Identity model at w = 0, b = 0: the error is −y, so example i's
+        // An identity model at w = 0, b = 0 errs by −y, so example i's
         // gradient is −yᵢ·(xᵢ, 1) = −(yᵢ, yᵢ) with x = 1 everywhere. With
         // y = 1, 3, 1, 3: G = −(2, 2), |G|² = 8; every example is (1, 1)
         // away from G, |1|² + |1|² = 2, so tr(Σ) = 2 and B_simple = 1/4.
         let x = array![[1.0], [1.0], [1.0], [1.0]];
-        let y = array![1.0, 3.0, 1.0, 3.0];
-        let w = array![0.0];
-        let s = noise_scale(&x, &y, &w, 0.0, Activation::Identity).unwrap();
+        let error = array![-1.0, -3.0, -1.0, -3.0];
+        let s = noise_scale(&x, &error).unwrap();
         assert_eq!(s.gradient_norm_sq, 8.0);
         assert_eq!(s.trace, 2.0);
         assert_eq!(s.simple(), 0.25);
     }
 
-    /// A random problem, the same for a given seed.
-    fn problem(seed: u64) -> (Array2<f64>, Array1<f64>, Array1<f64>, f64) {
+    /// A random problem, the same for a given seed: its inputs, and the
+    /// errors of a random sigmoid model on them.
+    fn problem(seed: u64) -> (Array2<f64>, Array1<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let x = Array2::from_shape_simple_fn((40, 3), || {
             rng.random_range(-2.0..2.0)
@@ -101,20 +98,16 @@ mod tests {
             if rng.random::<f64>() < 0.4 { 1.0 } else { 0.0 }
         });
         let w = Array1::from_shape_simple_fn(3, || rng.random_range(-1.0..1.0));
-        (x, y, w, rng.random_range(-1.0..1.0))
+        let b = rng.random_range(-1.0..1.0);
+        let error = predict(&x, &w, b, Activation::Sigmoid).unwrap() - &y;
+        (x, error)
     }
 
     /// The per-example gradients `eᵢ·(xᵢ, 1)` written out, one row each.
-    fn per_example(
-        x: &Array2<f64>,
-        y: &Array1<f64>,
-        w: &Array1<f64>,
-        b: f64,
-    ) -> Array2<f64> {
-        let p = predict(x, w, b, Activation::Sigmoid).unwrap();
+    fn per_example(x: &Array2<f64>, error: &Array1<f64>) -> Array2<f64> {
         Array2::from_shape_fn((x.nrows(), x.ncols() + 1), |(i, j)| {
             let feature = if j < x.ncols() { x[[i, j]] } else { 1.0 };
-            (p[i] - y[i]) * feature
+            error[i] * feature
         })
     }
 
@@ -123,12 +116,12 @@ mod tests {
         // Σ as a matrix, from the per-example gradients: its trace is the
         // sum of its diagonal.
         for seed in 0..5 {
-            let (x, y, w, b) = problem(seed);
-            let g = per_example(&x, &y, &w, b);
+            let (x, error) = problem(seed);
+            let g = per_example(&x, &error);
             let mean = g.mean_axis(ndarray::Axis(0)).unwrap();
             let centred = &g - &mean;
             let sigma = centred.t().dot(&centred) / g.nrows() as f64;
-            let s = noise_scale(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+            let s = noise_scale(&x, &error).unwrap();
             let trace: f64 = sigma.diag().sum();
             assert!((s.trace - trace).abs() < 1e-12 * trace);
             let norm = mean.dot(&mean);
@@ -141,10 +134,10 @@ mod tests {
         // What the noise scale means: the mean gradient of B examples drawn
         // with replacement is off from G by tr(Σ)/B on average. 20,000
         // draws put the average within a few per cent of it.
-        let (x, y, w, b) = problem(7);
-        let g = per_example(&x, &y, &w, b);
+        let (x, error) = problem(7);
+        let g = per_example(&x, &error);
         let full = g.mean_axis(ndarray::Axis(0)).unwrap();
-        let s = noise_scale(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+        let s = noise_scale(&x, &error).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         for batch in [1, 4, 16] {
             let draws = 20_000;
@@ -171,17 +164,11 @@ mod tests {
     #[test]
     fn shapes_that_do_not_fit_are_errors() {
         let x = Array2::<f64>::zeros((3, 2));
-        let w = Array1::zeros(2);
-        let short = Array1::zeros(2);
-        let sigmoid = Activation::Sigmoid;
-        assert!(noise_scale(&x, &short, &w, 0.0, sigmoid).is_err());
+        assert!(noise_scale(&x, &Array1::zeros(2)).is_err());
         let none = Array2::<f64>::zeros((0, 2));
-        let empty = Array1::zeros(0);
         assert_eq!(
-            noise_scale(&none, &empty, &w, 0.0, sigmoid),
+            noise_scale(&none, &Array1::zeros(0)),
             Err(ShapeError::Empty)
         );
-        let (y, long) = (Array1::zeros(3), Array1::zeros(5));
-        assert!(noise_scale(&x, &y, &long, 0.0, sigmoid).is_err());
     }
 }

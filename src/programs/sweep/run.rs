@@ -290,13 +290,9 @@ impl Sweep {
                     until,
                     |at, w, b| {
                         let noise = if with_noise {
-                            let s = noise_scale(
-                                &data.fit.x,
-                                &data.fit.y,
-                                w,
-                                b,
-                                Activation::Sigmoid,
-                            )?;
+                            let (x, y) = (&data.fit.x, &data.fit.y);
+                            let p = predict(x, w, b, Activation::Sigmoid)?;
+                            let s = noise_scale(x, &(p - y))?;
                             Some((s.trace, s.gradient_norm_sq))
                         } else {
                             None
