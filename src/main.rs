@@ -16,8 +16,8 @@ use ndarray::{Array1, Array2};
 use neural_network::data::{
     BinaryTask, Dataset, IdxFiles, Kept, LabelledImages, Part, Setting, mnist,
 };
-use neural_network::engine;
 use neural_network::engine::pixels::{PixelTask, Pixels};
+use neural_network::engine::{self, Trainer};
 use neural_network::metrics::Confusion;
 use neural_network::programs::budget::{Budget, HeldOut, Keeps, Run};
 use neural_network::programs::bundled::bundled_data;
@@ -510,9 +510,8 @@ fn train_with_engine(
     let (rows, cols) = train.image_shape;
     let w_init = Array1::zeros(rows * cols);
     let (x, y) = (&train.x, &train.y);
-    let trained = engine::train_pixels(x, y, &w_init, 0.0, settings, |epoch| {
-        show_epoch(&bar, epoch)
-    });
+    let trained = Trainer::for_pixels(x, y, (&w_init, 0.0), settings)
+        .and_then(|trainer| trainer.run(|epoch| show_epoch(&bar, epoch)));
     bar.finish_and_clear();
     let trained = explain_divergence(trained)?;
     let zeros = Array1::zeros(rows * cols);

@@ -155,7 +155,7 @@ fn assert_pixels_equal_plain(
     ] {
         let trainer = Trainer::tuned(pixels, y, (w, b), settings, tuning)
             .expect("valid inputs");
-        let fast = run(trainer);
+        let fast = trainer.run(|_| {});
         match (&plain, fast) {
             (Ok(plain), Ok(fast)) => {
                 assert_close(plain, &fast, settings, FOLDED);
@@ -170,23 +170,10 @@ fn assert_pixels_equal_plain(
             }
         }
     }
-    let fast = engine::train_pixels(pixels, y, w, b, settings, |_| {});
+    let fast = Trainer::for_pixels(pixels, y, (w, b), settings)
+        .and_then(|trainer| trainer.run(|_| {}));
     assert_eq!(fast.is_ok(), plain.is_ok());
     largest
-}
-
-/// Every epoch of `trainer`, as [`engine::train`] returns them.
-fn run<M: engine::Model>(
-    mut trainer: Trainer<M>,
-) -> Result<Trained, TrainError> {
-    let loss_history: Result<Vec<f64>, TrainError> =
-        trainer.by_ref().map(|end| end.map(|e| e.loss)).collect();
-    let (w, b) = trainer.into_parameters();
-    Ok(Trained {
-        w,
-        b,
-        loss_history: loss_history?,
-    })
 }
 
 #[test]
@@ -323,7 +310,8 @@ fn pixels_at_batch_size_1() {
         .collect();
     let low = seeds.iter().copied().fold(f64::INFINITY, f64::min);
     let high = seeds.iter().copied().fold(0.0, f64::max);
-    let fast = engine::train_pixels(pixels, y, &w, 0.0, &settings, |_| {});
+    let fast = Trainer::for_pixels(pixels, y, (&w, 0.0), &settings)
+        .and_then(|trainer| trainer.run(|_| {}));
     let last = *fast.expect("a finite loss").loss_history.last().unwrap();
     eprintln!(
         "batch size 1, 3 epochs: the engine's loss {last}, the plain loop's {low}..{high}"
@@ -575,7 +563,7 @@ fn tabled_bytes_and_f64_give_the_same_results_bit_for_bit() {
             let trainer =
                 Trainer::tuned(&tabled, y, (&w, 0.0), &settings, Tuning::ALL)
                     .unwrap();
-            let from_bytes = run(trainer).unwrap();
+            let from_bytes = trainer.run(|_| {}).unwrap();
             assert_eq!(bits(&from_f64), bits(&from_bytes), "{settings:?}");
         }
     }

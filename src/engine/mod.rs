@@ -4,13 +4,13 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this one | [`Trainer`], [`train`], [`train_pixels`], [`predict`] |
+//! | this one | [`Trainer`], [`train`], [`predict`] |
 //! | [`pixels`] | images kept as their groups of ink, and tasks made of them |
 //! | [`folded`] | the model with the normalization folded in, on [`Pixels`] |
 //! | [`rows`] | the rows the dense kernels read: `f64`, or bytes with a table |
 //! | [`kernels`] | the dense per-row arithmetic: gradients, steps, the loss |
 //!
-//! On images ([`train_pixels`]) the results equal `gradient_descent`'s on the
+//! On images ([`Trainer::for_pixels`]) the results equal `gradient_descent`'s on the
 //! normalized `f64` images to within 1e-10; on any `f64` matrix ([`train`]),
 //! to within 1e-12.
 //!
@@ -47,23 +47,9 @@ pub fn train(
     settings: &Settings,
     on_epoch: impl FnMut(&EpochEnd),
 ) -> Result<Trained, TrainError> {
-    run(Trainer::new(x, y, w, b, settings)?, on_epoch)
+    Trainer::new(x, y, w, b, settings)?.run(on_epoch)
 }
 // ANCHOR_END: train
-
-/// [`gradient_descent`](crate::gradient_descent) on the images `pixels`
-/// stand for, run on their bytes with the normalization folded into the
-/// model: the same results to within 1e-10.
-pub fn train_pixels(
-    pixels: &Pixels,
-    y: &ArrayRef1<f64>,
-    w: &ArrayRef1<f64>,
-    b: f64,
-    settings: &Settings,
-    on_epoch: impl FnMut(&EpochEnd),
-) -> Result<Trained, TrainError> {
-    run(Trainer::for_pixels(pixels, y, (w, b), settings)?, on_epoch)
-}
 
 /// Inputs the engine can predict on: rows it reads ([`Inputs`]), or
 /// [`Pixels`].
@@ -110,20 +96,6 @@ pub fn predict<X: Predict>(
 }
 
 /// Runs every epoch of `trainer`, telling `on_epoch` about each.
-fn run<M: Model>(
-    mut trainer: Trainer<M>,
-    mut on_epoch: impl FnMut(&EpochEnd),
-) -> Result<Trained, TrainError> {
-    let mut loss_history = Vec::new();
-    for end in trainer.by_ref() {
-        let end = end?;
-        loss_history.push(end.loss);
-        on_epoch(&end);
-    }
-    let (w, b) = trainer.into_parameters();
-    Ok(Trained { w, b, loss_history })
-}
-
 // ANCHOR: tuning
 /// Which of the engine's speed-ups are on. All of them change how an epoch
 /// reads memory or which instructions it runs, never what it computes;
@@ -511,6 +483,22 @@ impl<M: Model> Trainer<M> {
     /// The final weights and bias.
     pub fn into_parameters(self) -> (Array1<f64>, f64) {
         (self.model.weights(), self.model.bias())
+    }
+
+    /// Runs every epoch, calls `on_epoch` after each, and returns what
+    /// [`gradient_descent`](crate::gradient_descent) returns.
+    pub fn run(
+        mut self,
+        mut on_epoch: impl FnMut(&EpochEnd),
+    ) -> Result<Trained, TrainError> {
+        let mut loss_history = Vec::new();
+        for end in self.by_ref() {
+            let end = end?;
+            loss_history.push(end.loss);
+            on_epoch(&end);
+        }
+        let (w, b) = self.into_parameters();
+        Ok(Trained { w, b, loss_history })
     }
 
     /// The learning rate of the next step, which it counts as taken.
