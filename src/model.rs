@@ -21,19 +21,18 @@ pub fn predict(
 // ANCHOR_END: predict
 
 // ANCHOR: gradient
-/// The step direction of the blog's loop over the whole data set:
-/// `(Xᵀ·error / n, mean(error))` with `error = prediction - y`.
+/// The step direction of the blog's loop over the whole data set, from the
+/// errors `error = prediction - y` of the model there: `(Xᵀ·error / n,
+/// mean(error))`, the mean of the per-example gradients `eᵢ · (xᵢ, 1)`.
+/// It is the same for both of the chapter's models, the sigmoid with
+/// binary cross-entropy and the identity with the mean squared error.
 pub fn gradient(
     x: &ArrayRef2<f64>,
-    y: &ArrayRef1<f64>,
-    w: &ArrayRef1<f64>,
-    b: f64,
-    activation: Activation,
+    error: &ArrayRef1<f64>,
 ) -> Result<(Array1<f64>, f64), ShapeError> {
-    ShapeError::check_samples(x.nrows(), y.len())?;
-    let error = predict(x, w, b, activation)? - y;
-    let n = y.len() as f64;
-    Ok((x.t().dot(&error) / n, error.sum() / n))
+    ShapeError::check_samples(x.nrows(), error.len())?;
+    let n = error.len() as f64;
+    Ok((x.t().dot(error) / n, error.sum() / n))
 }
 // ANCHOR_END: gradient
 

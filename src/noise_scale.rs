@@ -17,6 +17,7 @@
 use ndarray::{ArrayRef1, ArrayRef2, Zip};
 
 use crate::error::ShapeError;
+use crate::model::gradient;
 
 // ANCHOR: noise_scale
 /// The two halves of the simple noise scale, at one point of training.
@@ -44,9 +45,7 @@ pub fn noise_scale(
     x: &ArrayRef2<f64>,
     error: &ArrayRef1<f64>,
 ) -> Result<NoiseScale, ShapeError> {
-    ShapeError::check_samples(x.nrows(), error.len())?;
-    let n = error.len() as f64;
-    let (grad_w, grad_b) = (x.t().dot(error) / n, error.sum() / n);
+    let (grad_w, grad_b) = gradient(x, error)?;
     // Σᵢ |eᵢ·xᵢ − G_w|² + (eᵢ − G_b)², summed row by row: taking the
     // difference per example, not `mean|gᵢ|² − |G|²`, keeps the result
     // accurate when the noise is small next to the gradient.
@@ -59,7 +58,7 @@ pub fn noise_scale(
     });
     Ok(NoiseScale {
         gradient_norm_sq: grad_w.dot(&grad_w) + grad_b * grad_b,
-        trace: sum / n,
+        trace: sum / error.len() as f64,
     })
 }
 // ANCHOR_END: noise_scale

@@ -86,8 +86,8 @@ fn assert_close(a: &Trained, b: &Trained, tolerance: f64) {
 #[test]
 fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
     let (x, y, w, b) = problem(1, 40, 5, true);
-    let (analytic_w, analytic_b) =
-        gradient(&x, &y, &w, b, Activation::Sigmoid).unwrap();
+    let error = predict(&x, &w, b, Activation::Sigmoid).unwrap() - &y;
+    let (analytic_w, analytic_b) = gradient(&x, &error).unwrap();
     let loss = |w: &_, b| {
         loss_at(&x, &y, w, b, Loss::BinaryCrossEntropy, Activation::Sigmoid)
     };
@@ -104,8 +104,8 @@ fn bce_update_is_the_exact_gradient_of_bce_with_sigmoid() {
 #[test]
 fn mse_update_is_the_gradient_of_half_the_mse() {
     let (x, y, w, b) = problem(2, 40, 5, false);
-    let (analytic_w, analytic_b) =
-        gradient(&x, &y, &w, b, Activation::Identity).unwrap();
+    let error = predict(&x, &w, b, Activation::Identity).unwrap() - &y;
+    let (analytic_w, analytic_b) = gradient(&x, &error).unwrap();
     let loss =
         |w: &_, b| loss_at(&x, &y, w, b, Loss::Mse, Activation::Identity);
     let (numeric_w, numeric_b) =
@@ -130,8 +130,8 @@ fn a_batch_as_large_as_the_data_is_one_full_gradient_step_per_epoch() {
     let (x, y, w0, b0) = problem(3, 30, 4, true);
     let lr = 0.3;
     let by_hand = train_by_hand((&w0, b0), 6, |_, w, b| {
-        let (grad_w, grad_b) =
-            gradient(&x, &y, w, *b, Activation::Sigmoid).unwrap();
+        let error = predict(&x, w, *b, Activation::Sigmoid).unwrap() - &y;
+        let (grad_w, grad_b) = gradient(&x, &error).unwrap();
         *w -= &(lr * &grad_w);
         *b -= lr * grad_b;
         let p = predict(&x, w, *b, Activation::Sigmoid).unwrap();
@@ -156,8 +156,8 @@ fn a_decaying_schedule_shrinks_every_step_as_worked_by_hand() {
             let rows = batch * 10..(batch + 1) * 10;
             let xb = x.slice(ndarray::s![rows.clone(), ..]).to_owned();
             let yb = y.slice(ndarray::s![rows]).to_owned();
-            let (grad_w, grad_b) =
-                gradient(&xb, &yb, w, *b, Activation::Sigmoid).unwrap();
+            let error = predict(&xb, w, *b, Activation::Sigmoid).unwrap() - yb;
+            let (grad_w, grad_b) = gradient(&xb, &error).unwrap();
             let step = (epoch * 3 + batch) as f64;
             let rate = lr / (1.0 + decay * step / 3.0);
             *w -= &(rate * &grad_w);
