@@ -1,5 +1,7 @@
 //! The solution of Exercise 1's "Your turn", compiled and tested with
-//! `exercises/exercise_1.rs` (`cargo test --bin exercise_1`).
+//! `exercises/exercise_1.rs` (`cargo test --bin exercise_1`). It solves
+//! Exercise 4's too, and is tested there as well: a copy of
+//! `gradient_descent` without its shuffle is this loop.
 
 use ndarray::{Array1, Array2, s};
 use neural_network::{Settings, Trained, mse_loss};
