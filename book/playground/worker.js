@@ -51,7 +51,9 @@ const PROGRESS_EVERY = 200;
 // learning rate, with the request's other settings; `progress(epoch)` is
 // called as epochs end, at most every PROGRESS_EVERY ms.
 function train({ data, decay, epochs, shuffle, seed }, { batch, lr }, progress) {
-  const choice = new Choice(batch ?? undefined, lr, decay, epochs, shuffle, BigInt(seed));
+  const choice = Object.assign(new Choice(), {
+    batch_size: batch ?? undefined, lr, decay, epochs, shuffled: shuffle, seed: BigInt(seed),
+  });
   let last = performance.now();
   choice.report_to((epoch) => {
     const now = performance.now();

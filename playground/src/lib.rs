@@ -130,40 +130,34 @@ impl Run {
     }
 }
 
-/// What the form asks of one run: its batch size (none: the full batch),
-/// learning rate, decay (0: a constant rate), epochs, shuffling and seed,
-/// and whom to tell as each epoch ends.
+/// What the form asks of one run, each setting by its name: JavaScript
+/// makes a `new Choice()` and sets its fields (`choice.lr = 0.1`), so that
+/// no two numbers can trade places, and `report_to` says whom to tell as
+/// each epoch ends.
 #[wasm_bindgen]
+#[derive(Default)]
 pub struct Choice {
-    batch_size: Option<usize>,
-    lr: f64,
-    decay: f64,
-    epochs: usize,
-    shuffled: bool,
-    seed: u64,
+    /// The batch size; none (`undefined`) for the full batch.
+    pub batch_size: Option<usize>,
+    /// The learning rate.
+    pub lr: f64,
+    /// The inverse-time decay of the rate; 0 keeps it constant.
+    pub decay: f64,
+    /// How many epochs to train.
+    pub epochs: usize,
+    /// Whether every epoch visits the samples in a fresh order.
+    pub shuffled: bool,
+    /// The seed of that order.
+    pub seed: u64,
     progress: Option<js_sys::Function>,
 }
 
 #[wasm_bindgen]
 impl Choice {
+    /// A run with no settings yet: every field is to be set.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        batch_size: Option<usize>,
-        lr: f64,
-        decay: f64,
-        epochs: usize,
-        shuffled: bool,
-        seed: u64,
-    ) -> Choice {
-        Choice {
-            batch_size,
-            lr,
-            decay,
-            epochs,
-            shuffled,
-            seed,
-            progress: None,
-        }
+    pub fn new() -> Choice {
+        Choice::default()
     }
 
     /// Calls `progress(epoch)` as each epoch ends (epochs count from 1).

@@ -1,7 +1,8 @@
 /**
- * What the form asks of one run: its batch size (none: the full batch),
- * learning rate, decay (0: a constant rate), epochs, shuffling and seed,
- * and whom to tell as each epoch ends.
+ * What the form asks of one run, each setting by its name: JavaScript
+ * makes a `new Choice()` and sets its fields (`choice.lr = 0.1`), so that
+ * no two numbers can trade places, and `report_to` says whom to tell as
+ * each epoch ends.
  */
 export class Choice {
     __destroy_into_raw() {
@@ -15,15 +16,10 @@ export class Choice {
         wasm.__wbg_choice_free(ptr, 0);
     }
     /**
-     * @param {number | null | undefined} batch_size
-     * @param {number} lr
-     * @param {number} decay
-     * @param {number} epochs
-     * @param {boolean} shuffled
-     * @param {bigint} seed
+     * A run with no settings yet: every field is to be set.
      */
-    constructor(batch_size, lr, decay, epochs, shuffled, seed) {
-        const ret = wasm.choice_new(isLikeNone(batch_size) ? Number.MAX_SAFE_INTEGER : (batch_size) >>> 0, lr, decay, epochs, shuffled, seed);
+    constructor() {
+        const ret = wasm.choice_new();
         this.__wbg_ptr = ret;
         ChoiceFinalization.register(this, this.__wbg_ptr, this);
         return this;
@@ -34,6 +30,96 @@ export class Choice {
      */
     report_to(progress) {
         wasm.choice_report_to(this.__wbg_ptr, progress);
+    }
+    /**
+     * The batch size; none (`undefined`) for the full batch.
+     * @returns {number | undefined}
+     */
+    get batch_size() {
+        const ret = wasm.__wbg_get_choice_batch_size(this.__wbg_ptr);
+        return ret === Number.MAX_SAFE_INTEGER ? undefined : ret;
+    }
+    /**
+     * The inverse-time decay of the rate; 0 keeps it constant.
+     * @returns {number}
+     */
+    get decay() {
+        const ret = wasm.__wbg_get_choice_decay(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * How many epochs to train.
+     * @returns {number}
+     */
+    get epochs() {
+        const ret = wasm.__wbg_get_choice_epochs(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * The learning rate.
+     * @returns {number}
+     */
+    get lr() {
+        const ret = wasm.__wbg_get_choice_lr(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * The seed of that order.
+     * @returns {bigint}
+     */
+    get seed() {
+        const ret = wasm.__wbg_get_choice_seed(this.__wbg_ptr);
+        return BigInt.asUintN(64, ret);
+    }
+    /**
+     * Whether every epoch visits the samples in a fresh order.
+     * @returns {boolean}
+     */
+    get shuffled() {
+        const ret = wasm.__wbg_get_choice_shuffled(this.__wbg_ptr);
+        return ret !== 0;
+    }
+    /**
+     * The batch size; none (`undefined`) for the full batch.
+     * @param {number | null} [arg0]
+     */
+    set batch_size(arg0) {
+        wasm.__wbg_set_choice_batch_size(this.__wbg_ptr, isLikeNone(arg0) ? Number.MAX_SAFE_INTEGER : (arg0) >>> 0);
+    }
+    /**
+     * The inverse-time decay of the rate; 0 keeps it constant.
+     * @param {number} arg0
+     */
+    set decay(arg0) {
+        wasm.__wbg_set_choice_decay(this.__wbg_ptr, arg0);
+    }
+    /**
+     * How many epochs to train.
+     * @param {number} arg0
+     */
+    set epochs(arg0) {
+        wasm.__wbg_set_choice_epochs(this.__wbg_ptr, arg0);
+    }
+    /**
+     * The learning rate.
+     * @param {number} arg0
+     */
+    set lr(arg0) {
+        wasm.__wbg_set_choice_lr(this.__wbg_ptr, arg0);
+    }
+    /**
+     * The seed of that order.
+     * @param {bigint} arg0
+     */
+    set seed(arg0) {
+        wasm.__wbg_set_choice_seed(this.__wbg_ptr, arg0);
+    }
+    /**
+     * Whether every epoch visits the samples in a fresh order.
+     * @param {boolean} arg0
+     */
+    set shuffled(arg0) {
+        wasm.__wbg_set_choice_shuffled(this.__wbg_ptr, arg0);
     }
 }
 if (Symbol.dispose) Choice.prototype[Symbol.dispose] = Choice.prototype.free;
