@@ -50,7 +50,8 @@ fn assert_engine_equals_plain(
 ) {
     assert_tuned_engine_equals_plain(x, y, (w, b), settings, Tuning::ALL);
     let plain = gradient_descent(x, y, w, b, settings, |_| {});
-    let fast = engine::train(x, y, w, b, settings, |_| {});
+    let fast = Trainer::new(x, y, w, b, settings)
+        .and_then(|trainer| trainer.run(|_| {}));
     match (plain, fast) {
         (Ok(plain), Ok(fast)) => assert_close(&plain, &fast, settings, DENSE),
         (plain, fast) => assert_eq!(plain, fast, "{settings:?}"),
@@ -558,8 +559,9 @@ fn tabled_bytes_and_f64_give_the_same_results_bit_for_bit() {
     for batch_size in [1, 32, x.nrows()] {
         for shuffle in [Shuffle::Seeded(42), Shuffle::Off] {
             let settings = example::settings(batch_size, 2).shuffle(shuffle);
-            let from_f64 =
-                engine::train(x, y, &w, 0.0, &settings, |_| {}).unwrap();
+            let from_f64 = Trainer::new(x, y, &w, 0.0, &settings)
+                .and_then(|trainer| trainer.run(|_| {}))
+                .unwrap();
             let trainer =
                 Trainer::tuned(&tabled, y, (&w, 0.0), &settings, Tuning::ALL)
                     .unwrap();

@@ -4,15 +4,16 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this one | [`Trainer`], [`train`], [`predict`] |
+//! | this one | [`Trainer`], [`predict`] |
 //! | [`pixels`] | images kept as their groups of ink, and tasks made of them |
 //! | [`folded`] | the model with the normalization folded in, on [`Pixels`] |
 //! | [`rows`] | the rows the dense kernels read: `f64`, or bytes with a table |
 //! | [`kernels`] | the dense per-row arithmetic: gradients, steps, the loss |
 //!
-//! On images ([`Trainer::for_pixels`]) the results equal `gradient_descent`'s on the
-//! normalized `f64` images to within 1e-10; on any `f64` matrix ([`train`]),
-//! to within 1e-12.
+//! `Trainer::new(x, y, w, b, &settings)?.run(on_epoch)` takes the arguments
+//! of `gradient_descent` and returns what it returns, to within 1e-12 on any
+//! `f64` matrix; on images ([`Trainer::for_pixels`]), to within 1e-10 of
+//! `gradient_descent` on the normalized `f64` images.
 //!
 //! [`gradient_descent`]: crate::gradient_descent
 
@@ -35,21 +36,6 @@ pub mod folded;
 pub mod kernels;
 pub mod pixels;
 pub mod rows;
-
-// ANCHOR: train
-/// [`gradient_descent`](crate::gradient_descent) run by the engine: the
-/// same arguments, the same results to within 1e-12.
-pub fn train(
-    x: &ArrayRef2<f64>,
-    y: &ArrayRef1<f64>,
-    w: &ArrayRef1<f64>,
-    b: f64,
-    settings: &Settings,
-    on_epoch: impl FnMut(&EpochEnd),
-) -> Result<Trained, TrainError> {
-    Trainer::new(x, y, w, b, settings)?.run(on_epoch)
-}
-// ANCHOR_END: train
 
 /// Inputs the engine can predict on: rows it reads ([`Inputs`]), or
 /// [`Pixels`].
@@ -331,7 +317,7 @@ impl<X: Inputs> Model for Dense<'_, X> {
 
 // ANCHOR: trainer
 /// A training run on the engine that advances one epoch per call of
-/// `next()`, `settings.num_epochs` times: what [`train`], the benchmarks
+/// `next()`, `settings.num_epochs` times: what [`Trainer::run`], the benchmarks
 /// and the `epoch_times` program run. `M` is how it holds the data and the
 /// parameters.
 #[derive(Debug, Clone)]

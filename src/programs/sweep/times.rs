@@ -10,7 +10,8 @@ use ndarray::Array1;
 
 use super::data::SweepData;
 use super::report::batch;
-use crate::{Activation, Loss, Settings, TrainError, engine, gradient_descent};
+use crate::engine::Trainer;
+use crate::{Activation, Loss, Settings, TrainError, gradient_descent};
 
 /// Seconds per epoch at each batch size, for both trainers.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +71,9 @@ impl EpochTimes {
                 gradient_descent(x, y, &w, 0.0, &settings, |_| tick()).map(drop)
             })?;
             let fast = timed(|tick| {
-                engine::train(x, y, &w, 0.0, &settings, |_| tick()).map(drop)
+                Trainer::new(x, y, &w, 0.0, &settings)
+                    .and_then(|trainer| trainer.run(|_| tick()))
+                    .map(drop)
             })?;
             times.push((b, book, fast));
         }
