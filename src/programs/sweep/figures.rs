@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::Results;
-use super::analysis::{Choice, Curve, Spread};
+use super::analysis::{Choice, Curve, Setting, Spread};
 use super::grid::Compared;
 use super::report::{
     batch, chosen_noise, median_noise, noise_at_target, rate, test_results,
@@ -236,7 +236,60 @@ pub fn floor(
     path: &Path,
 ) -> anyhow::Result<String> {
     let b = sweep.grid.batch_sizes[0];
+    let runs = floor_runs(sweep, results, b)?;
     let per_epoch = sweep.steps_per_epoch(b);
+    let mut columns = Vec::new();
+    for (label, setting) in &runs {
+        let c = curve(results, setting.batch_size, setting.lr, setting.decay)
+            .ok_or_else(|| anyhow::anyhow!("no runs of {label}"))?;
+        let losses: Vec<Spread> = (1..=sweep.budget.epochs)
+            .filter_map(|e| Some(c.train_loss(c.at(e * per_epoch)?)))
+            .collect();
+        columns.push(losses);
+    }
+    let batch_size = batch(b, sweep.grid.rows);
+    let lines: Vec<Line> = runs
+        .iter()
+        .zip(&columns)
+        .map(|((label, _), losses)| {
+            let means: Vec<f64> = losses.iter().map(|s| s.mean).collect();
+            Line::per_epoch(label.clone(), &means)
+        })
+        .collect();
+    // The legend goes below: the bouncing curve reaches every corner.
+    let x = Axis {
+        label: "epoch",
+        scale: Scale::Linear,
+    };
+    let y = Axis {
+        label: "training loss (log scale)",
+        scale: Scale::Log,
+    };
+    let svg = charts::plot(
+        &format!("Batch size {batch_size}: training loss per epoch"),
+        x,
+        y,
+        &Series::lines(&lines),
+        Legend::Below,
+        plot::SIZE.0,
+    );
+    plot::save(path, svg)?;
+    Ok(floor_table(
+        &batch_size,
+        &runs,
+        &columns,
+        sweep.budget.epochs,
+    ))
+}
+
+/// The runs the floor chart compares for batch size `b`, each with its
+/// label: the chosen constant rate, the constant rate at which the chosen
+/// decaying rate starts (where it differs), and the chosen decaying rate.
+fn floor_runs(
+    sweep: &Sweep,
+    results: &Results,
+    b: usize,
+) -> anyhow::Result<Vec<(String, Setting)>> {
     let pick = |decay: f64| -> anyhow::Result<&Choice> {
         results
             .findings
@@ -254,44 +307,40 @@ pub fn floor(
         constant.setting,
     )];
     if decaying.setting.lr != constant.setting.lr {
-        let mut same_start = decaying.setting;
-        same_start.decay = 0.0;
+        let same_start = Setting {
+            decay: 0.0,
+            ..decaying.setting
+        };
         let label = format!("constant {}", superscript(same_start.lr));
         runs.push((label, same_start));
     }
+    let from = superscript(decaying.setting.lr);
     runs.push((
-        format!(
-            "decay {decay} from {} (chosen)",
-            superscript(decaying.setting.lr)
-        ),
+        format!("decay {decay} from {from} (chosen)"),
         decaying.setting,
     ));
-    let mut lines = Vec::new();
+    Ok(runs)
+}
+
+/// The floor chart's numbers: each run's training loss after each of
+/// `epochs` epochs, its mean over the seeds and their range.
+fn floor_table(
+    batch_size: &str,
+    runs: &[(String, Setting)],
+    columns: &[Vec<Spread>],
+    epochs: usize,
+) -> String {
     let mut text = format!(
-        "Training loss after each epoch, batch size {}, mean over the seeds:\n{:>5}",
-        batch(b, sweep.grid.rows),
+        "Training loss after each epoch, batch size {batch_size}, mean over the seeds:\n{:>5}",
         "epoch"
     );
-    for (label, _) in &runs {
+    for (label, _) in runs {
         let _ = write!(text, "  {label:>28}");
     }
     text.push('\n');
-    let mut columns = Vec::new();
-    for (label, setting) in &runs {
-        let c = curve(results, setting.batch_size, setting.lr, setting.decay)
-            .ok_or_else(|| anyhow::anyhow!("no runs of {label}"))?;
-        let losses: Vec<Spread> = (1..=sweep.budget.epochs)
-            .filter_map(|e| Some(c.train_loss(c.at(e * per_epoch)?)))
-            .collect();
-        lines.push(Line::per_epoch(
-            label.clone(),
-            &losses.iter().map(|s| s.mean).collect::<Vec<_>>(),
-        ));
-        columns.push(losses);
-    }
-    for e in 0..sweep.budget.epochs {
+    for e in 0..epochs {
         let _ = write!(text, "{:>5}", e + 1);
-        for column in &columns {
+        for column in columns {
             let _ = write!(
                 text,
                 "  {:>28}",
@@ -302,28 +351,7 @@ pub fn floor(
         }
         text.push('\n');
     }
-    // The legend goes below: the bouncing curve reaches every corner.
-    let x = Axis {
-        label: "epoch",
-        scale: Scale::Linear,
-    };
-    let y = Axis {
-        label: "training loss (log scale)",
-        scale: Scale::Log,
-    };
-    let svg = charts::plot(
-        &format!(
-            "Batch size {}: training loss per epoch",
-            batch(b, sweep.grid.rows)
-        ),
-        x,
-        y,
-        &Series::lines(&lines),
-        Legend::Below,
-        plot::SIZE.0,
-    );
-    plot::save(path, svg)?;
-    Ok(text)
+    text
 }
 
 /// The test error (1 − accuracy) of each batch size at its chosen settings,
