@@ -57,47 +57,8 @@ pub fn heatmap(
     path: &Path,
 ) -> anyhow::Result<String> {
     let grid = &sweep.grid;
-    let choices = results.findings.chosen(Compared::Epochs, 0.0);
-    let mut values = Vec::new();
-    let mut marked = Vec::new();
-    let mut text = format!(
-        "Mean validation loss after {} epochs (* marks each batch size's lowest):\n{:>5}",
-        sweep.budget.epochs, "batch"
-    );
-    // Each rate over its column's digits, which a star may follow.
-    for &lr in &grid.learning_rates {
-        let _ = write!(text, " {:>6} ", rate(lr));
-    }
-    text.push('\n');
-    for &b in &grid.batch_sizes {
-        let step = sweep.budget.epochs * sweep.steps_per_epoch(b);
-        let row: Vec<f64> = grid
-            .learning_rates
-            .iter()
-            .map(|&lr| {
-                let c = curve(results, b, lr, 0.0);
-                c.and_then(|c| Some(c.val_loss(c.at(step)?).mean))
-                    .unwrap_or(f64::NAN)
-            })
-            .collect();
-        let best =
-            choices
-                .iter()
-                .find(|c| c.setting.batch_size == b)
-                .and_then(|c| {
-                    grid.learning_rates
-                        .iter()
-                        .position(|&lr| lr == c.setting.lr)
-                });
-        let _ = write!(text, "{:>5}", batch(b, grid.rows));
-        for (i, v) in row.iter().enumerate() {
-            let star = if Some(i) == best { "*" } else { " " };
-            let _ = write!(text, " {v:>6.4}{star}");
-        }
-        text.push('\n');
-        values.push(row);
-        marked.push(best);
-    }
+    let (values, marked) = final_losses(sweep, results);
+    let text = heatmap_table(sweep, &values, &marked);
     let best = results.findings.best_loss;
     let columns = grid
         .learning_rates
@@ -132,6 +93,64 @@ pub fn heatmap(
     });
     plot::save(path, svg)?;
     Ok(text)
+}
+
+/// For each batch size, the mean validation loss of each learning rate
+/// after the budget's epochs (NaN where there is no run), and which rate
+/// the sweep chose.
+fn final_losses(
+    sweep: &Sweep,
+    results: &Results,
+) -> (Vec<Vec<f64>>, Vec<Option<usize>>) {
+    let grid = &sweep.grid;
+    let choices = results.findings.chosen(Compared::Epochs, 0.0);
+    let row = |b: usize| -> Vec<f64> {
+        let step = sweep.budget.epochs * sweep.steps_per_epoch(b);
+        let at = |lr| {
+            let c = curve(results, b, lr, 0.0)?;
+            Some(c.val_loss(c.at(step)?).mean)
+        };
+        let rates = grid.learning_rates.iter();
+        rates.map(|&lr| at(lr).unwrap_or(f64::NAN)).collect()
+    };
+    let chosen = |b: usize| {
+        let choice = choices.iter().find(|c| c.setting.batch_size == b)?;
+        let rates = &grid.learning_rates;
+        rates.iter().position(|&lr| lr == choice.setting.lr)
+    };
+    let sizes = &grid.batch_sizes;
+    (
+        sizes.iter().map(|&b| row(b)).collect(),
+        sizes.iter().map(|&b| chosen(b)).collect(),
+    )
+}
+
+/// The heatmap's numbers: a row a batch size, a column a learning rate, a
+/// star after each batch size's chosen rate.
+fn heatmap_table(
+    sweep: &Sweep,
+    values: &[Vec<f64>],
+    marked: &[Option<usize>],
+) -> String {
+    let grid = &sweep.grid;
+    let mut text = format!(
+        "Mean validation loss after {} epochs (* marks each batch size's lowest):\n{:>5}",
+        sweep.budget.epochs, "batch"
+    );
+    // Each rate over its column's digits, which a star may follow.
+    for &lr in &grid.learning_rates {
+        let _ = write!(text, " {:>6} ", rate(lr));
+    }
+    text.push('\n');
+    for ((&b, row), &best) in grid.batch_sizes.iter().zip(values).zip(marked) {
+        let _ = write!(text, "{:>5}", batch(b, grid.rows));
+        for (i, v) in row.iter().enumerate() {
+            let star = if Some(i) == best { "*" } else { " " };
+            let _ = write!(text, " {v:>6.4}{star}");
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// Points spaced evenly in log scale from `lo` to `hi`.
