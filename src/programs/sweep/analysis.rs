@@ -393,6 +393,12 @@ impl Tradeoff {
         self.s_min * (1.0 + self.critical_batch_size() / b)
     }
 
+    /// The examples the curve predicts at batch size `b`:
+    /// `E_min (1 + b / B_crit)`.
+    pub fn examples_at(&self, b: f64) -> f64 {
+        self.e_min * (1.0 + b / self.critical_batch_size())
+    }
+
     /// Fits the curve to measured `(steps, examples)` pairs. With `B = E / S`
     /// the curve is `S = S_min + E_min / B`, a straight line in `1 / B`; it
     /// is fitted by least squares on the relative error of `S`, so that the

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::Results;
-use super::analysis::{Choice, Curve, Setting, Spread};
+use super::analysis::{Choice, Curve, Reached, Setting, Spread, Tradeoff};
 use super::grid::Compared;
 use super::report::{
     batch, chosen_noise, median_noise, noise_at_target, rate, test_results,
@@ -169,22 +169,56 @@ pub fn tradeoff(
     target: usize,
     path: &Path,
 ) -> anyhow::Result<String> {
-    let rows = sweep.grid.rows as f64;
     let (loss, reached, fit) = &results.findings.targets[target];
     let fit = fit.ok_or_else(|| {
         anyhow::anyhow!("too few batch sizes reach the target {loss:.4} to fit the trade-off")
     })?;
+    let along = chosen_noise(sweep, &results.findings, &results.chosen);
+    let b_simple = median_noise(&noise_at_target(&along, *loss));
+    let rows = sweep.grid.rows as f64;
+    let svg = charts::plot(
+        &format!("To validation loss {loss:.3}: steps and examples"),
+        Axis {
+            label: "batch size (log scale)",
+            scale: Scale::Log,
+        },
+        Axis {
+            label: "steps or examples (log scale)",
+            scale: Scale::Log,
+        },
+        &tradeoff_series(&fit, reached, b_simple, rows),
+        Legend::Inside,
+        plot::SIZE.0,
+    );
+    plot::save(path, svg)?;
+    Ok(format!(
+        "Target {loss:.4}: S_min {:.1}, E_min {:.0}, B_crit {:.1}, B_simple (median) {}\n",
+        fit.s_min,
+        fit.e_min,
+        fit.critical_batch_size(),
+        b_simple.map_or("-".to_string(), |b| format!("{b:.1}"))
+    ))
+}
+
+/// What the trade-off chart draws: the steps and the examples each batch
+/// size needed (dots), the fitted curves through them over batch sizes 1 to
+/// `rows`, and upright lines at `B_crit` and at the noise scale `b_simple`.
+fn tradeoff_series(
+    fit: &Tradeoff,
+    reached: &[Reached],
+    b_simple: Option<f64>,
+    rows: f64,
+) -> Vec<Series> {
     let b_crit = fit.critical_batch_size();
-    let b_of = |r: &super::analysis::Reached| r.examples / r.steps;
+    let b_of = |r: &Reached| r.examples / r.steps;
     let steps: Vec<(f64, f64)> =
         reached.iter().map(|r| (b_of(r), r.steps)).collect();
     let examples: Vec<(f64, f64)> =
         reached.iter().map(|r| (b_of(r), r.examples)).collect();
-    let along = chosen_noise(sweep, &results.findings, &results.chosen);
-    let b_simple = median_noise(&noise_at_target(&along, *loss));
     let bs = log_points(1.0, rows, 40);
-    let curve =
-        |f: &dyn Fn(f64) -> f64| bs.iter().map(|&b| (b, f(b))).collect();
+    let curve = |f: fn(&Tradeoff, f64) -> f64| {
+        bs.iter().map(|&b| (b, f(fit, b))).collect()
+    };
     let all = steps.iter().chain(&examples).map(|p| p.1);
     let (lo, hi) =
         all.fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
@@ -198,52 +232,19 @@ pub fn tradeoff(
         colour,
         ranges: Vec::new(),
     };
+    let crit = format!("B_crit {b_crit:.0} (fit)");
     let mut drawn = vec![
         series("steps", steps, Mark::Dots, 0),
-        series("", curve(&|b| fit.steps_at(b)), Mark::Line, 0),
+        series("", curve(Tradeoff::steps_at), Mark::Line, 0),
         series("examples", examples, Mark::Dots, 1),
-        series(
-            "",
-            curve(&|b| fit.e_min * (1.0 + b / b_crit)),
-            Mark::Line,
-            1,
-        ),
-        series(
-            &format!("B_crit {b_crit:.0} (fit)"),
-            vertical(b_crit),
-            Mark::Line,
-            2,
-        ),
+        series("", curve(Tradeoff::examples_at), Mark::Line, 1),
+        series(&crit, vertical(b_crit), Mark::Line, 2),
     ];
     if let Some(b) = b_simple {
-        drawn.push(series(
-            &format!("B_simple {b:.0}"),
-            vertical(b),
-            Mark::Line,
-            3,
-        ));
+        let label = format!("B_simple {b:.0}");
+        drawn.push(series(&label, vertical(b), Mark::Line, 3));
     }
-    let svg = charts::plot(
-        &format!("To validation loss {loss:.3}: steps and examples"),
-        Axis {
-            label: "batch size (log scale)",
-            scale: Scale::Log,
-        },
-        Axis {
-            label: "steps or examples (log scale)",
-            scale: Scale::Log,
-        },
-        &drawn,
-        Legend::Inside,
-        plot::SIZE.0,
-    );
-    plot::save(path, svg)?;
-    Ok(format!(
-        "Target {loss:.4}: S_min {:.1}, E_min {:.0}, B_crit {b_crit:.1}, B_simple (median) {}\n",
-        fit.s_min,
-        fit.e_min,
-        b_simple.map_or("-".to_string(), |b| format!("{b:.1}"))
-    ))
+    drawn
 }
 
 /// The training loss per epoch of a batch size: its chosen constant rate,
