@@ -151,20 +151,8 @@ impl Sweep {
             .into_iter()
             .filter(|&s| s <= until)
             .collect();
-        let (rows, data) = (self.data.fit.len(), &self.data);
-        let per_epoch = self.steps_per_epoch(key.batch_size);
-        let compared: Vec<usize> = self
-            .budget
-            .compared()
-            .iter()
-            .map(|&c| self.budget.point(c, per_epoch))
-            .collect();
-        // The training loss costs a pass over the samples trained on: it is
-        // measured where the report reads it.
-        let train_loss_at = |step: usize| {
-            (step % per_epoch == 0 && step <= self.budget.epochs * per_epoch)
-                || compared.contains(&step)
-        };
+        let rows = self.data.fit.len();
+        let train_loss_at = self.measures_train_loss(key.batch_size);
         let at = |step: usize| Measurement {
             key,
             step,
@@ -176,33 +164,12 @@ impl Sweep {
         };
         let mut measured = Vec::new();
         let result = train_with_checkpoints(
-            &data.fit.x,
-            &data.fit.y,
+            &self.data.fit.x,
+            &self.data.fit.y,
             &settings(&key),
             &checkpoints,
             |step, w, b| {
-                let (loss, sigmoid) =
-                    (Loss::BinaryCrossEntropy, Activation::Sigmoid);
-                let train_loss = if train_loss_at(step) {
-                    Some(loss_at(
-                        &data.fit.x,
-                        &data.fit.y,
-                        w,
-                        b,
-                        loss,
-                        sigmoid,
-                    )?)
-                } else {
-                    None
-                };
-                let (val_loss, val_accuracy) =
-                    loss_and_accuracy(&data.validation, w, b)?;
-                let row = Measurement {
-                    train_loss,
-                    val_loss,
-                    val_accuracy,
-                    ..at(step)
-                };
+                let row = self.measured(at(step), train_loss_at(step), w, b)?;
                 measured.push(measure(row, w, b)?);
                 Ok(())
             },
@@ -223,6 +190,52 @@ impl Sweep {
                 Err(SweepError::Shape { key, source })
             }
         }
+    }
+
+    /// Whether a run of `batch_size` measures its training loss at a step.
+    /// The training loss costs a pass over the samples trained on, so it is
+    /// measured only where the report reads it: at the end of each epoch of
+    /// the budget, and at the points where the runs are compared.
+    fn measures_train_loss(&self, batch_size: usize) -> impl Fn(usize) -> bool {
+        let per_epoch = self.steps_per_epoch(batch_size);
+        let compared: Vec<usize> = self
+            .budget
+            .compared()
+            .iter()
+            .map(|&c| self.budget.point(c, per_epoch))
+            .collect();
+        let last_epoch = self.budget.epochs * per_epoch;
+        move |step| {
+            (step % per_epoch == 0 && step <= last_epoch)
+                || compared.contains(&step)
+        }
+    }
+
+    /// `row` with the measurements of the parameters `(w, b)`: the loss and
+    /// the accuracy on the validation set, and the training loss if
+    /// `train_loss`.
+    fn measured(
+        &self,
+        row: Measurement,
+        train_loss: bool,
+        w: &Array1<f64>,
+        b: f64,
+    ) -> Result<Measurement, ShapeError> {
+        let fit = &self.data.fit;
+        let (loss, sigmoid) = (Loss::BinaryCrossEntropy, Activation::Sigmoid);
+        let train_loss = if train_loss {
+            Some(loss_at(&fit.x, &fit.y, w, b, loss, sigmoid)?)
+        } else {
+            None
+        };
+        let (val_loss, val_accuracy) =
+            loss_and_accuracy(&self.data.validation, w, b)?;
+        Ok(Measurement {
+            train_loss,
+            val_loss,
+            val_accuracy,
+            ..row
+        })
     }
 
     /// Trains every run of the grid that `runs.csv` lacks, `threads` at a
