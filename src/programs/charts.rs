@@ -549,44 +549,7 @@ impl Plot<'_> {
             .draw()
             .map_err(draw_error)?;
         for s in self.series {
-            let colour = PALETTE[s.colour % PALETTE.len()];
-            let points = || s.line.points.iter().copied();
-            for (&(px, _), &(lo, hi)) in s.line.points.iter().zip(&s.ranges) {
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(px, lo), (px, hi)],
-                        colour.stroke_width(2),
-                    )))
-                    .map_err(draw_error)?;
-            }
-            let line = || LineSeries::new(points(), colour.stroke_width(3));
-            let dots = || points().map(|p| Circle::new(p, 5, colour.filled()));
-            if s.mark == Mark::DotsAndLine {
-                chart.draw_series(line()).map_err(draw_error)?;
-            }
-            let drawn = match s.mark {
-                Mark::Line => chart.draw_series(line()).map_err(draw_error)?,
-                Mark::Dots | Mark::DotsAndLine => {
-                    chart.draw_series(dots()).map_err(draw_error)?
-                }
-            };
-            if self.corner.is_none() || s.line.label.is_empty() {
-                continue;
-            }
-            let labelled = drawn.label(s.line.label.as_str());
-            match s.mark {
-                Mark::Line | Mark::DotsAndLine => {
-                    labelled.legend(move |(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 24, y)],
-                            colour.stroke_width(3),
-                        )
-                    })
-                }
-                Mark::Dots => labelled.legend(move |(x, y)| {
-                    Circle::new((x + 12, y), 5, colour.filled())
-                }),
-            };
+            self.draw_series(&mut chart, s)?;
         }
         let Some(corner) = self.corner.clone() else {
             return Ok(());
@@ -599,6 +562,56 @@ impl Plot<'_> {
             .border_style(BLACK)
             .draw()
             .map_err(draw_error)
+    }
+
+    /// Draws one series: its ranges, its line or dots, and its entry in the
+    /// legend if it has a label and the chart a legend.
+    fn draw_series<X, Y>(
+        &self,
+        chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+        s: &Series,
+    ) -> Result<(), ChartError>
+    where
+        X: Ranged<ValueType = f64>,
+        Y: Ranged<ValueType = f64>,
+    {
+        let colour = PALETTE[s.colour % PALETTE.len()];
+        let points = || s.line.points.iter().copied();
+        for (&(px, _), &(lo, hi)) in s.line.points.iter().zip(&s.ranges) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(px, lo), (px, hi)],
+                    colour.stroke_width(2),
+                )))
+                .map_err(draw_error)?;
+        }
+        let line = || LineSeries::new(points(), colour.stroke_width(3));
+        let dots = || points().map(|p| Circle::new(p, 5, colour.filled()));
+        if s.mark == Mark::DotsAndLine {
+            chart.draw_series(line()).map_err(draw_error)?;
+        }
+        let drawn = match s.mark {
+            Mark::Line => chart.draw_series(line()).map_err(draw_error)?,
+            Mark::Dots | Mark::DotsAndLine => {
+                chart.draw_series(dots()).map_err(draw_error)?
+            }
+        };
+        if self.corner.is_none() || s.line.label.is_empty() {
+            return Ok(());
+        }
+        let labelled = drawn.label(s.line.label.as_str());
+        match s.mark {
+            Mark::Line | Mark::DotsAndLine => labelled.legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    colour.stroke_width(3),
+                )
+            }),
+            Mark::Dots => labelled.legend(move |(x, y)| {
+                Circle::new((x + 12, y), 5, colour.filled())
+            }),
+        };
+        Ok(())
     }
 
     /// How many tick labels the x axis gets: never more than there are x
