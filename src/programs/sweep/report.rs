@@ -193,27 +193,35 @@ pub fn report(
 ) -> String {
     let mut out = String::new();
     let grid = &sweep.grid;
+    write_grid(&mut out, sweep);
+    for compared in sweep.budget.compared() {
+        for &decay in &grid.decays {
+            write_choices(&mut out, sweep, findings, chosen, compared, decay);
+        }
+    }
+    for &decay in &grid.decays {
+        write_rate_growth(&mut out, sweep, findings, decay);
+    }
+    // Steps and examples to a target compare batch sizes.
+    if grid.decays.contains(&0.0) && grid.batch_sizes.len() > 1 {
+        write_targets(&mut out, sweep, findings, chosen);
+    }
+    out.lines().map(|l| wrap(l.trim_end(), WIDTH)).collect()
+}
+
+/// The report's first lines: the data, and the grid of settings trained.
+fn write_grid(out: &mut String, sweep: &Sweep) {
+    let grid = &sweep.grid;
     let rows = grid.rows;
-    let names: Vec<String> =
-        grid.batch_sizes.iter().map(|&b| batch(b, rows)).collect();
-    let rates: Vec<String> =
-        grid.learning_rates.iter().map(|&lr| rate(lr)).collect();
+    let list = |items: Vec<String>| items.join(", ");
     let _ = writeln!(out, "Data: {}", sweep.data.describe());
     let _ = writeln!(
         out,
         "Grid: batch sizes {}; learning rates {}; decays {}; seeds {}{}; {} runs",
-        names.join(", "),
-        rates.join(", "),
-        grid.decays
-            .iter()
-            .map(|d| format!("{d:?}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        grid.seeds
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        list(grid.batch_sizes.iter().map(|&b| batch(b, rows)).collect()),
+        list(grid.learning_rates.iter().map(|&lr| rate(lr)).collect()),
+        list(grid.decays.iter().map(|d| format!("{d:?}")).collect()),
+        list(grid.seeds.iter().map(u64::to_string).collect()),
         if grid.batch_sizes.contains(&rows) {
             " (the full batch: the first only)"
         } else {
@@ -221,35 +229,36 @@ pub fn report(
         },
         grid.runs().len()
     );
-    for compared in sweep.budget.compared() {
-        for &decay in &grid.decays {
-            write_choices(&mut out, sweep, findings, chosen, compared, decay);
-        }
-    }
-    for &decay in &grid.decays {
-        let choices = findings.chosen(Compared::Epochs, decay);
-        if let Some((slope, until)) = analysis::lr_growth(&choices) {
-            let last = choices.last().map(|c| c.setting.batch_size);
-            let stops = if Some(until) == last {
-                format!("all the way to {}", batch(until, rows))
-            } else {
-                format!("up to {}, and no further", batch(until, rows))
-            };
-            let _ = writeln!(
-                out,
-                "\nBest learning rate after {} epochs{}: it grows with the batch size \
-                 {stops}, with slope {slope:.2} on a log-log scale (1 is the linear \
-                 rule, 0.5 the square-root rule).",
-                sweep.budget.epochs,
-                decay_text(decay),
-            );
-        }
-    }
-    // Steps and examples to a target compare batch sizes.
-    if grid.decays.contains(&0.0) && grid.batch_sizes.len() > 1 {
-        write_targets(&mut out, sweep, findings, chosen);
-    }
-    out.lines().map(|l| wrap(l.trim_end(), WIDTH)).collect()
+}
+
+/// How the best learning rate after the budget's epochs grows with the
+/// batch size, at the decay `decay`: the slope on a log-log scale, and how
+/// far it holds.
+fn write_rate_growth(
+    out: &mut String,
+    sweep: &Sweep,
+    findings: &Findings,
+    decay: f64,
+) {
+    let rows = sweep.grid.rows;
+    let choices = findings.chosen(Compared::Epochs, decay);
+    let Some((slope, until)) = analysis::lr_growth(&choices) else {
+        return;
+    };
+    let last = choices.last().map(|c| c.setting.batch_size);
+    let stops = if Some(until) == last {
+        format!("all the way to {}", batch(until, rows))
+    } else {
+        format!("up to {}, and no further", batch(until, rows))
+    };
+    let _ = writeln!(
+        out,
+        "\nBest learning rate after {} epochs{}: it grows with the batch size \
+         {stops}, with slope {slope:.2} on a log-log scale (1 is the linear \
+         rule, 0.5 the square-root rule).",
+        sweep.budget.epochs,
+        decay_text(decay),
+    );
 }
 
 /// How wide the report's lines are at most, so that the book shows them
@@ -331,19 +340,16 @@ fn write_choices(
             spread(&test_loss),
             spread(&test_accuracy)
         );
-        match choice.edge {
-            Edge::Inside => {}
-            Edge::Lowest => edges.push(format!(
-                "batch size {}: the best learning rate is the grid's smallest; extend \
-                 --learning-rates downwards",
-                batch(b, rows)
-            )),
-            Edge::Highest => edges.push(format!(
-                "batch size {}: the best learning rate is the grid's largest; extend \
-                 --learning-rates upwards",
-                batch(b, rows)
-            )),
-        }
+        let (end, way) = match choice.edge {
+            Edge::Inside => continue,
+            Edge::Lowest => ("smallest", "downwards"),
+            Edge::Highest => ("largest", "upwards"),
+        };
+        edges.push(format!(
+            "batch size {}: the best learning rate is the grid's {end}; extend \
+             --learning-rates {way}",
+            batch(b, rows)
+        ));
     }
     if edges.is_empty() {
         let _ = writeln!(out, "Every best learning rate lies inside the grid.");
