@@ -297,30 +297,11 @@ impl Sweep {
             &jobs,
             |(compared, key): (Compared, RunKey), until| {
                 let with_noise = Some(key.seed) == first_seed;
-                let data = &self.data;
                 let rows = self.run(
                     key,
                     until,
                     |at, w, b| {
-                        let noise = if with_noise {
-                            let (x, y) = (&data.fit.x, &data.fit.y);
-                            let p = predict(x, w, b, Activation::Sigmoid)?;
-                            let s = noise_scale(x, &(p - y))?;
-                            Some((s.trace, s.gradient_norm_sq))
-                        } else {
-                            None
-                        };
-                        let test = if at.last {
-                            Some(loss_and_accuracy(&data.test, w, b)?)
-                        } else {
-                            None
-                        };
-                        Ok(ChosenMeasurement {
-                            compared,
-                            at,
-                            noise,
-                            test,
-                        })
+                        self.chosen_measured(compared, at, w, b, with_noise)
                     },
                     |at| ChosenMeasurement {
                         compared,
@@ -337,6 +318,38 @@ impl Sweep {
             rewrite_sorted(&path, &header, &runs)?;
         }
         Ok(runs)
+    }
+
+    /// What a chosen run measures at a checkpoint beyond `at`: the noise
+    /// scale on the training set if `with_noise`, and at the last
+    /// checkpoint the loss and accuracy on the test set.
+    fn chosen_measured(
+        &self,
+        compared: Compared,
+        at: Measurement,
+        w: &Array1<f64>,
+        b: f64,
+        with_noise: bool,
+    ) -> Result<ChosenMeasurement, ShapeError> {
+        let (x, y) = (&self.data.fit.x, &self.data.fit.y);
+        let noise = if with_noise {
+            let p = predict(x, w, b, Activation::Sigmoid)?;
+            let s = noise_scale(x, &(p - y))?;
+            Some((s.trace, s.gradient_norm_sq))
+        } else {
+            None
+        };
+        let test = if at.last {
+            Some(loss_and_accuracy(&self.data.test, w, b)?)
+        } else {
+            None
+        };
+        Ok(ChosenMeasurement {
+            compared,
+            at,
+            noise,
+            test,
+        })
     }
 
     /// A run to train up to step `until`.
