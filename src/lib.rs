@@ -11,7 +11,7 @@
 //! | --- | --- | --- |
 //! | the numeric core, what the book teaches | [`normalize`](mod@normalize), [`linalg`], [`activation`], [`loss`], [`model`], [`noise_scale`](mod@noise_scale), [`schedule`], [`train`], [`gradcheck`], [`metrics`], [`error`] | ndarray, rand, rand_chacha, thiserror |
 //! | data | [`data`]: the IDX format, data sets, the MNIST example; reading files and checksums with the `files` feature | flate2, sha2 |
-//! | the engine, the fast trainer | `engine` | the `engine` feature (libc) |
+//! | the engine, the fast trainer | `engine` | the `engine` feature (rustversion) |
 //! | the programs' support | `programs`: the book's charts drawn as SVG text (the `charts` feature: plotters), and flags, reports, chart files, output files | the `programs` feature (clap, …) |
 //!
 //! The default feature `programs` turns on everything. Built with
