@@ -31,6 +31,25 @@ pub enum ShapeError {
 }
 
 impl ShapeError {
+    /// Checks that a matrix of shape `left` can be multiplied by one of
+    /// shape `right` (a vector of `n` values is `(n, 1)`): the first one's
+    /// columns must equal the second one's rows.
+    pub fn check_multiply(
+        (left_rows, left_cols): (usize, usize),
+        (right_rows, right_cols): (usize, usize),
+    ) -> Result<(), Self> {
+        if left_cols == right_rows {
+            Ok(())
+        } else {
+            Err(Self::Multiply {
+                left_rows,
+                left_cols,
+                right_rows,
+                right_cols,
+            })
+        }
+    }
+
     /// Checks that there is one prediction per target.
     pub fn check_pairs(predictions: usize, targets: usize) -> Result<(), Self> {
         if predictions == targets {

@@ -14,15 +14,7 @@ pub fn matrix_multiply(
     x: &ArrayRef2<f64>,
     w: &ArrayRef2<f64>,
 ) -> Result<Array2<f64>, ShapeError> {
-    let ((left_rows, left_cols), (right_rows, right_cols)) = (x.dim(), w.dim());
-    if left_cols != right_rows {
-        return Err(ShapeError::Multiply {
-            left_rows,
-            left_cols,
-            right_rows,
-            right_cols,
-        });
-    }
+    ShapeError::check_multiply(x.dim(), w.dim())?;
     Ok(x.dot(w))
 }
 // ANCHOR_END: matrix_multiply

@@ -15,7 +15,7 @@ pub fn predict(
     b: f64,
     activation: Activation,
 ) -> Result<Array1<f64>, ShapeError> {
-    check_features(x, w)?;
+    ShapeError::check_multiply(x.dim(), (w.len(), 1))?;
     Ok(activation.apply(&(x.dot(w) + b)))
 }
 // ANCHOR_END: predict
@@ -35,20 +35,3 @@ pub fn gradient(
     Ok((x.t().dot(error) / n, error.sum() / n))
 }
 // ANCHOR_END: gradient
-
-/// Checks that `X` (one sample per row) can be multiplied by `w`.
-fn check_features(
-    x: &ArrayRef2<f64>,
-    w: &ArrayRef1<f64>,
-) -> Result<(), ShapeError> {
-    if x.ncols() == w.len() {
-        Ok(())
-    } else {
-        Err(ShapeError::Multiply {
-            left_rows: x.nrows(),
-            left_cols: x.ncols(),
-            right_rows: w.len(),
-            right_cols: 1,
-        })
-    }
-}

@@ -69,19 +69,10 @@ pub fn predict<X: Predict>(
     b: f64,
     activation: Activation,
 ) -> Result<Array1<f64>, crate::ShapeError> {
-    let (samples, features) = x.dim();
-    if features != w.len() {
-        return Err(crate::ShapeError::Multiply {
-            left_rows: samples,
-            left_cols: features,
-            right_rows: w.len(),
-            right_cols: 1,
-        });
-    }
+    crate::ShapeError::check_multiply(x.dim(), (w.len(), 1))?;
     Ok(x.predictions(&w.to_vec(), b, activation))
 }
 
-/// Runs every epoch of `trainer`, telling `on_epoch` about each.
 // ANCHOR: tuning
 /// Which of the engine's speed-ups are on. All of them change how an epoch
 /// reads memory or which instructions it runs, never what it computes;
