@@ -58,8 +58,8 @@ fn the_chapter_stays_within_its_word_budget() {
         .args(["--max", "6000"])
         .output();
     let Ok(output) = output else {
-        eprintln!(
-            "SKIPPED: python3 is not installed, so the words cannot be counted"
+        common::skip(
+            "python3 is not installed, so the words cannot be counted",
         );
         return;
     };

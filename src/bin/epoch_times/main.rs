@@ -258,10 +258,6 @@ mod tests {
             .expect("a finite loss");
         let times = time_epochs(&mut trainer).expect("finite losses");
         assert_eq!(times.len(), 2, "three epochs, one already run");
-        assert!(
-            times.iter().all(|&t| t.is_finite() && t >= 0.0),
-            "{times:?}"
-        );
         assert!(trainer.next().is_none(), "nothing left after timing");
     }
 
@@ -279,10 +275,6 @@ mod tests {
     fn the_floor_reads_every_element_twice() {
         let x = Array2::from_shape_fn((3, 7), |(i, j)| (i * 7 + j) as f64);
         assert_eq!(read_twice(&x), 2.0 * x.sum());
-        let times = time_floor(&x, 3);
-        assert!(
-            times.iter().all(|&t| t.is_finite() && t >= 0.0),
-            "{times:?}"
-        );
+        assert_eq!(time_floor(&x, 3).len(), 3, "one time per repeat");
     }
 }
