@@ -7,6 +7,7 @@ mod common;
 
 use std::fs;
 
+use common::files::temp_dir;
 use common::{train, train_error, train_ok};
 
 #[test]
@@ -30,7 +31,7 @@ fn validation_reports_on_held_out_training_images_and_never_reads_the_test_set()
 {
     // A data directory whose test images are damaged: a run that reads them
     // fails, a validation run does not notice them.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
     for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
         let file = format!("{name}.gz");

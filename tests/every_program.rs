@@ -11,6 +11,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::files::{ZEROS, gzip, temp_dir, zeros_member};
+use neural_network::programs::checksum::read_sums;
+
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 
 /// A program and a quick run of it that succeeds and prints, writing its
@@ -173,7 +176,7 @@ fn every_program_of_the_package_is_run_here() {
 #[test]
 fn every_quick_run_succeeds_and_writes_its_files() {
     for program in PROGRAMS {
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = temp_dir();
         let output =
             program.run_quick(scratch.path(), Stdio::piped(), Stdio::piped());
         assert!(
@@ -194,7 +197,7 @@ fn every_quick_run_succeeds_and_writes_its_files() {
 #[test]
 fn a_full_standard_output_is_an_error_and_no_file_is_written() {
     for program in PROGRAMS {
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = temp_dir();
         let output = program.run_quick(scratch.path(), full(), Stdio::piped());
         let stderr = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{}: {stderr}", program.name);
@@ -227,7 +230,7 @@ fn a_full_standard_output_is_an_error_and_no_file_is_written() {
 #[test]
 fn a_full_standard_error_ends_with_the_error_code_never_a_panic() {
     for program in PROGRAMS {
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = temp_dir();
         // A bad command line still exits with code 2.
         let bad = run(
             program.path,
@@ -280,7 +283,7 @@ fn help_into_a_full_device_fails_and_help_into_a_pipe_works() {
 #[test]
 fn a_closed_standard_output_ends_quietly_after_the_files_are_written() {
     for program in PROGRAMS {
-        let scratch = tempfile::tempdir().unwrap();
+        let scratch = temp_dir();
         let mut child = Command::new(program.path)
             .args((program.quick)(scratch.path()))
             .stdout(Stdio::piped())
@@ -304,7 +307,7 @@ fn a_closed_standard_output_ends_quietly_after_the_files_are_written() {
 
 #[test]
 fn weights_are_written_even_when_the_reader_left_after_the_first_line() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let weights = scratch.path().join("w.json");
     // As `train --save-weights w.json | head -1` does.
     let (mut child, _) = common::first_line_then_close(
@@ -399,14 +402,9 @@ fn the_largest_batch_size_is_one_batch_of_the_whole_set() {
 /// agree with each other: every data file's SHA-256 is the one the
 /// folder's `SHA256SUMS` lists.
 fn consistent(folder: &Path) -> bool {
-    let sums = fs::read_to_string(folder.join("SHA256SUMS")).unwrap();
-    let listed: Vec<(&str, &str)> = sums
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once("  "))
-        .collect();
-    assert_eq!(listed.len(), 4, "{sums}");
-    listed.iter().all(|(sum, name)| {
+    let listed = read_sums(&folder.join("SHA256SUMS")).unwrap();
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    listed.iter().all(|(name, sum)| {
         let gz = fs::read(folder.join(format!("{name}.gz"))).unwrap();
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(
@@ -420,7 +418,7 @@ fn consistent(folder: &Path) -> bool {
 
 #[test]
 fn a_folder_of_data_killed_while_written_is_all_old_or_all_new() {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let out = scratch.path().join("data");
     let subset = |limit: &str| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mnist_subset"));
@@ -524,15 +522,6 @@ fn no_program_prints_with_the_macros_that_panic() {
     }
 }
 
-/// One gzip member holding `bytes`.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder =
-        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
 /// A data directory whose files take 9 MB on disk and declare `images`
 /// images of 28×28 pixels in each set: gzip members of zeros, which a
 /// gigabyte of compresses to a megabyte, labelled 0 and 1 in turn; and a
@@ -542,13 +531,12 @@ fn declared_huge(images: usize) -> tempfile::TempDir {
         IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
         TRAIN_LABELS, encode_idx,
     };
-    let dir = tempfile::tempdir().unwrap();
-    let block = 64 << 20;
-    let zeros = gzip(&vec![0; block]);
+    let dir = temp_dir();
+    let (block, zeros) = (ZEROS, zeros_member());
     let pixels = images * 28 * 28;
     let mut file = gzip(&encode_idx(IMAGES_MAGIC, &[images, 28, 28], &[]));
     for _ in 0..pixels / block {
-        file.extend_from_slice(&zeros);
+        file.extend_from_slice(zeros);
     }
     file.extend(gzip(&vec![0; pixels % block]));
     let labels: Vec<u8> = (0..images).map(|i| (i % 2) as u8).collect();
@@ -574,7 +562,7 @@ fn a_huge_declared_data_set_is_refused_before_it_is_read() {
     // which drove epoch_times to 16.8 GB and train to 12.6 GB.
     let dir = declared_huge(1_369_000);
     let data = dir.path().to_str().unwrap();
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let subset = in_(out.path(), "subset");
     let cases: [(&str, Vec<&str>, &[&str]); 7] = [
         (
@@ -660,7 +648,7 @@ fn a_huge_declared_data_set_is_refused_before_it_is_read() {
 
 #[test]
 fn the_budget_is_a_flag_that_every_program_reading_data_takes() {
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let subset = in_(out.path(), "subset");
     let cases: [(&str, Vec<&str>); 3] = [
         (env!("CARGO_BIN_EXE_train"), vec!["--epochs", "1"]),

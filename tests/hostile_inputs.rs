@@ -11,10 +11,11 @@ use std::io::Write;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::files::{append, bundled_copy, gzip, set_length, temp_dir};
+use common::files::{
+    append, bundled_copy, gzip, set_length, temp_dir, zeros_member,
+};
 use common::{Measured, measure, snapshot};
 use neural_network::data::{
     IMAGES_MAGIC, LABELS_MAGIC, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES,
@@ -84,12 +85,10 @@ fn sparse_file(path: &Path, bytes: &[u8], length: u64) {
 /// header, then 96 members of 64 MiB of zeros each (gzip decompresses concatenated
 /// members as one stream).
 fn gzip_bomb(path: &Path, header: &[u8]) {
-    static ZEROS: OnceLock<Vec<u8>> = OnceLock::new();
-    let zeros = ZEROS.get_or_init(|| gzip(&vec![0u8; 64 << 20]));
     let mut file = File::create(path).unwrap();
     file.write_all(&gzip(header)).unwrap();
     for _ in 0..96 {
-        file.write_all(zeros).unwrap();
+        file.write_all(zeros_member()).unwrap();
     }
 }
 

@@ -1,10 +1,13 @@
 //! The batch-size sweep: its trainer with checkpoints against
 //! `gradient_descent`, its tables, its choices, and the program.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::files::temp_dir;
 use ndarray::{Array1, Array2};
 use neural_network::data::IdxDataSet;
 use neural_network::gradcheck::loss_at;
@@ -102,7 +105,7 @@ fn checkpoints_within_epochs_change_nothing_at_their_ends() {
 fn small_data() -> tempfile::TempDir {
     let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let data = IdxDataSet::load(&bundled).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     for (images, limit, prefix) in
         [(&data.train, 400, "train"), (&data.test, 100, "t10k")]
     {
@@ -183,7 +186,7 @@ fn with(mut args: Vec<String>, more: &[&str]) -> Vec<String> {
 #[test]
 fn the_same_seeds_give_the_same_tables_and_report() {
     let data = small_data();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let (one, two) = (scratch.path().join("one"), scratch.path().join("two"));
     let first =
         succeeds(&with(small_sweep(data.path(), &one), &["--threads", "2"]));
@@ -231,7 +234,7 @@ fn interrupted(table: &str, keep: usize) -> String {
 #[test]
 fn an_interrupted_sweep_resumes_and_ends_as_an_uninterrupted_one() {
     let data = small_data();
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = temp_dir();
     let (whole, cut) =
         (scratch.path().join("whole"), scratch.path().join("cut"));
     let report = succeeds(&small_sweep(data.path(), &whole));
@@ -256,7 +259,7 @@ fn an_interrupted_sweep_resumes_and_ends_as_an_uninterrupted_one() {
 #[test]
 fn a_table_of_another_sweep_is_refused_and_left_alone() {
     let data = small_data();
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     succeeds(&small_sweep(data.path(), out.path()));
     let before = tables(out.path());
     let mut other = small_sweep(data.path(), out.path());
@@ -272,7 +275,7 @@ fn a_table_of_another_sweep_is_refused_and_left_alone() {
 #[test]
 fn the_choices_read_validation_data_only() {
     let data = small_data();
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let report = succeeds(&small_sweep(data.path(), out.path()));
     // Make every test result absurd: the learning rates chosen, and what
     // they reached on validation data, stay as they were.
@@ -340,7 +343,7 @@ fn absurd_test(line: &str) -> String {
 #[test]
 fn bad_flags_are_one_line_errors() {
     let data = small_data();
-    let out = tempfile::tempdir().unwrap();
+    let out = temp_dir();
     let base = small_sweep(data.path(), &out.path().join("t"));
     let bad = |flag: &str, value: &str| {
         let mut args = base.clone();

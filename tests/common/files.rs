@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -83,6 +84,17 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(bytes).expect("writing to memory");
     encoder.finish().expect("writing to memory")
+}
+
+/// How many zeros [`zeros_member`] inflates to: 64 MiB.
+pub const ZEROS: usize = 64 << 20;
+
+/// One gzip member of [`ZEROS`] zero bytes, compressed once for all the
+/// tests of a binary: about 64 KB that inflate a thousandfold, the brick of
+/// the huge inputs that must be refused before they are read.
+pub fn zeros_member() -> &'static [u8] {
+    static MEMBER: OnceLock<Vec<u8>> = OnceLock::new();
+    MEMBER.get_or_init(|| gzip(&vec![0; ZEROS]))
 }
 
 /// Writes the four IDX files of a data directory into `dir`, raw or
