@@ -23,9 +23,9 @@ use std::ops::Range;
 
 use ndarray::{Array1, ArrayView1};
 
+use super::model::{Model, Predict};
 use super::pixels::{Ink, Pixels};
 use super::rows::{PREFETCH_AHEAD, prefetch};
-use super::{Model, Predict};
 use crate::{Activation, Loss};
 
 // ANCHOR: folded
