@@ -8,8 +8,8 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use super::error::{DataError, Part};
 use super::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, encode_idx};
-use super::{DataError, Part};
 use crate::normalize::Normalization;
 
 /// Labelled images: one image of `rows × cols` bytes per label.

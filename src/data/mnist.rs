@@ -2,9 +2,10 @@
 //! runs it: its demo split of two digit classes. How the example trains is
 //! the programs' (`programs::mnist`).
 
+use super::error::{DataError, Part};
+use super::images::LabelledImages;
 use super::images::pixel_statistics;
 use super::task::{BinaryTask, Kept};
-use super::{DataError, LabelledImages, Part};
 
 /// How many training images the blog's demo uses.
 pub const DEMO_IMAGES: usize = 1000;

@@ -24,11 +24,12 @@ use std::path::{Path, PathBuf};
 
 use flate2::bufread::GzDecoder;
 
+use super::error::DataError;
 use super::idx::{
     IMAGES_MAGIC, Idx, LABELS_MAGIC, ReadError, TEST_IMAGES, TEST_LABELS,
     TRAIN_IMAGES, TRAIN_LABELS, read_header, read_idx,
 };
-use super::{DataError, LabelledImages};
+use super::images::LabelledImages;
 
 /// The training and test parts of an IDX data set directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,10 +7,11 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-#[cfg(feature = "files")]
-use super::IdxDataSet;
+use super::error::{DataError, Part};
+use super::images::{Dataset, LabelledImages};
 use super::images::{normalized, pixel_statistics};
-use super::{DataError, Dataset, LabelledImages, Part};
+#[cfg(feature = "files")]
+use super::read::IdxDataSet;
 use crate::normalize::Normalization;
 
 /// How a task keeps its training images: made from their bytes and the
