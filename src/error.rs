@@ -38,28 +38,22 @@ impl ShapeError {
         (left_rows, left_cols): (usize, usize),
         (right_rows, right_cols): (usize, usize),
     ) -> Result<(), Self> {
-        if left_cols == right_rows {
-            Ok(())
-        } else {
-            Err(Self::Multiply {
-                left_rows,
-                left_cols,
-                right_rows,
-                right_cols,
-            })
-        }
+        let error = Self::Multiply {
+            left_rows,
+            left_cols,
+            right_rows,
+            right_cols,
+        };
+        ensure(left_cols == right_rows, error)
     }
 
     /// Checks that there is one prediction per target.
     pub fn check_pairs(predictions: usize, targets: usize) -> Result<(), Self> {
-        if predictions == targets {
-            Ok(())
-        } else {
-            Err(Self::Lengths {
-                predictions,
-                targets,
-            })
-        }
+        let error = Self::Lengths {
+            predictions,
+            targets,
+        };
+        ensure(predictions == targets, error)
     }
 
     /// Checks that there is one prediction per target, and at least one:
@@ -69,11 +63,13 @@ impl ShapeError {
         targets: usize,
     ) -> Result<(), Self> {
         Self::check_pairs(predictions, targets)?;
-        if targets == 0 {
-            return Err(Self::Empty);
-        }
-        Ok(())
+        ensure(targets > 0, Self::Empty)
     }
+}
+
+/// `Ok(())` where `holds`, else `error`.
+fn ensure(holds: bool, error: ShapeError) -> Result<(), ShapeError> {
+    if holds { Ok(()) } else { Err(error) }
 }
 
 // ANCHOR: train_error
