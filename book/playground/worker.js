@@ -51,7 +51,8 @@ const PROGRESS_EVERY = 200;
 // learning rate, with the request's other settings; `progress(epoch)` is
 // called as epochs end, at most every PROGRESS_EVERY ms.
 function train({ data, decay, epochs, shuffle, seed }, { batch, lr }, progress) {
-  const choice = Object.assign(new Choice(), {
+  // Sealed, so that a misspelt setting throws instead of being ignored.
+  const choice = Object.assign(Object.seal(new Choice()), {
     batch_size: batch ?? undefined, lr, decay, epochs, shuffled: shuffle, seed: BigInt(seed),
   });
   let last = performance.now();
