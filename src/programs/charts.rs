@@ -355,28 +355,8 @@ pub fn plot(
     legend: Legend,
     width: u32,
 ) -> Result<String, ChartError> {
-    if series.is_empty() {
-        return Err(ChartError::Nothing);
-    }
-    for s in series {
-        let (label, points) = (&s.line.label, &s.line.points);
-        check_values(label, points.iter().map(|p| p.0), x.scale)?;
-        check_values(label, points.iter().map(|p| p.1), y.scale)?;
-        let ends = s.ranges.iter().flat_map(|r| [r.0, r.1]);
-        if !s.ranges.is_empty() {
-            check_values(label, ends, y.scale)?;
-        }
-    }
-    let all = || series.iter().flat_map(|s| s.line.points.iter());
-    let (x_lo, x_hi) = extent(all().map(|p| p.0));
-    let ends = series
-        .iter()
-        .flat_map(|s| s.ranges.iter().flat_map(|r| [r.0, r.1]));
-    let (y_lo, y_hi) = extent(all().map(|p| p.1).chain(ends));
-    let (xs, ys) = (
-        span(x_lo, x_hi, x.scale, false),
-        span(y_lo, y_hi, y.scale, true),
-    );
+    check_series(series, x.scale, y.scale)?;
+    let (xs, ys) = spans(series, x.scale, y.scale);
     let curves: Vec<&Line> = series.iter().map(|s| &s.line).collect();
     let (size, columns) = layout(width, legend, series.len());
     let fonts = Fonts::for_width(size.0);
@@ -411,6 +391,40 @@ pub fn plot(
         }
         Ok(())
     })
+}
+
+/// Checks that there is a series to draw and that every point and range
+/// can be drawn on the axes' scales.
+fn check_series(
+    series: &[Series],
+    x: Scale,
+    y: Scale,
+) -> Result<(), ChartError> {
+    if series.is_empty() {
+        return Err(ChartError::Nothing);
+    }
+    for s in series {
+        let (label, points) = (&s.line.label, &s.line.points);
+        check_values(label, points.iter().map(|p| p.0), x)?;
+        check_values(label, points.iter().map(|p| p.1), y)?;
+        let ends = s.ranges.iter().flat_map(|r| [r.0, r.1]);
+        if !s.ranges.is_empty() {
+            check_values(label, ends, y)?;
+        }
+    }
+    Ok(())
+}
+
+/// The spans the x and the y axis show for every point of `series` and
+/// every end of its ranges.
+fn spans(series: &[Series], x: Scale, y: Scale) -> (Range<f64>, Range<f64>) {
+    let all = || series.iter().flat_map(|s| s.line.points.iter());
+    let (x_lo, x_hi) = extent(all().map(|p| p.0));
+    let ends = series
+        .iter()
+        .flat_map(|s| s.ranges.iter().flat_map(|r| [r.0, r.1]));
+    let (y_lo, y_hi) = extent(all().map(|p| p.1).chain(ends));
+    (span(x_lo, x_hi, x, false), span(y_lo, y_hi, y, true))
 }
 
 /// The size of a line chart at least `width` pixels wide with `curves`
