@@ -185,35 +185,14 @@ fn read_checked<R: Record>(
     path: &Path,
     header: &str,
 ) -> Result<(Runs<R>, usize), TableError> {
-    if !path.exists() {
-        return Err(TableError::Missing {
-            path: path.to_path_buf(),
-        });
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|source| TableError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let text = read_text(path)?;
     let malformed = |line: usize, problem: String| TableError::Malformed {
         path: path.to_path_buf(),
         line,
         problem,
     };
-    let expected: Vec<&str> = header.lines().chain([R::COLUMNS]).collect();
     let mut lines = text.split_inclusive('\n').enumerate();
-    let mut offset = 0;
-    for want in &expected {
-        let found = lines.next().map_or("", |(_, l)| l);
-        if found.trim_end_matches('\n') != *want {
-            return Err(TableError::OtherSweep {
-                path: path.to_path_buf(),
-                found: found.trim_end().to_string(),
-                expected: want.to_string(),
-            });
-        }
-        offset += found.len();
-    }
+    let mut offset = read_header(path, header, R::COLUMNS, &mut lines)?;
     let (mut runs, mut block, mut complete) =
         (Runs::<R>::new(), Vec::new(), offset);
     for (index, line) in lines {
@@ -243,6 +222,43 @@ fn read_checked<R: Record>(
         }
     }
     Ok((runs, complete))
+}
+
+/// The text of the table at `path`.
+fn read_text(path: &Path) -> Result<String, TableError> {
+    if !path.exists() {
+        return Err(TableError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    std::fs::read_to_string(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the table's first lines off `lines`, which must be `header`'s
+/// lines and then `columns`, and returns how many bytes they take. A table
+/// that starts otherwise belongs to another sweep.
+fn read_header<'a>(
+    path: &Path,
+    header: &str,
+    columns: &str,
+    lines: &mut impl Iterator<Item = (usize, &'a str)>,
+) -> Result<usize, TableError> {
+    let mut length = 0;
+    for want in header.lines().chain([columns]) {
+        let found = lines.next().map_or("", |(_, l)| l);
+        if found.trim_end_matches('\n') != want {
+            return Err(TableError::OtherSweep {
+                path: path.to_path_buf(),
+                found: found.trim_end().to_string(),
+                expected: want.to_string(),
+            });
+        }
+        length += found.len();
+    }
+    Ok(length)
 }
 
 /// The runs of `wanted` that `runs` lacks, as an error naming the first.
