@@ -493,6 +493,14 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
             plot::SIZE.0,
         ),
     )?;
+    say_examples_table(&curves, &pieces);
+    Ok(())
+}
+
+/// Prints the numbers behind `mnist_examples.svg`: each curve's piece
+/// size, its pieces per epoch, and its loss after the first piece, one
+/// epoch and three.
+fn say_examples_table(curves: &[Line], pieces: &[(usize, usize)]) {
     say!(
         "mnist_examples.svg, loss on the training set after the first piece, \
          1 epoch and 3 epochs\n(the full batch's piece is the whole epoch):"
@@ -515,7 +523,7 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
         "1 epoch",
         "3 epochs"
     );
-    for (curve, (piece, count)) in curves.iter().zip(pieces) {
+    for (curve, &(piece, count)) in curves.iter().zip(pieces) {
         let at = |i: usize| curve.points.get(i).map_or(f64::NAN, |p| p.1);
         let first = if count > 1 {
             format!("{:.6}", at(0))
@@ -529,7 +537,6 @@ fn mnist_examples(mnist: &BinaryTask, file: &Path) -> anyhow::Result<()> {
             at(curve.points.len() - 1)
         );
     }
-    Ok(())
 }
 
 // ANCHOR: examples_seen
