@@ -354,12 +354,12 @@ fn bad_flags_are_one_line_errors() {
         }
         fails(&args, 2)
     };
+    // One bad value per flag, to show that each reaches the user as a
+    // one-line error; the parsers' own tests (src/programs/sweep/flags.rs,
+    // src/programs/cli.rs) try their other bad values.
     for (flag, value, says) in [
-        ("--batch-sizes", "0", "at least 1"),
         ("--batch-sizes", "4,lots", "or full"),
         ("--learning-rates", "2^x", "power of two"),
-        ("--learning-rates", "2^0..2^-3", "downwards"),
-        ("--learning-rates", "-0.1", "greater than 0"),
         ("--decays", "-1", "decay"),
         ("--validation", "1", "strictly between 0 and 1"),
         ("--steps", "0", "or none"),
